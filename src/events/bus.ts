@@ -1,0 +1,47 @@
+/**
+ * The event-bus port. Domain code records events in the outbox; the relay hands them to
+ * `emit`, and consumers register with `subscribe`. Two adapters implement it the same way:
+ * `embedded-bus.ts` (in-process dispatch) and `../dapr/dapr-bus.ts` (Dapr pub/sub → Kafka,
+ * with deliveries arriving over HTTP at `POST /dapr/<topic>`).
+ */
+import type { TopicName, TopicPayload } from './schemas.js';
+
+/** One event on its way to the broker: what the outbox stores and the relay emits. */
+export interface OutgoingMessage<T extends TopicName = TopicName> {
+  /** outbox row id: strictly increasing, so the relay keeps commit order */
+  seq: number;
+  topic: T;
+  /** partition key: the task id, so events of one task stay in order */
+  key: string;
+  payload: TopicPayload[T];
+}
+
+/** What a consumer reports about one delivery (mirrors Dapr's SUCCESS / RETRY / DROP). */
+export type DeliveryOutcome = 'SUCCESS' | 'RETRY' | 'DROP';
+
+export type EventHandler<T extends TopicName = TopicName> = (payload: TopicPayload[T]) => Promise<void>;
+
+export interface Subscription<T extends TopicName = TopicName> {
+  /** stable name, used in logs and metrics (e.g. "recurring-task") */
+  name: string;
+  topic: T;
+  handle: EventHandler<T>;
+}
+
+export interface EventBus {
+  /** Hand a batch (in order) to the transport; resolves only once every message was accepted. */
+  emit(messages: OutgoingMessage[]): Promise<void>;
+  subscribe(subscription: Subscription): void;
+  unsubscribe(name: string): void;
+  close(): Promise<void>;
+}
+
+/** A failure worth retrying later (database busy, sidecar down): the relay/broker redelivers. */
+export class TransientError extends Error {
+  override name = 'TransientError';
+}
+
+/** A message that can never succeed (malformed, fails its schema): dead-lettered, never retried. */
+export class PoisonMessageError extends Error {
+  override name = 'PoisonMessageError';
+}

@@ -1,0 +1,94 @@
+/**
+ * The task as the API and the events see it: one set of TypeBox schemas that the server
+ * validates with, the OpenAPI document is generated from, and the event schemas embed.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+export const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+/** Sort rank: urgent first. */
+export const PRIORITY_RANK: Record<Priority, number> = { urgent: 4, high: 3, medium: 2, low: 1, none: 0 };
+
+export const LIMITS = {
+  titleMax: 200,
+  descriptionMax: 4000,
+  tagsMax: 20,
+  tagMax: 50,
+  remindersMax: 10,
+  recurrenceMax: 500,
+  reminderBeforeMaxMinutes: 60 * 24 * 365,
+} as const;
+
+export const DateTime = Type.String({ format: 'date-time', description: 'ISO 8601 date-time with offset' });
+
+export const Reminder = Type.Union(
+  [
+    Type.Object(
+      { before_minutes: Type.Integer({ minimum: 0, maximum: LIMITS.reminderBeforeMaxMinutes }) },
+      { additionalProperties: false },
+    ),
+    Type.Object({ at: DateTime }, { additionalProperties: false }),
+  ],
+  { $id: 'Reminder', description: 'Relative to due_date ({before_minutes}) or absolute ({at})' },
+);
+export type Reminder = Static<typeof Reminder>;
+
+export const RecurrenceBasis = Type.Union([Type.Literal('due_date'), Type.Literal('completion')]);
+
+const Title = Type.String({ minLength: 1, maxLength: LIMITS.titleMax });
+const Description = Type.String({ maxLength: LIMITS.descriptionMax });
+const PriorityT = Type.Union(PRIORITIES.map((p) => Type.Literal(p)));
+const Tags = Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.tagMax }), { maxItems: LIMITS.tagsMax });
+const Reminders = Type.Array(Reminder, { maxItems: LIMITS.remindersMax });
+const Recurrence = Type.Union([Type.String({ minLength: 1, maxLength: LIMITS.recurrenceMax }), Type.Null()], {
+  description: 'null, a preset (daily|weekly|monthly|yearly) or an RFC 5545 RRULE',
+});
+const TimeZone = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' });
+
+export const Task = Type.Object(
+  {
+    id: Type.Integer(),
+    user_id: Type.String(),
+    title: Type.String(),
+    description: Type.String(),
+    completed: Type.Boolean(),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('completed')]),
+    completed_at: Type.Union([DateTime, Type.Null()]),
+    priority: PriorityT,
+    tags: Type.Array(Type.String()),
+    due_date: Type.Union([DateTime, Type.Null()]),
+    timezone: Type.String(),
+    reminders: Type.Array(Reminder),
+    recurrence: Type.Union([Type.String(), Type.Null()]),
+    recurrence_basis: RecurrenceBasis,
+    series_id: Type.Union([Type.String(), Type.Null()]),
+    created_at: DateTime,
+    updated_at: DateTime,
+    version: Type.Integer(),
+  },
+  { $id: 'Task', additionalProperties: false },
+);
+export type Task = Static<typeof Task>;
+
+export const TaskCreate = Type.Object(
+  {
+    title: Title,
+    description: Type.Optional(Description),
+    completed: Type.Optional(Type.Boolean()),
+    priority: Type.Optional(PriorityT),
+    tags: Type.Optional(Tags),
+    due_date: Type.Optional(Type.Union([DateTime, Type.Null()])),
+    timezone: Type.Optional(TimeZone),
+    reminders: Type.Optional(Reminders),
+    recurrence: Type.Optional(Recurrence),
+    recurrence_basis: Type.Optional(RecurrenceBasis),
+  },
+  { $id: 'TaskCreate', additionalProperties: false },
+);
+export type TaskCreate = Static<typeof TaskCreate>;
+
+/** PUT: absent fields stay unchanged. */
+export const TaskUpdate = Type.Partial(TaskCreate, { $id: 'TaskUpdate', additionalProperties: false });
+export type TaskUpdate = Static<typeof TaskUpdate>;
+
+export const CompleteBody = Type.Union([Type.Object({ completed: Type.Boolean() }, { additionalProperties: false }), Type.Null()]);
