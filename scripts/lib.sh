@@ -1,0 +1,129 @@
+# shellcheck shell=bash
+# Shared helpers for the provisioning scripts. Source it; do not run it.
+#
+# Everything the scripts download, build or generate lives in the cache folder
+# STACK_CACHE (default ~/.cache/taskstream-stack), outside the repository, so a
+# fresh clone on the same machine (CI) reuses the daprd build and Kafka jars.
+# Per-run state (pid files, logs, rendered component files) lives in
+# STACK_RUN (default $STACK_CACHE/run).
+
+set -euo pipefail
+
+SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$SCRIPTS_DIR/.." && pwd)"
+STACK_CACHE="${STACK_CACHE:-$HOME/.cache/taskstream-stack}"
+STACK_RUN="${STACK_RUN:-$STACK_CACHE/run}"
+export STACK_CACHE STACK_RUN
+
+# Pinned versions (one place).
+DAPR_VERSION="${DAPR_VERSION:-v1.16.5}"
+KAFKA_VERSION="${KAFKA_VERSION:-4.1.2}"
+KAFKA_SCALA="2.13"
+LOG4J_VERSION="${LOG4J_VERSION:-2.25.3}"
+PG_MAJOR="${PG_MAJOR:-15}"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() {
+  printf '[%s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2
+  exit 1
+}
+
+# now_s: seconds since the epoch with decimals, for timing steps.
+now_s() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'; }
+
+need_cmd() {
+  command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed${2:+ ($2)}"
+}
+
+# apt_install PKG...: installs Debian packages that are missing (root only).
+apt_install() {
+  local missing=()
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "missing Debian packages ${missing[*]}: install them (apt-get install -y ${missing[*]}) or run as root"
+  log "apt-get install -y ${missing[*]}"
+  # The package lists may be missing or stale on a fresh machine.
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null ||
+    die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    die "apt-get install ${missing[*]} failed"
+}
+
+# port_open HOST PORT: true when something accepts TCP connections there.
+port_open() {
+  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+# wait_for DESCRIPTION TIMEOUT_SECONDS COMMAND...: polls COMMAND until it
+# succeeds; dies with DESCRIPTION after TIMEOUT_SECONDS.
+wait_for() {
+  local what="$1" timeout="$2"
+  shift 2
+  local start
+  start="$(date +%s)"
+  until "$@" >/dev/null 2>&1; do
+    if [ $(($(date +%s) - start)) -ge "$timeout" ]; then
+      return 1
+    fi
+    sleep 0.5
+  done
+  log "$what: ready after $(($(date +%s) - start))s"
+}
+
+# pid_alive PIDFILE: true when the pid file names a running process.
+pid_alive() {
+  local pid
+  [ -s "$1" ] || return 1
+  pid="$(cat "$1")"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# stop_pidfile NAME PIDFILE [TIMEOUT]: TERM, wait, then KILL the process (and
+# its process group when it leads one). Removes the pid file.
+stop_pidfile() {
+  local name="$1" pidfile="$2" timeout="${3:-20}"
+  if ! pid_alive "$pidfile"; then
+    rm -f "$pidfile"
+    return 0
+  fi
+  local pid i
+  pid="$(cat "$pidfile")"
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < timeout * 2; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name did not stop within ${timeout}s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 0.5
+  fi
+  rm -f "$pidfile"
+}
+
+# start_bg NAME PIDFILE LOGFILE COMMAND...: starts COMMAND detached (own
+# session, stdin from /dev/null) with output appended to LOGFILE.
+start_bg() {
+  local name="$1" pidfile="$2" logfile="$3"
+  shift 3
+  mkdir -p "$(dirname "$pidfile")" "$(dirname "$logfile")"
+  printf '\n===== %s: starting %s =====\n' "$(date -Is)" "$name" >>"$logfile"
+  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  echo $! >"$pidfile"
+}
+
+# go_bin: prints the path of a Go toolchain (PATH or /usr/local/go).
+go_bin() {
+  if command -v go >/dev/null 2>&1; then
+    command -v go
+  elif [ -x /usr/local/go/bin/go ]; then
+    echo /usr/local/go/bin/go
+  else
+    return 1
+  fi
+}
