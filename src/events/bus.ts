@@ -28,10 +28,13 @@ export interface Subscription<T extends TopicName = TopicName> {
   handle: EventHandler<T>;
 }
 
+/** A subscription to whichever topic: the handler's payload type follows its topic. */
+export type AnySubscription = { [T in TopicName]: Subscription<T> }[TopicName];
+
 export interface EventBus {
   /** Hand a batch (in order) to the transport; resolves only once every message was accepted. */
   emit(messages: OutgoingMessage[]): Promise<void>;
-  subscribe(subscription: Subscription): void;
+  subscribe(subscription: AnySubscription): void;
   unsubscribe(name: string): void;
   close(): Promise<void>;
 }

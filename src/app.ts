@@ -1,0 +1,152 @@
+/**
+ * Composition: config → adapters → services and consumers, by mode and ROLE. The domain code
+ * below never learns which mode it runs in; only this file and main.ts choose adapters.
+ */
+import type { ServerResponse } from 'node:http';
+import { sql } from 'kysely';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { DatabaseHandle } from './db/connect.js';
+import type { Db } from './db/types.js';
+import type { EventBus } from './events/bus.js';
+import { EmbeddedBus } from './events/embedded-bus.js';
+import { OutboxRelay } from './events/relay.js';
+import { AuthService } from './auth/service.js';
+import { Tokens } from './auth/tokens.js';
+import { TaskService } from './tasks/service.js';
+import { NotificationService } from './notifications/service.js';
+import { inboxProcessor } from './notifications/inbox.processor.js';
+import { historyProcessor } from './audit/history.processor.js';
+import { nextOccurrenceProcessor } from './recurring/next-occurrence.processor.js';
+import { liveProcessors } from './live/live.processor.js';
+import { MemoryHub, PgNotifyHub, type LiveHub } from './live/hub.js';
+import { ReminderScanner } from './reminders/scanner.js';
+import { ReminderClock } from './reminders/clock.js';
+import { DbPreferencesStore, type PreferencesStore } from './preferences/store.js';
+import { DaprBus } from './dapr/dapr-bus.js';
+import type { DaprClient } from './dapr/client.js';
+import { DaprStatePreferencesStore } from './dapr/state-preferences.js';
+
+export interface Services {
+  config: Config;
+  log: Logger;
+  db: Db;
+  auth: AuthService;
+  tasks: TaskService;
+  notifications: NotificationService;
+  preferences: PreferencesStore;
+  hub: LiveHub;
+  bus: EventBus;
+  /** set in distributed mode: the HTTP subscription routes deliver into it */
+  daprBus: DaprBus | undefined;
+  relay: OutboxRelay;
+  scanner: ReminderScanner;
+  clock: ReminderClock | undefined;
+  /** open SSE responses, ended at shutdown */
+  streams: Set<ServerResponse>;
+  /** whether this process serves the public API (ROLE all|api) */
+  servesApi: boolean;
+  /** something committed outbox rows or reminders */
+  changed(): void;
+  readiness(): Promise<Record<string, boolean>>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  config: Config;
+  log: Logger;
+  database: DatabaseHandle;
+  authSecret: string;
+  dapr?: DaprClient | undefined;
+  now?: () => Date;
+}
+
+/** Which consumers run where (distributed mode: one consumer group per topic, see README). */
+const consumes = {
+  taskEvents: (role: Config['role']) => role === 'all' || role === 'recurring',
+  notifications: (role: Config['role']) => role === 'all' || role === 'notifications',
+};
+
+export async function createServices(o: AppOptions): Promise<Services> {
+  const { config, log, database } = o;
+  const db = database.db;
+  const now = o.now ?? (() => new Date());
+  const dapr = config.eventBus === 'dapr' ? o.dapr : undefined;
+  if (config.eventBus === 'dapr' && !dapr) throw new Error('distributed mode needs a Dapr client');
+
+  const daprBus = dapr ? new DaprBus(dapr, config.dapr.pubsub, log.child({ component: 'dapr-bus' })) : undefined;
+  const bus: EventBus = daprBus ?? new EmbeddedBus(db, log.child({ component: 'embedded-bus' }));
+  const hub = await createHub(database, log);
+  const preferences: PreferencesStore = dapr ? new DaprStatePreferencesStore(dapr, config.dapr.stateStore) : new DbPreferencesStore(db);
+  const relay = new OutboxRelay(db, bus, log.child({ component: 'relay' }), { pollMs: config.relayPollMs });
+  const scanner = new ReminderScanner(db, now);
+  const servesApi = config.role === 'all' || config.role === 'api';
+  const clock = servesApi && config.eventBus === 'embedded' ? new ReminderClock(scanner, () => relay.kick(), log.child({ component: 'reminders' }), config.reminderScanMs) : undefined;
+  const changed = () => {
+    relay.kick();
+    clock?.rearm();
+  };
+
+  if (consumes.taskEvents(config.role)) {
+    bus.subscribe(nextOccurrenceProcessor({ db, now, changed }));
+    bus.subscribe(historyProcessor({ db }));
+  }
+  if (consumes.notifications(config.role)) bus.subscribe(inboxProcessor({ db }));
+  const [liveTasks, liveNotes] = liveProcessors(hub);
+  if (consumes.taskEvents(config.role)) bus.subscribe(liveTasks);
+  if (consumes.notifications(config.role)) bus.subscribe(liveNotes);
+
+  const streams = new Set<ServerResponse>();
+  const tokens = new Tokens({
+    secret: o.authSecret,
+    ttlSeconds: config.tokenTtlSeconds,
+    jwksUrl: config.authJwksUrl,
+    issuer: config.authIssuer,
+    audience: config.authAudience,
+  });
+
+  return {
+    config,
+    log,
+    db,
+    auth: new AuthService(db, tokens),
+    tasks: new TaskService({ db, preferences, now, changed }),
+    notifications: new NotificationService(db, now),
+    preferences,
+    hub,
+    bus,
+    daprBus,
+    relay,
+    scanner,
+    clock,
+    streams,
+    servesApi,
+    changed,
+    async readiness() {
+      const checks: Record<string, boolean> = { database: await sql`SELECT 1`.execute(db).then(() => true, () => false) };
+      if (dapr) checks.sidecar = await dapr.outboundHealthy();
+      return checks;
+    },
+    async start() {
+      // every process may relay: the lease elects one at a time
+      relay.start();
+      clock?.start();
+    },
+    async stop() {
+      for (const res of streams) res.end();
+      await clock?.stop();
+      await relay.stop();
+      await relay.flush().catch((err: Error) => log.warn({ err: err.message }, 'could not flush the outbox at shutdown; it will be published at next start'));
+      await bus.close();
+      await hub.close();
+    },
+  };
+}
+
+async function createHub(database: DatabaseHandle, log: Logger): Promise<LiveHub> {
+  if (database.driver !== 'pg' || !database.url) return new MemoryHub();
+  const hub = new PgNotifyHub(database.url, database.db, log.child({ component: 'live' }));
+  await hub.start();
+  return hub;
+}

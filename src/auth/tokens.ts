@@ -1,0 +1,67 @@
+/**
+ * Access tokens: HS256 JWTs signed with AUTH_SECRET (jose). Verification also accepts tokens of
+ * an external identity provider that shares the secret, or that publishes a JWKS (AUTH_JWKS_URL).
+ */
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+
+export interface TokenConfig {
+  secret: string;
+  ttlSeconds: number;
+  jwksUrl?: string | undefined;
+  issuer?: string | undefined;
+  audience?: string | undefined;
+}
+
+export const TOKEN_ISSUER = 'taskstream';
+
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+}
+
+export class Tokens {
+  private readonly key: Uint8Array;
+  private readonly jwks: JWTVerifyGetKey | undefined;
+
+  constructor(private readonly config: TokenConfig) {
+    this.key = new TextEncoder().encode(config.secret);
+    this.jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
+  }
+
+  async issue(userId: string): Promise<{ token: string; expiresIn: number }> {
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuer(TOKEN_ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(`${this.config.ttlSeconds}s`)
+      .sign(this.key);
+    return { token, expiresIn: this.config.ttlSeconds };
+  }
+
+  /** The verified subject (user id). Throws InvalidTokenError for anything else, including alg "none". */
+  async verify(token: string): Promise<string> {
+    try {
+      const { alg } = decodeProtectedHeader(token);
+      const { payload } =
+        alg === 'HS256'
+          ? await jwtVerify(token, this.key, { algorithms: ['HS256'] })
+          : this.jwks
+            ? await jwtVerify(token, this.jwks, {
+                algorithms: ['RS256', 'ES256', 'EdDSA', 'PS256'],
+                ...(this.config.issuer ? { issuer: this.config.issuer } : {}),
+                ...(this.config.audience ? { audience: this.config.audience } : {}),
+              })
+            : failUnsupported(alg);
+      if (!payload.sub) throw new InvalidTokenError('token has no subject');
+      if (payload.exp === undefined) throw new InvalidTokenError('token has no expiry');
+      return payload.sub;
+    } catch (err) {
+      if (err instanceof InvalidTokenError) throw err;
+      throw new InvalidTokenError(err instanceof Error ? err.message : 'invalid token');
+    }
+  }
+}
+
+function failUnsupported(alg: string | undefined): never {
+  throw new InvalidTokenError(`unsupported token algorithm ${alg ?? 'none'}`);
+}

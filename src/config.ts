@@ -1,0 +1,92 @@
+/** Typed, validated environment (DESIGN §6). Fails fast with every bad variable named. */
+export const ROLES = ['all', 'api', 'recurring', 'notifications'] as const;
+export type Role = (typeof ROLES)[number];
+export type EventBusKind = 'embedded' | 'dapr';
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  authSecret: string | undefined;
+  /** optional external identity provider: verify its RS/ES-signed tokens through its JWKS */
+  authJwksUrl: string | undefined;
+  authIssuer: string | undefined;
+  authAudience: string | undefined;
+  tokenTtlSeconds: number;
+  eventBus: EventBusKind;
+  role: Role;
+  logLevel: LogLevel;
+  dapr: {
+    httpPort: number | undefined;
+    appApiToken: string | undefined;
+    apiToken: string | undefined;
+    pubsub: string;
+    stateStore: string;
+    secretStore: string;
+    secretName: string;
+  };
+  /** safety scan of the embedded reminder clock (the armed timer does the precise work) */
+  reminderScanMs: number;
+  relayPollMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, errors: string[], min = 0, max = 65535 * 1e6): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) errors.push(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T, errors: string[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) errors.push(`${name} must be one of ${allowed.join('|')}, got "${raw}"`);
+  return raw as T;
+}
+
+const opt = (env: Env, name: string): string | undefined => (env[name] ? env[name] : undefined);
+
+export function loadConfig(env: Env = process.env): Config {
+  const errors: string[] = [];
+  const daprHttpPort = env.DAPR_HTTP_PORT ? int(env, 'DAPR_HTTP_PORT', 3500, errors, 1, 65535) : undefined;
+  const config: Config = {
+    port: int(env, 'PORT', 8000, errors, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    dataDir: env.DATA_DIR || './data',
+    databaseUrl: opt(env, 'DATABASE_URL'),
+    authSecret: opt(env, 'AUTH_SECRET'),
+    authJwksUrl: opt(env, 'AUTH_JWKS_URL'),
+    authIssuer: opt(env, 'AUTH_ISSUER'),
+    authAudience: opt(env, 'AUTH_AUDIENCE'),
+    tokenTtlSeconds: int(env, 'TOKEN_TTL_SECONDS', 86_400, errors, 60, 31_536_000),
+    eventBus: oneOf(env, 'EVENT_BUS', ['embedded', 'dapr'], daprHttpPort ? 'dapr' : 'embedded', errors),
+    role: oneOf(env, 'ROLE', ROLES, 'all', errors),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info', errors),
+    dapr: {
+      httpPort: daprHttpPort,
+      appApiToken: opt(env, 'APP_API_TOKEN'),
+      apiToken: opt(env, 'DAPR_API_TOKEN'),
+      pubsub: env.DAPR_PUBSUB || 'todo-pubsub',
+      stateStore: env.DAPR_STATE_STORE || 'statestore',
+      secretStore: env.DAPR_SECRET_STORE || 'local-secrets',
+      secretName: env.DAPR_SECRET_NAME || 'db-secrets',
+    },
+    reminderScanMs: int(env, 'REMINDER_SCAN_MS', 30_000, errors, 100),
+    relayPollMs: int(env, 'RELAY_POLL_MS', 200, errors, 10),
+  };
+  if (config.authSecret !== undefined && config.authSecret.length < 32) errors.push('AUTH_SECRET must be at least 32 characters');
+  if (config.eventBus === 'dapr' && config.dapr.httpPort === undefined) errors.push('EVENT_BUS=dapr needs DAPR_HTTP_PORT');
+  if (config.eventBus === 'embedded' && config.role !== 'all') errors.push('ROLE other than "all" needs EVENT_BUS=dapr');
+  if (errors.length) throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`);
+  return config;
+}

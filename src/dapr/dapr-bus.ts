@@ -1,0 +1,73 @@
+/**
+ * The distributed adapter of the event-bus port, laid out like `../events/embedded-bus.ts`:
+ * `emit` publishes through the sidecar to Kafka (bulk publish per topic, partition key = task id),
+ * and deliveries come back over HTTP (`POST /dapr/<topic>`) into `receive`, which runs the same
+ * consumers the embedded bus runs and answers with Dapr's SUCCESS / RETRY / DROP.
+ */
+import type { Logger } from '../logger.js';
+import type { AnySubscription, EventBus, OutgoingMessage } from '../events/bus.js';
+import { deliver, type DeliveryResult } from '../events/dispatch.js';
+import type { TopicName } from '../events/schemas.js';
+import type { DaprClient } from './client.js';
+
+export class DaprBus implements EventBus {
+  private subs: AnySubscription[] = [];
+
+  constructor(
+    private readonly client: DaprClient,
+    private readonly pubsub: string,
+    private readonly log: Logger,
+  ) {}
+
+  subscribe(subscription: AnySubscription): void {
+    this.subs.push(subscription);
+  }
+
+  unsubscribe(name: string): void {
+    this.subs = this.subs.filter((s) => s.name !== name);
+  }
+
+  /** Consecutive runs of one topic go out as one bulk request, so the outbox order holds. */
+  async emit(messages: OutgoingMessage[]): Promise<void> {
+    for (const run of runsByTopic(messages)) {
+      await this.client.publishBulk(
+        this.pubsub,
+        run[0]!.topic,
+        run.map((m) => ({
+          entryId: String(m.seq),
+          event: m.payload,
+          contentType: 'application/json',
+          metadata: { partitionKey: m.key },
+        })),
+      );
+    }
+  }
+
+  /** The topics this process consumes (the subscription routes it must expose). */
+  topics(): TopicName[] {
+    return [...new Set(this.subs.map((s) => s.topic))];
+  }
+
+  receive(topic: TopicName, payload: unknown): Promise<DeliveryResult> {
+    return deliver(
+      this.subs.filter((s) => s.topic === topic),
+      topic,
+      payload,
+      this.log,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.subs = [];
+  }
+}
+
+function runsByTopic(messages: OutgoingMessage[]): OutgoingMessage[][] {
+  const runs: OutgoingMessage[][] = [];
+  for (const m of messages) {
+    const last = runs[runs.length - 1];
+    if (last && last[0]!.topic === m.topic) last.push(m);
+    else runs.push([m]);
+  }
+  return runs;
+}

@@ -1,0 +1,58 @@
+/**
+ * Routes the Dapr sidecar calls: pub/sub deliveries (CloudEvents) and the `reminder-cron` input
+ * binding. Each requires the sidecar's APP_API_TOKEN.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../app.js';
+import { TOPICS, type TopicName } from '../events/schemas.js';
+import { requireSidecar } from '../http/auth.js';
+
+/** The CloudEvent's `data` (JSON object, JSON string or base64), or the body itself if it is not a CloudEvent. */
+export function eventData(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || !('specversion' in body)) return body;
+  const ce = body as { data?: unknown; data_base64?: string };
+  if (ce.data_base64 !== undefined) return tryJson(Buffer.from(ce.data_base64, 'base64').toString('utf8'));
+  return typeof ce.data === 'string' ? tryJson(ce.data) : ce.data;
+}
+
+const tryJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+export async function daprRoutes(app: FastifyInstance, s: Services): Promise<void> {
+  const sidecarOnly = requireSidecar(s.config.dapr.appApiToken);
+  app.addContentTypeParser(['application/cloudevents+json', 'application/cloudevents-batch+json'], { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(String(body)));
+    } catch {
+      done(null, { malformed: String(body).slice(0, 1000) });
+    }
+  });
+
+  const consume = (topic: TopicName) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const bus = s.daprBus;
+    if (!bus) return reply.code(404).send({ status: 'DROP' });
+    const result = await bus.receive(topic, eventData(req.body));
+    if (result.outcome !== 'SUCCESS') req.log.warn({ topic, outcome: result.outcome, err: result.error, cloudevent_id: (req.body as { id?: string })?.id }, 'delivery not processed');
+    return reply.code(200).send({ status: result.outcome });
+  };
+
+  for (const topic of Object.values(TOPICS)) {
+    app.post(`/dapr/${topic}`, { preHandler: sidecarOnly, schema: { hide: true } }, consume(topic));
+  }
+}
+
+/** The cron binding target: present in both modes (embedded: for operators with the app token). */
+export async function cronRoutes(app: FastifyInstance, s: Services): Promise<void> {
+  const sidecarOnly = requireSidecar(s.config.dapr.appApiToken);
+  app.options('/reminder-cron', { preHandler: sidecarOnly, schema: { hide: true } }, async (_req, reply) => reply.code(200).send());
+  app.post('/reminder-cron', { preHandler: sidecarOnly, schema: { hide: true } }, async () => {
+    const fired = await s.scanner.scan();
+    if (fired) s.changed();
+    return { fired };
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * Opens the database: a PostgreSQL server when DATABASE_URL is set, else embedded PGlite in DATA_DIR.
+ * Both speak the same SQL, so everything above this file is driver-agnostic.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database, Db } from './types.js';
+
+export type Driver = 'pglite' | 'pg';
+
+export interface DatabaseHandle {
+  db: Db;
+  driver: Driver;
+  /** a pg connection string for a dedicated LISTEN connection (server mode only) */
+  url: string | undefined;
+  close(): Promise<void>;
+}
+
+// timestamptz → Date, int8 (counts, bigint ids) → number: our counts stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openDatabase(opts: { databaseUrl?: string | undefined; dataDir: string; poolSize?: number }): Promise<DatabaseHandle> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, driver: 'pg', url: opts.databaseUrl, close: () => db.destroy() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const dir = path.resolve(opts.dataDir, 'pgdata');
+  mkdirSync(dir, { recursive: true });
+  const pglite = await PGlite.create(dir, { extensions: { pg_trgm } });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  return { db, driver: 'pglite', url: undefined, close: () => db.destroy() };
+}

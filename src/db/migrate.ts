@@ -1,0 +1,16 @@
+/** Versioned migrations, applied at start (Kysely's Migrator keeps the ledger and a lock). */
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import type { Db } from './types.js';
+import * as m0001 from './migrations/0001_init.js';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_init': m0001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

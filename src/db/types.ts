@@ -1,0 +1,121 @@
+/** Row types of every table, as Kysely sees them. The migrations are the source of truth. */
+import type { ColumnType, Generated, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface UsersTable {
+  id: string;
+  email: string | null;
+  name: string | null;
+  password_hash: string | null;
+  timezone: string | null;
+  created_at: CreatedAt;
+}
+
+export interface StoredReminder {
+  before_minutes?: number;
+  at?: string;
+}
+
+export interface TasksTable {
+  id: Generated<number>;
+  user_id: string;
+  title: string;
+  description: string;
+  completed: boolean;
+  completed_at: Timestamp | null;
+  /** 0 none … 4 urgent: stored as a rank so sorting is an index scan */
+  priority: number;
+  tags: string[];
+  due_date: Timestamp | null;
+  timezone: string;
+  reminders: Json<StoredReminder[]>;
+  recurrence: string | null;
+  recurrence_basis: string;
+  series_id: string | null;
+  series_start: Timestamp | null;
+  series_index: ColumnType<number, number | undefined, number>;
+  /** the completed occurrence this task was spawned from: unique, so one completion spawns at most once */
+  spawned_from: number | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+export interface RemindersTable {
+  id: Generated<number>;
+  task_id: number;
+  user_id: string;
+  remind_at: Timestamp;
+  fired_at: Timestamp | null;
+}
+
+export interface OutboxTable {
+  seq: Generated<number>;
+  topic: string;
+  key: string;
+  payload: Json<unknown>;
+  created_at: CreatedAt;
+  published_at: Timestamp | null;
+}
+
+export interface TaskHistoryTable {
+  event_id: string;
+  task_id: number;
+  user_id: string;
+  event_type: string;
+  occurred_at: Timestamp;
+  data: Json<unknown>;
+}
+
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  task_id: number;
+  type: string;
+  title: string;
+  body: string;
+  due_date: Timestamp | null;
+  remind_at: Timestamp;
+  late: boolean;
+  created_at: CreatedAt;
+  read_at: Timestamp | null;
+}
+
+export interface DeadLettersTable {
+  id: Generated<number>;
+  topic: string;
+  consumer: string;
+  payload: Json<unknown>;
+  error: string;
+  created_at: CreatedAt;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: Timestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  tasks: TasksTable;
+  reminders: RemindersTable;
+  outbox: OutboxTable;
+  task_history: TaskHistoryTable;
+  notifications: NotificationsTable;
+  dead_letters: DeadLettersTable;
+  leases: LeasesTable;
+}
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+/** Anything that can run a query: the pool or an open transaction. */
+export type Executor = Db | Tx;
+export type TaskRow = Selectable<TasksTable>;
+export type NewTaskRow = Insertable<TasksTable>;
+export type TaskUpdateRow = Updateable<TasksTable>;
+export type UserRow = Selectable<UsersTable>;
+export type NotificationRow = Selectable<NotificationsTable>;

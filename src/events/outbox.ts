@@ -1,0 +1,26 @@
+/**
+ * The transactional outbox: an event is a row written in the same transaction as the change it
+ * describes, so a committed change always has its event and a rolled-back one never does.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Executor } from '../db/types.js';
+import type { Task } from '../tasks/model.js';
+import { parseEvent, TOPICS, type TaskEventType, type TopicName, type TopicPayload } from './schemas.js';
+
+export async function appendToOutbox<T extends TopicName>(tx: Executor, topic: T, key: string, payload: TopicPayload[T]): Promise<void> {
+  parseEvent(topic, payload); // validated on the way out: a bad event fails the whole command
+  await tx.insertInto('outbox').values({ topic, key, payload: JSON.stringify(payload), published_at: null }).execute();
+}
+
+export async function recordTaskEvent(tx: Executor, eventType: TaskEventType, task: Task, at: Date): Promise<string> {
+  const event_id = randomUUID();
+  await appendToOutbox(tx, TOPICS.taskEvents, String(task.id), {
+    event_id,
+    event_type: eventType,
+    task_id: task.id,
+    user_id: task.user_id,
+    timestamp: at.toISOString(),
+    data: task,
+  });
+  return event_id;
+}

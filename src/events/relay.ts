@@ -1,0 +1,127 @@
+/**
+ * The outbox relay: publishes unpublished outbox rows in commit order and marks them published
+ * only after the bus accepted them. A bus failure (sidecar or broker down) leaves the rows in
+ * place and retries with backoff: events are delayed, never lost.
+ *
+ * Several replicas may run a relay; a lease row elects one at a time so the per-task order
+ * of the outbox is the order on the broker.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from '../db/types.js';
+import type { Logger } from '../logger.js';
+import { metrics } from '../metrics.js';
+import type { EventBus, OutgoingMessage } from './bus.js';
+import type { TopicName } from './schemas.js';
+
+export interface RelayOptions {
+  pollMs: number;
+  batchSize?: number;
+  leaseMs?: number;
+}
+
+const LEASE = 'outbox-relay';
+
+export class OutboxRelay {
+  private readonly holder = randomUUID();
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+  private failures = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+    private readonly opts: RelayOptions,
+  ) {
+    this.batchSize = opts.batchSize ?? 200;
+    this.leaseMs = opts.leaseMs ?? 10_000;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** New rows were committed: publish soon (coalesces bursts into one pass). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.pass().finally(() => {
+      this.running = undefined;
+      if (this.stopped) return;
+      const delay = this.again ? 0 : this.failures ? Math.min(5_000, 100 * 2 ** this.failures) : this.opts.pollMs;
+      this.again = false;
+      this.timer = setTimeout(() => this.kick(), delay);
+    });
+  }
+
+  /** Publish everything pending now (used at shutdown and by tests); resolves when the outbox is empty or the bus fails. */
+  async flush(): Promise<void> {
+    await this.running;
+    while ((await this.publishBatch()) === this.batchSize);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      if (!(await this.holdLease())) return;
+      while ((await this.publishBatch()) === this.batchSize && !this.stopped);
+      this.failures = 0;
+    } catch (err) {
+      this.failures++;
+      metrics.relayErrors.inc();
+      this.log.warn({ err: (err as Error).message, failures: this.failures }, 'outbox relay pass failed; retrying');
+    }
+  }
+
+  private async holdLease(): Promise<boolean> {
+    const expires = new Date(Date.now() + this.leaseMs);
+    const row = await sql<{ holder: string }>`
+      INSERT INTO leases (name, holder, expires_at) VALUES (${LEASE}, ${this.holder}, ${expires})
+      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+      WHERE leases.holder = excluded.holder OR leases.expires_at < now()
+      RETURNING holder`.execute(this.db);
+    return row.rows.length > 0;
+  }
+
+  /** Returns how many rows were published. */
+  private async publishBatch(): Promise<number> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select(['seq', 'topic', 'key', 'payload', 'created_at'])
+      .where('published_at', 'is', null)
+      .orderBy('seq')
+      .limit(this.batchSize)
+      .execute();
+    const oldest = rows[0];
+    metrics.outboxLag.set(oldest ? (Date.now() - oldest.created_at.getTime()) / 1000 : 0);
+    if (!oldest) return 0;
+    const messages = rows.map((r) => ({ seq: r.seq, topic: r.topic as TopicName, key: r.key, payload: r.payload }) as OutgoingMessage);
+    await this.bus.emit(messages);
+    await this.db
+      .updateTable('outbox')
+      .set({ published_at: new Date() })
+      .where(
+        'seq',
+        'in',
+        rows.map((r) => r.seq),
+      )
+      .execute();
+    for (const m of messages) metrics.published.inc({ topic: m.topic });
+    return rows.length;
+  }
+}

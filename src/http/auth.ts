@@ -1,0 +1,61 @@
+/**
+ * Authentication for `/api/{user_id}/...`: a verified bearer token whose subject is {user_id}.
+ * No/invalid token → 401; someone else's path → 403. Resource ownership (→ 404) is the services' job.
+ */
+import type { FastifyRequest } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import type { AuthService } from '../auth/service.js';
+import { forbidden, unauthorized } from './problems.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    userId?: string;
+  }
+}
+
+function bearer(request: FastifyRequest, allowQueryToken: boolean): string | undefined {
+  const header = request.headers.authorization;
+  if (header) {
+    const [scheme, token] = header.split(' ');
+    if (scheme?.toLowerCase() === 'bearer' && token) return token;
+    throw unauthorized('use "Authorization: Bearer <token>"');
+  }
+  // EventSource cannot send headers, so the stream alone also takes ?access_token=
+  if (allowQueryToken) return (request.query as { access_token?: string }).access_token;
+  return undefined;
+}
+
+export function requireUser(auth: AuthService, opts: { allowQueryToken?: boolean } = {}) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const token = bearer(request, opts.allowQueryToken ?? false);
+    if (!token) throw unauthorized('missing bearer token');
+    const subject = await auth.authenticate(token);
+    const { user_id } = request.params as { user_id?: string };
+    if (user_id !== undefined && user_id !== subject) throw forbidden('this token belongs to another user');
+    request.userId = subject;
+  };
+}
+
+/** The authenticated user's id (the hook above ran). */
+export function userOf(request: FastifyRequest): string {
+  if (!request.userId) throw unauthorized('missing bearer token');
+  return request.userId;
+}
+
+const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * Routes only the Dapr sidecar may call (subscriptions, the cron binding). With APP_API_TOKEN
+ * set, Dapr sends it as `dapr-api-token`; without it, only loopback callers are accepted.
+ */
+export function requireSidecar(appApiToken: string | undefined) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (appApiToken) {
+      const sent = request.headers['dapr-api-token'];
+      if (typeof sent !== 'string' || !same(sent, appApiToken)) throw unauthorized('this endpoint is for the Dapr sidecar only');
+      return;
+    }
+    if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) throw forbidden('this endpoint is for the Dapr sidecar only');
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * RFC 9457 problem details for every error the API returns. Validation failures name each
+ * offending field; unexpected errors are logged with the request id and answered without detail.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from '../errors.js';
+import { InvalidTokenError } from '../auth/tokens.js';
+import { LoginFailedError } from '../auth/service.js';
+import { isTransientDbError } from '../db/errors.js';
+
+export const PROBLEM_TYPE_BASE = '/problems/';
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    request_id: Type.Optional(Type.String()),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details' },
+);
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    detail?: string,
+    readonly errors?: FieldError[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export const unauthorized = (detail: string) =>
+  new HttpProblem(401, 'unauthorized', 'Authentication required', detail, undefined, { 'www-authenticate': 'Bearer' });
+export const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', 'Forbidden', detail);
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Ajv's errors → our field list ("reminders/0/at", "title"). */
+function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
+  const seen = new Map<string, string>();
+  for (const e of validation) {
+    let field = e.instancePath.replace(/^\//, '');
+    if (e.keyword === 'required') field = [field, String(e.params.missingProperty)].filter(Boolean).join('/');
+    if (e.keyword === 'additionalProperties') field = [field, String(e.params.additionalProperty)].filter(Boolean).join('/');
+    if (!field) field = context === 'body' ? '(body)' : `(${context ?? 'request'})`;
+    const message =
+      e.keyword === 'additionalProperties'
+        ? 'is not a known field'
+        : e.keyword === 'required'
+          ? 'is required'
+          : e.keyword === 'enum'
+            ? `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`
+            : (e.message ?? 'is invalid');
+    // anyOf/oneOf produce one error per branch; keep the most specific (first) one per field
+    if (!seen.has(field) && e.keyword !== 'anyOf') seen.set(field, message);
+  }
+  return [...seen].map(([field, message]) => ({ field, message }));
+}
+
+function toProblem(err: unknown): HttpProblem | undefined {
+  if (err instanceof HttpProblem) return err;
+  if (err instanceof ValidationError) return new HttpProblem(422, 'validation-error', 'Validation failed', err.message, err.errors);
+  if (err instanceof NotFoundError) return new HttpProblem(404, 'not-found', 'Not found', err.message);
+  if (err instanceof ConflictError) return new HttpProblem(409, 'conflict', 'Conflict', err.message);
+  if (err instanceof PreconditionFailedError)
+    return new HttpProblem(412, 'precondition-failed', 'Precondition failed', err.message, undefined, { etag: `"${err.currentVersion}"` });
+  if (err instanceof InvalidTokenError) return unauthorized(err.message);
+  if (err instanceof LoginFailedError) return new HttpProblem(401, 'login-failed', 'Login failed', err.message);
+  if (isTransientDbError(err))
+    return new HttpProblem(503, 'unavailable', 'Service unavailable', 'the database is unavailable; retry shortly', undefined, { 'retry-after': '2' });
+  const fe = err as FastifyError & { validation?: AjvError[]; validationContext?: string };
+  if (fe.validation) {
+    const errors = fieldErrors(fe.validation, fe.validationContext);
+    return new HttpProblem(422, 'validation-error', 'Validation failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+  }
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new HttpProblem(413, 'payload-too-large', 'Payload too large', 'the request body exceeds 64 KB');
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send application/json');
+  if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new HttpProblem(400, 'malformed-json', 'Malformed JSON', 'the body is empty');
+  if (fe.statusCode === 400 && (fe instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(fe.message)))
+    return new HttpProblem(400, 'malformed-json', 'Malformed JSON', fe.message);
+  if (fe.statusCode === 429) return new HttpProblem(429, 'too-many-requests', 'Too many requests', fe.message);
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new HttpProblem(fe.statusCode, 'bad-request', 'Bad request', fe.message);
+  return undefined;
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, p: HttpProblem): FastifyReply {
+  return reply
+    .code(p.status)
+    .headers(p.headers)
+    .type('application/problem+json')
+    .send({
+      type: PROBLEM_TYPE_BASE + p.slug,
+      title: p.title,
+      status: p.status,
+      detail: p.message,
+      instance: request.url.split('?')[0],
+      ...(p.errors ? { errors: p.errors } : {}),
+      request_id: request.id,
+    });
+}
+
+export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const problem = toProblem(err);
+  if (problem) {
+    if (problem.status >= 500) request.log.warn({ err: (err as Error).message }, problem.title);
+    return sendProblem(reply, request, problem);
+  }
+  request.log.error({ err }, 'unhandled error');
+  return sendProblem(reply, request, new HttpProblem(500, 'internal', 'Internal server error', 'something went wrong; the request id identifies it in the logs'));
+}

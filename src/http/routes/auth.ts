@@ -1,0 +1,57 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Services } from '../../app.js';
+import { Problem } from '../problems.js';
+
+const Credentials = {
+  email: Type.String({ format: 'email', maxLength: 254 }),
+  password: Type.String({ minLength: 8, maxLength: 256 }),
+};
+
+export const authRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const limit = (max: number) => ({ rateLimit: { max, timeWindow: '1 minute' } });
+
+    app.post(
+      '/api/auth/register',
+      {
+        config: limit(20),
+        schema: {
+          tags: ['auth'],
+          summary: 'Create an account',
+          body: Type.Object({ ...Credentials, name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+          response: {
+            201: Type.Object({ user_id: Type.String(), email: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
+            409: Problem,
+            422: Problem,
+          },
+        },
+      },
+      async (req, reply) => reply.code(201).send(await s.auth.register(req.body.email, req.body.password, req.body.name)),
+    );
+
+    app.post(
+      '/api/auth/login',
+      {
+        // brute-force guard: per client address
+        config: limit(10),
+        schema: {
+          tags: ['auth'],
+          summary: 'Exchange email and password for an access token',
+          body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 256 }) }, { additionalProperties: false }),
+          response: {
+            200: Type.Object({
+              access_token: Type.String(),
+              token_type: Type.Literal('Bearer'),
+              expires_in: Type.Integer(),
+              user_id: Type.String(),
+            }),
+            401: Problem,
+            429: Problem,
+          },
+        },
+      },
+      async (req) => s.auth.login(req.body.email, req.body.password),
+    );
+  };

@@ -1,0 +1,129 @@
+/** Per-user resources besides tasks: preferences, the notification inbox and the live stream. */
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Services } from '../../app.js';
+import { ValidationError } from '../../errors.js';
+import { isValidTimeZone } from '../../recurrence/index.js';
+import { metrics } from '../../metrics.js';
+import type { LiveMessage } from '../../live/hub.js';
+import { requireUser, userOf } from '../auth.js';
+import { Problem } from '../problems.js';
+
+const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
+const Prefs = Type.Object({ timezone: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+const Notification = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  task_id: Type.Integer(),
+  title: Type.String(),
+  body: Type.String(),
+  due_date: Type.Union([Type.String(), Type.Null()]),
+  remind_at: Type.String(),
+  late: Type.Boolean(),
+  created_at: Type.String(),
+  read: Type.Boolean(),
+  read_at: Type.Union([Type.String(), Type.Null()]),
+});
+const errors = { 401: Problem, 403: Problem, 404: Problem, 422: Problem };
+const HEARTBEAT_MS = 15_000;
+
+export const meRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.addHook('preHandler', requireUser(s.auth));
+
+    app.get(
+      '/api/:user_id/preferences',
+      { schema: { tags: ['preferences'], summary: 'Get preferences', params: UserParams, response: { 200: Prefs, ...errors } } },
+      async (req) => s.preferences.get(userOf(req)),
+    );
+
+    app.put(
+      '/api/:user_id/preferences',
+      { schema: { tags: ['preferences'], summary: 'Set preferences (default time zone of new tasks)', params: UserParams, body: Prefs, response: { 200: Prefs, ...errors } } },
+      async (req) => {
+        if (!isValidTimeZone(req.body.timezone)) throw new ValidationError([{ field: 'timezone', message: `unknown time zone "${req.body.timezone}"` }]);
+        return s.preferences.set(userOf(req), { timezone: req.body.timezone });
+      },
+    );
+
+    app.get(
+      '/api/:user_id/notifications',
+      {
+        schema: {
+          tags: ['notifications'],
+          summary: 'The notification inbox, newest first (X-Unread-Count header)',
+          params: UserParams,
+          querystring: Type.Object(
+            { unread: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Array(Notification), ...errors },
+        },
+      },
+      async (req, reply) => {
+        const { items, unread } = await s.notifications.list(userOf(req), { unreadOnly: req.query.unread ?? false, limit: req.query.limit ?? 50 });
+        reply.header('x-unread-count', String(unread));
+        return items;
+      },
+    );
+
+    app.post(
+      '/api/:user_id/notifications/:id/read',
+      {
+        schema: {
+          tags: ['notifications'],
+          summary: 'Mark one notification read',
+          params: Type.Object({ user_id: Type.String(), id: Type.String({ format: 'uuid' }) }),
+          response: { 200: Notification, ...errors },
+        },
+      },
+      async (req) => s.notifications.markRead(userOf(req), req.params.id),
+    );
+
+    app.post(
+      '/api/:user_id/notifications/read-all',
+      { schema: { tags: ['notifications'], summary: 'Mark every notification read', params: UserParams, response: { 200: Type.Object({ updated: Type.Integer() }), ...errors } } },
+      async (req) => ({ updated: await s.notifications.markAllRead(userOf(req)) }),
+    );
+  };
+
+/** SSE: its own plugin because EventSource sends the token as ?access_token=. */
+export const streamRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.addHook('preHandler', requireUser(s.auth, { allowQueryToken: true }));
+    app.get(
+      '/api/:user_id/stream',
+      {
+        schema: {
+          tags: ['live'],
+          summary: 'Server-Sent Events: `task` (a task-events message) and `notification` events for this user',
+          params: UserParams,
+          querystring: Type.Object({ access_token: Type.Optional(Type.String({ maxLength: 4096 })) }),
+          produces: ['text/event-stream'],
+        },
+      },
+      async (req, reply) => {
+        const userId = userOf(req);
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        res.write(`retry: 2000\n: connected\n\n`);
+        const send = (m: LiveMessage) => res.write(`id: ${m.id}\nevent: ${m.kind}\ndata: ${JSON.stringify(m.data)}\n\n`);
+        const unsubscribe = s.hub.subscribe(userId, send);
+        const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+        metrics.sseClients.inc();
+        const cleanup = () => {
+          clearInterval(heartbeat);
+          unsubscribe();
+          metrics.sseClients.dec();
+        };
+        s.streams.add(res);
+        res.on('close', () => {
+          s.streams.delete(res);
+          cleanup();
+        });
+      },
+    );
+  };

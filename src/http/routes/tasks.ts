@@ -1,0 +1,151 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../../app.js';
+import { PreconditionFailedError } from '../../errors.js';
+import { parsePriorities, parseSort } from '../../tasks/list-query.js';
+import { CompleteBody, DateTime, Task, TaskCreate, TaskUpdate } from '../../tasks/model.js';
+import { requireUser, userOf } from '../auth.js';
+import { Problem } from '../problems.js';
+
+const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
+const TaskParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }), id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+
+const ListQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'keyword in title or description (case-insensitive)' })),
+    status: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('pending'), Type.Literal('completed')])),
+    priority: Type.Optional(Type.String({ maxLength: 100, description: 'comma list, e.g. high,urgent' })),
+    tag: Type.Optional(Type.Array(Type.String({ maxLength: 50 }), { maxItems: 20, description: 'repeatable; all must match' })),
+    due_from: Type.Optional(DateTime),
+    due_to: Type.Optional(DateTime),
+    overdue: Type.Optional(Type.Boolean()),
+    sort: Type.Optional(Type.String({ maxLength: 20, description: 'due_date|priority|title|created_at|updated_at, - prefix for descending' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+const HistoryEntry = Type.Object({
+  event_id: Type.String(),
+  event_type: Type.String(),
+  timestamp: Type.String(),
+  data: Task,
+});
+
+const errors = { 401: Problem, 403: Problem, 404: Problem, 412: Problem, 422: Problem };
+
+/** `If-Match: "3"` / `W/"3"` / `*` → the version the client expects (undefined: no precondition). */
+function ifMatch(req: FastifyRequest): number | undefined {
+  const raw = req.headers['if-match'];
+  if (raw === undefined || raw.trim() === '*') return undefined;
+  const m = /^(?:W\/)?"?(\d+)"?$/.exec(raw.trim());
+  if (!m) throw new PreconditionFailedError(-1);
+  return Number(m[1]);
+}
+
+const withEtag = (reply: FastifyReply, task: { version: number }) => reply.header('etag', `"${task.version}"`);
+
+function nextLink(req: FastifyRequest, cursor: string): string {
+  const url = new URL(req.url, `${req.protocol}://${req.headers.host ?? 'localhost'}`);
+  url.searchParams.set('cursor', cursor);
+  return `<${url.pathname}${url.search}>; rel="next"`;
+}
+
+export const taskRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.addHook('preHandler', requireUser(s.auth));
+    const tags = ['tasks'];
+
+    app.get(
+      '/api/:user_id/tasks',
+      { schema: { tags, summary: 'List tasks', params: UserParams, querystring: ListQuery, response: { 200: Type.Array(Task), ...errors } } },
+      async (req, reply) => {
+        const q = req.query;
+        const page = await s.tasks.list(userOf(req), {
+          q: q.q,
+          status: q.status,
+          priority: parsePriorities(q.priority),
+          tags: q.tag?.map((t) => t.trim().toLowerCase()).filter(Boolean),
+          dueFrom: q.due_from ? new Date(q.due_from) : undefined,
+          dueTo: q.due_to ? new Date(q.due_to) : undefined,
+          overdue: q.overdue,
+          ...parseSort(q.sort),
+          limit: q.limit ?? 50,
+          cursor: q.cursor,
+        });
+        reply.header('x-total-count', String(page.total));
+        if (page.nextCursor) reply.header('link', nextLink(req, page.nextCursor));
+        return page.tasks;
+      },
+    );
+
+    app.post(
+      '/api/:user_id/tasks',
+      { schema: { tags, summary: 'Create a task', params: UserParams, body: TaskCreate, response: { 201: Task, ...errors } } },
+      async (req, reply) => {
+        const task = await s.tasks.create(userOf(req), req.body);
+        return withEtag(reply, task).code(201).header('location', `/api/${task.user_id}/tasks/${task.id}`).send(task);
+      },
+    );
+
+    app.get(
+      '/api/:user_id/tasks/:id',
+      { schema: { tags, summary: 'Get a task', params: TaskParams, response: { 200: Task, ...errors } } },
+      async (req, reply) => {
+        const task = await s.tasks.get(userOf(req), req.params.id);
+        return withEtag(reply, task).send(task);
+      },
+    );
+
+    app.put(
+      '/api/:user_id/tasks/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Update a task (absent fields unchanged; If-Match for optimistic concurrency)',
+          params: TaskParams,
+          body: TaskUpdate,
+          response: { 200: Task, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const task = await s.tasks.update(userOf(req), req.params.id, req.body, ifMatch(req));
+        return withEtag(reply, task).send(task);
+      },
+    );
+
+    app.delete(
+      '/api/:user_id/tasks/:id',
+      { schema: { tags, summary: 'Delete a task', params: TaskParams, response: { 204: Type.Null(), ...errors } } },
+      async (req, reply) => {
+        await s.tasks.remove(userOf(req), req.params.id, ifMatch(req));
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.patch(
+      '/api/:user_id/tasks/:id/complete',
+      {
+        schema: {
+          tags,
+          summary: 'Toggle completion (no body) or set it ({"completed": bool})',
+          params: TaskParams,
+          body: Type.Optional(CompleteBody),
+          response: { 200: Task, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const task = await s.tasks.setCompleted(userOf(req), req.params.id, req.body?.completed, ifMatch(req));
+        return withEtag(reply, task).send(task);
+      },
+    );
+
+    app.get(
+      '/api/:user_id/tasks/:id/history',
+      { schema: { tags, summary: "The task's audit trail", params: TaskParams, response: { 200: Type.Array(HistoryEntry), ...errors } } },
+      async (req) => s.tasks.history(userOf(req), req.params.id),
+    );
+  };

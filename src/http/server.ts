@@ -1,0 +1,99 @@
+/** The Fastify server: validation, problem+json errors, OpenAPI, request ids, metrics, routes. */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { LogController } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Services } from '../app.js';
+import { metrics, registry } from '../metrics.js';
+import { cronRoutes, daprRoutes } from '../dapr/routes.js';
+import { errorHandler, HttpProblem, sendProblem } from './problems.js';
+import { authRoutes } from './routes/auth.js';
+import { meRoutes, streamRoutes } from './routes/me.js';
+import { taskRoutes } from './routes/tasks.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+export const BODY_LIMIT = 64 * 1024;
+
+/** Bodies are validated strictly (no type coercion, unknown fields rejected); query strings are coerced. */
+function validators() {
+  const make = (coerce: boolean) =>
+    addFormats(
+      new Ajv({ coerceTypes: coerce ? 'array' : false, useDefaults: true, removeAdditional: false, allErrors: true, strict: false }),
+    );
+  return { body: make(false), other: make(true) };
+}
+
+const apiPublic = (url: string) => !url.startsWith('/api/') && !url.startsWith('/dapr/') && url !== '/reminder-cron';
+
+export async function buildServer(s: Services, opts: { webRoot?: string } = {}) {
+  const app = Fastify({
+    loggerInstance: s.log,
+    bodyLimit: BODY_LIMIT,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    },
+    // our onResponse hook logs one line per interesting request instead of fastify's two
+    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
+    trustProxy: false,
+    ajv: { customOptions: { strict: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ajv = validators();
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.other).compile(schema));
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, req, new HttpProblem(404, 'not-found', 'Not found', `no route for ${req.method} ${req.url.split('?')[0]}`)));
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (!apiPublic(req.url) || reply.statusCode >= 400) {
+      req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    }
+  });
+
+  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, message: `rate limit exceeded, retry in ${ctx.after}` }) });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Taskstream API', version: '1.0.0', description: 'Event-driven task service. Errors are RFC 9457 problem+json.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (req, reply) => {
+    const checks = await s.readiness();
+    const ready = Object.values(checks).every(Boolean);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+
+  if (s.servesApi) {
+    await app.register(authRoutes(s));
+    await app.register(taskRoutes(s));
+    await app.register(meRoutes(s));
+    await app.register(streamRoutes(s));
+  }
+  await app.register(async (scope) => cronRoutes(scope, s));
+  if (s.daprBus) await app.register(async (scope) => daprRoutes(scope, s));
+
+  const webRoot = opts.webRoot ?? path.resolve('dist/web');
+  if (s.servesApi && existsSync(webRoot)) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+  return app;
+}

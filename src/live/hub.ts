@@ -1,0 +1,112 @@
+/**
+ * Live updates for open clients (SSE). A consumer publishes; every process that holds a
+ * stream of that user delivers. Embedded: one process, an in-memory hub. PostgreSQL server:
+ * LISTEN/NOTIFY fans out to every replica, whichever consumer process handled the event.
+ */
+import pg from 'pg';
+import { sql } from 'kysely';
+import type { Db } from '../db/types.js';
+import type { Logger } from '../logger.js';
+
+export interface LiveMessage {
+  /** SSE event name: "task" or "notification" */
+  kind: 'task' | 'notification';
+  /** unique per change, so clients can drop duplicates (delivery is at-least-once) */
+  id: string;
+  user_id: string;
+  data: unknown;
+}
+
+export type LiveListener = (msg: LiveMessage) => void;
+
+export interface LiveHub {
+  publish(msg: LiveMessage): Promise<void>;
+  subscribe(userId: string, listener: LiveListener): () => void;
+  close(): Promise<void>;
+}
+
+/** Per-user listener sets; the local half of every hub. */
+class Listeners {
+  private readonly byUser = new Map<string, Set<LiveListener>>();
+
+  add(userId: string, l: LiveListener): () => void {
+    const set = this.byUser.get(userId) ?? new Set();
+    set.add(l);
+    this.byUser.set(userId, set);
+    return () => {
+      set.delete(l);
+      if (!set.size) this.byUser.delete(userId);
+    };
+  }
+
+  deliver(msg: LiveMessage): void {
+    for (const l of this.byUser.get(msg.user_id) ?? []) l(msg);
+  }
+}
+
+export class MemoryHub implements LiveHub {
+  private readonly listeners = new Listeners();
+  async publish(msg: LiveMessage): Promise<void> {
+    this.listeners.deliver(msg);
+  }
+  subscribe(userId: string, listener: LiveListener): () => void {
+    return this.listeners.add(userId, listener);
+  }
+  async close(): Promise<void> {}
+}
+
+const CHANNEL = 'live_updates';
+/** NOTIFY payloads are limited to 8000 bytes; larger messages go without `data` (clients refetch). */
+const MAX_PAYLOAD = 7500;
+
+export class PgNotifyHub implements LiveHub {
+  private readonly listeners = new Listeners();
+  private client: pg.Client | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('notification', (n) => {
+      if (n.channel !== CHANNEL || !n.payload) return;
+      try {
+        this.listeners.deliver(JSON.parse(n.payload) as LiveMessage);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'bad live payload');
+      }
+    });
+    client.on('error', (err) => {
+      this.log.warn({ err: err.message }, 'live LISTEN connection lost; reconnecting');
+      this.reconnect();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.client = client;
+  }
+
+  private reconnect(): void {
+    this.client = undefined;
+    if (this.closed) return;
+    setTimeout(() => this.start().catch(() => this.reconnect()), 1000).unref();
+  }
+
+  async publish(msg: LiveMessage): Promise<void> {
+    let payload = JSON.stringify(msg);
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD) payload = JSON.stringify({ ...msg, data: null });
+    await sql`SELECT pg_notify(${CHANNEL}, ${payload})`.execute(this.db);
+  }
+
+  subscribe(userId: string, listener: LiveListener): () => void {
+    return this.listeners.add(userId, listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.client?.end().catch(() => undefined);
+  }
+}

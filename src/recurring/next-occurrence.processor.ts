@@ -1,0 +1,83 @@
+/**
+ * RecurringTaskConsumer: when a recurring task is completed, create its next occurrence.
+ * Exactly one effect per completion: the completed row is locked while we decide, and
+ * `tasks.spawned_from` is UNIQUE, so duplicate or concurrent deliveries find the occurrence
+ * already there. Nothing spawns if the task was deleted or un-completed meanwhile.
+ */
+import type { Db, TaskRow, Tx } from '../db/types.js';
+import type { Subscription } from '../events/bus.js';
+import { recordTaskEvent } from '../events/outbox.js';
+import { TOPICS, type TaskEvent } from '../events/schemas.js';
+import { nextOccurrence } from '../recurrence/index.js';
+import { syncReminders } from '../reminders/schedule.js';
+import { toTask } from '../tasks/mapper.js';
+import type { Reminder } from '../tasks/model.js';
+import { insertTask } from '../tasks/repository.js';
+import { isUniqueViolation } from '../db/errors.js';
+
+export function nextOccurrenceProcessor(deps: { db: Db; now: () => Date; changed: () => void }): Subscription<'task-events'> {
+  return {
+    name: 'recurring-task',
+    topic: TOPICS.taskEvents,
+    async handle(event: TaskEvent) {
+      if (event.event_type !== 'completed' || !event.data.recurrence) return;
+      try {
+        const created = await deps.db.transaction().execute((tx) => spawnNext(tx, event.task_id, deps.now()));
+        if (created) deps.changed();
+      } catch (err) {
+        if (isUniqueViolation(err)) return; // a concurrent delivery created it first
+        throw err;
+      }
+    },
+  };
+}
+
+async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
+  const done = await tx.selectFrom('tasks').selectAll().where('id', '=', taskId).forUpdate().executeTakeFirst();
+  if (!done || !done.completed || !done.recurrence || !done.completed_at) return false;
+  const existing = await tx.selectFrom('tasks').select('id').where('spawned_from', '=', taskId).executeTakeFirst();
+  if (existing) return false;
+  const next = nextOccurrence({
+    rule: done.recurrence,
+    basis: done.recurrence_basis === 'completion' ? 'completion' : 'due_date',
+    timezone: done.timezone,
+    seriesStart: done.series_start,
+    index: done.series_index,
+    previousDue: done.due_date,
+    completedAt: done.completed_at,
+    now,
+  });
+  if (!next) return false; // COUNT/UNTIL ended the series
+  const row = await insertTask(tx, {
+    user_id: done.user_id,
+    title: done.title,
+    description: done.description,
+    completed: false,
+    completed_at: null,
+    priority: done.priority,
+    tags: done.tags,
+    due_date: next.due,
+    timezone: done.timezone,
+    reminders: JSON.stringify(reanchor(done, next.due)),
+    recurrence: done.recurrence,
+    recurrence_basis: done.recurrence_basis,
+    series_id: done.series_id,
+    series_start: done.series_start ?? next.due,
+    series_index: next.index,
+    spawned_from: done.id,
+    updated_at: now,
+  });
+  const task = toTask(row);
+  await syncReminders(tx, { ...row, reminders: task.reminders }, now);
+  await recordTaskEvent(tx, 'created', task, now);
+  return true;
+}
+
+/** Relative reminders move with the due date by definition; absolute ones shift by the same distance. */
+function reanchor(done: TaskRow, nextDue: Date): Reminder[] {
+  const shift = done.due_date ? nextDue.getTime() - done.due_date.getTime() : null;
+  return (done.reminders as Reminder[]).flatMap((r): Reminder[] => {
+    if ('before_minutes' in r) return [r];
+    return shift === null ? [] : [{ at: new Date(new Date(r.at).getTime() + shift).toISOString() }];
+  });
+}

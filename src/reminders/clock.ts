@@ -1,0 +1,69 @@
+/**
+ * The embedded reminder clock: a timer armed for the earliest pending reminder (so each fires
+ * within a second of its time), re-armed whenever tasks change, plus a periodic safety scan.
+ * Missed reminders (service was down) are simply due at the first scan after start.
+ */
+import type { Logger } from '../logger.js';
+import type { ReminderScanner } from './scanner.js';
+
+/** setTimeout's ceiling (~24.8 days); longer waits are re-armed by the safety scan anyway. */
+const MAX_DELAY = 2_147_483_647;
+
+export class ReminderClock {
+  private timer: NodeJS.Timeout | undefined;
+  private safety: NodeJS.Timeout | undefined;
+  private busy: Promise<void> = Promise.resolve();
+  private stopped = true;
+
+  constructor(
+    private readonly scanner: ReminderScanner,
+    private readonly onFired: () => void,
+    private readonly log: Logger,
+    private readonly safetyMs: number,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.safety = setInterval(() => this.tick(), this.safetyMs);
+    this.tick();
+  }
+
+  /** Tasks changed: the earliest reminder may have moved. */
+  rearm(): void {
+    if (this.stopped) return;
+    this.busy = this.busy.then(() => this.arm());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.safety);
+    await this.busy;
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.busy = this.busy.then(async () => {
+      try {
+        const fired = await this.scanner.scan();
+        if (fired) this.onFired();
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'reminder scan failed');
+      }
+      await this.arm();
+    });
+  }
+
+  private async arm(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const next = await this.scanner.nextDue();
+      clearTimeout(this.timer);
+      if (!next) return;
+      const delay = Math.min(MAX_DELAY, Math.max(0, next.getTime() - Date.now()));
+      this.timer = setTimeout(() => this.tick(), delay);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not arm reminder timer');
+    }
+  }
+}

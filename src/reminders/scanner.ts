@@ -1,0 +1,95 @@
+/**
+ * Fires due reminders: claims them (FOR UPDATE SKIP LOCKED), marks them fired and appends
+ * their `notifications` events to the outbox — in one transaction. So a reminder fires once
+ * even when every replica scans at the same cron tick, and a crash before commit fires it later.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from '../db/types.js';
+import { appendToOutbox } from '../events/outbox.js';
+import { TOPICS } from '../events/schemas.js';
+import { metrics } from '../metrics.js';
+import { reminderText } from './message.js';
+
+/** A reminder fired more than this after its time is marked late (the service was down or busy). */
+export const LATE_AFTER_MS = 60_000;
+const BATCH = 500;
+
+interface DueRow {
+  id: number;
+  task_id: number;
+  user_id: string;
+  remind_at: Date;
+  title: string;
+  due_date: Date | null;
+}
+
+export class ReminderScanner {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date,
+  ) {}
+
+  /** Fire everything due now; returns how many fired. */
+  async scan(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const fired = await this.fireBatch();
+      total += fired;
+      if (fired < BATCH) return total;
+    }
+  }
+
+  /** The earliest pending reminder, for the embedded clock's timer. */
+  async nextDue(): Promise<Date | null> {
+    const row = await this.db
+      .selectFrom('reminders')
+      .select('remind_at')
+      .where('fired_at', 'is', null)
+      .orderBy('remind_at')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.remind_at ?? null;
+  }
+
+  private async fireBatch(): Promise<number> {
+    const now = this.now();
+    return this.db.transaction().execute(async (tx) => {
+      const due = await sql<DueRow>`
+        SELECT r.id, r.task_id, r.user_id, r.remind_at, t.title, t.due_date
+        FROM reminders r JOIN tasks t ON t.id = r.task_id
+        WHERE r.fired_at IS NULL AND r.remind_at <= ${now} AND t.completed = false
+        ORDER BY r.remind_at
+        LIMIT ${BATCH}
+        FOR UPDATE OF r SKIP LOCKED`.execute(tx);
+      if (!due.rows.length) return 0;
+      await tx
+        .updateTable('reminders')
+        .set({ fired_at: now })
+        .where(
+          'id',
+          'in',
+          due.rows.map((r) => r.id),
+        )
+        .execute();
+      for (const r of due.rows) {
+        const late = now.getTime() - r.remind_at.getTime() > LATE_AFTER_MS;
+        const text = reminderText(r.title, r.due_date, now);
+        await appendToOutbox(tx, TOPICS.notifications, String(r.task_id), {
+          notification_id: randomUUID(),
+          type: 'reminder',
+          user_id: r.user_id,
+          task_id: r.task_id,
+          title: text.title,
+          body: text.body,
+          due_date: r.due_date?.toISOString() ?? null,
+          remind_at: r.remind_at.toISOString(),
+          late,
+          timestamp: now.toISOString(),
+        });
+        metrics.remindersFired.inc({ late: String(late) });
+      }
+      return due.rows.length;
+    });
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Task listing: filters, keyword search, sort and keyset pagination. The cursor is opaque to
+ * clients (base64url JSON of the last row's sort value and id), so pages stay stable while
+ * tasks are added and the query stays an index range scan at any depth.
+ */
+import { sql, type Expression, type SqlBool } from 'kysely';
+import type { Executor, TaskRow } from '../db/types.js';
+import { ValidationError } from '../errors.js';
+import { PRIORITIES, type Priority } from './model.js';
+import { priorityRank } from './mapper.js';
+
+export const SORT_FIELDS = ['due_date', 'priority', 'title', 'created_at', 'updated_at'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+
+export interface ListFilter {
+  q?: string | undefined;
+  status?: 'all' | 'pending' | 'completed' | undefined;
+  priority?: Priority[] | undefined;
+  tags?: string[] | undefined;
+  dueFrom?: Date | undefined;
+  dueTo?: Date | undefined;
+  overdue?: boolean | undefined;
+}
+
+export interface ListQuery extends ListFilter {
+  sort: SortField;
+  descending: boolean;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface ListPage {
+  rows: TaskRow[];
+  total: number;
+  nextCursor: string | null;
+}
+
+interface Cursor {
+  s: string;
+  v: string | number | null;
+  id: number;
+}
+
+/** `sort=priority` ranks urgent first, so its natural direction is descending rank. */
+const columnDescending = (q: ListQuery): boolean => (q.sort === 'priority' ? !q.descending : q.descending);
+
+export function parseSort(raw: string | undefined): { sort: SortField; descending: boolean } {
+  const value = raw ?? 'created_at';
+  const descending = value.startsWith('-');
+  const field = descending ? value.slice(1) : value;
+  if (!(SORT_FIELDS as readonly string[]).includes(field)) {
+    throw new ValidationError([{ field: 'sort', message: `must be one of ${SORT_FIELDS.join('|')}, optionally prefixed with -` }]);
+  }
+  return { sort: field as SortField, descending };
+}
+
+export function parsePriorities(raw: string | undefined): Priority[] | undefined {
+  if (!raw) return undefined;
+  const list = raw.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
+  const bad = list.filter((p) => !(PRIORITIES as readonly string[]).includes(p));
+  if (bad.length) throw new ValidationError([{ field: 'priority', message: `unknown priority ${bad.join(', ')}; use ${PRIORITIES.join('|')}` }]);
+  return list as Priority[];
+}
+
+/** Escape LIKE wildcards so a search for "50%" or "a_b" matches literally. */
+export const likePattern = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function filterConditions(userId: string, f: ListFilter, now: Date): Expression<SqlBool>[] {
+  const c: Expression<SqlBool>[] = [sql<SqlBool>`user_id = ${userId}`];
+  if (f.q) c.push(sql<SqlBool>`(title || ' ' || description) ILIKE ${likePattern(f.q)}`);
+  if (f.status === 'pending') c.push(sql<SqlBool>`completed = false`);
+  if (f.status === 'completed') c.push(sql<SqlBool>`completed = true`);
+  if (f.priority?.length) c.push(sql<SqlBool>`priority IN (${sql.join(f.priority.map(priorityRank))})`);
+  if (f.tags?.length) c.push(sql<SqlBool>`tags @> ARRAY[${sql.join(f.tags)}]::text[]`);
+  if (f.dueFrom) c.push(sql<SqlBool>`due_date >= ${f.dueFrom}`);
+  if (f.dueTo) c.push(sql<SqlBool>`due_date <= ${f.dueTo}`);
+  if (f.overdue) c.push(sql<SqlBool>`(completed = false AND due_date < ${now})`);
+  return c;
+}
+
+function decodeCursor(raw: string, sort: SortField): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
+    if (c.s === sort && Number.isInteger(c.id)) return c;
+  } catch {
+    /* fall through to the validation error */
+  }
+  throw new ValidationError([{ field: 'cursor', message: 'invalid or belongs to another sort order; start again without it' }]);
+}
+
+function cursorValue(row: TaskRow, sort: SortField): string | number | null {
+  const v = row[sort];
+  return v instanceof Date ? v.toISOString() : v;
+}
+
+/** Rows strictly after the cursor in (sort column, id) order; due_date sorts nulls last both ways. */
+function afterCursor(c: Cursor, sort: SortField, desc: boolean): Expression<SqlBool> {
+  const col = sql.ref(sort);
+  const cmp = sql.raw(desc ? '<' : '>');
+  const value = sort === 'due_date' || sort === 'created_at' || sort === 'updated_at' ? (c.v === null ? null : new Date(String(c.v))) : c.v;
+  if (sort === 'due_date' && value === null) return sql<SqlBool>`(due_date IS NULL AND id ${cmp} ${c.id})`;
+  const base = sql<SqlBool>`(${col} ${cmp} ${value} OR (${col} = ${value} AND id ${cmp} ${c.id}))`;
+  return sort === 'due_date' ? sql<SqlBool>`(${base} OR due_date IS NULL)` : base;
+}
+
+export async function listTasks(db: Executor, userId: string, q: ListQuery, now: Date): Promise<ListPage> {
+  const where = filterConditions(userId, q, now);
+  const desc = columnDescending(q);
+  const page = q.cursor ? [...where, afterCursor(decodeCursor(q.cursor, q.sort), q.sort, desc)] : where;
+  const dir = sql.raw(desc ? 'DESC' : 'ASC');
+  const nulls = q.sort === 'due_date' ? sql.raw(' NULLS LAST') : sql.raw('');
+  const rows = await db
+    .selectFrom('tasks')
+    .selectAll()
+    .where((eb) => eb.and(page))
+    .orderBy(sql`${sql.ref(q.sort)} ${dir}${nulls}`)
+    .orderBy(sql`id ${dir}`)
+    .limit(q.limit + 1)
+    .execute();
+  const { count } = await db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where((eb) => eb.and(where))
+    .executeTakeFirstOrThrow();
+  const more = rows.length > q.limit;
+  const shown = more ? rows.slice(0, q.limit) : rows;
+  const last = shown[shown.length - 1];
+  const nextCursor = more && last ? Buffer.from(JSON.stringify({ s: q.sort, v: cursorValue(last, q.sort), id: last.id })).toString('base64url') : null;
+  return { rows: shown, total: Number(count), nextCursor };
+}

@@ -1,0 +1,171 @@
+/**
+ * Task commands. Each one writes the task, its derived reminders and its event in ONE
+ * transaction (the outbox), then signals the relay. Side effects (next occurrence, audit,
+ * notifications) happen in consumers of the event, never here.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db, Tx } from '../db/types.js';
+import { NotFoundError, PreconditionFailedError } from '../errors.js';
+import { recordTaskEvent } from '../events/outbox.js';
+import type { TaskEventType } from '../events/schemas.js';
+import { syncReminders } from '../reminders/schedule.js';
+import { listTasks, type ListQuery } from './list-query.js';
+import { toTask } from './mapper.js';
+import type { Task, TaskCreate, TaskUpdate } from './model.js';
+import { mergeFields, type TaskFields } from './normalize.js';
+import { columnsOf, fieldsOf, findTask, insertTask, updateTask } from './repository.js';
+import type { TaskRow } from '../db/types.js';
+import type { PreferencesStore } from '../preferences/store.js';
+
+export interface TaskServiceDeps {
+  db: Db;
+  preferences: PreferencesStore;
+  now: () => Date;
+  /** called after a commit that wrote outbox rows or reminders (kicks the relay, re-arms the clock) */
+  changed: () => void;
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  total: number;
+  nextCursor: string | null;
+}
+
+export class TaskService {
+  constructor(private readonly deps: TaskServiceDeps) {}
+
+  async create(userId: string, body: TaskCreate): Promise<Task> {
+    const now = this.deps.now();
+    const zone = body.timezone ?? (await this.deps.preferences.get(userId)).timezone;
+    const task = await this.deps.db.transaction().execute(async (tx) => {
+      const defaults: TaskFields = {
+        title: '',
+        description: '',
+        priority: 'none',
+        tags: [],
+        due_date: null,
+        timezone: zone,
+        reminders: [],
+        recurrence: null,
+        recurrence_basis: 'due_date',
+      };
+      const f = mergeFields(defaults, body);
+      const completed = body.completed ?? false;
+      const row = await insertTask(tx, {
+        ...columnsOf(f),
+        user_id: userId,
+        completed,
+        completed_at: completed ? now : null,
+        ...seriesFor(f),
+        updated_at: now,
+      });
+      return this.recorded(tx, row, completed ? 'completed' : 'created', now);
+    });
+    this.deps.changed();
+    return task;
+  }
+
+  async get(userId: string, id: number): Promise<Task> {
+    return toTask(await mustFind(this.deps.db, userId, id));
+  }
+
+  async list(userId: string, query: ListQuery): Promise<TaskPage> {
+    const page = await listTasks(this.deps.db, userId, query, this.deps.now());
+    return { tasks: page.rows.map(toTask), total: page.total, nextCursor: page.nextCursor };
+  }
+
+  async update(userId: string, id: number, body: TaskUpdate, ifMatch?: number): Promise<Task> {
+    const now = this.deps.now();
+    const task = await this.deps.db.transaction().execute(async (tx) => {
+      const current = await mustFind(tx, userId, id, true, ifMatch);
+      const before = fieldsOf(current);
+      const f = mergeFields(before, body);
+      const reanchor = f.recurrence !== null && (f.recurrence !== before.recurrence || f.due_date?.getTime() !== before.due_date?.getTime());
+      const completed = body.completed ?? current.completed;
+      const row = await updateTask(tx, id, {
+        ...columnsOf(f),
+        ...(reanchor || !current.series_id ? seriesFor(f, current.series_id) : {}),
+        completed,
+        completed_at: completed ? (current.completed_at ?? now) : null,
+        updated_at: now,
+        version: current.version + 1,
+      });
+      const type: TaskEventType = completed && !current.completed ? 'completed' : 'updated';
+      return this.recorded(tx, row, type, now);
+    });
+    this.deps.changed();
+    return task;
+  }
+
+  /** `completed` undefined toggles; setting the value it already has changes nothing. */
+  async setCompleted(userId: string, id: number, completed: boolean | undefined, ifMatch?: number): Promise<Task> {
+    const now = this.deps.now();
+    let wrote = false;
+    const task = await this.deps.db.transaction().execute(async (tx) => {
+      const current = await mustFind(tx, userId, id, true, ifMatch);
+      const target = completed ?? !current.completed;
+      if (target === current.completed) return toTask(current);
+      const row = await updateTask(tx, id, {
+        completed: target,
+        completed_at: target ? now : null,
+        updated_at: now,
+        version: current.version + 1,
+      });
+      wrote = true;
+      return this.recorded(tx, row, target ? 'completed' : 'updated', now);
+    });
+    if (wrote) this.deps.changed();
+    return task;
+  }
+
+  async remove(userId: string, id: number, ifMatch?: number): Promise<void> {
+    const now = this.deps.now();
+    await this.deps.db.transaction().execute(async (tx) => {
+      const current = await mustFind(tx, userId, id, true, ifMatch);
+      await recordTaskEvent(tx, 'deleted', toTask(current), now);
+      await tx.deleteFrom('tasks').where('id', '=', id).execute();
+    });
+    this.deps.changed();
+  }
+
+  async history(userId: string, id: number): Promise<HistoryEntry[]> {
+    const rows = await this.deps.db
+      .selectFrom('task_history')
+      .select(['event_id', 'event_type', 'occurred_at', 'data'])
+      .where('task_id', '=', id)
+      .where('user_id', '=', userId)
+      .orderBy('occurred_at')
+      .orderBy('event_id')
+      .execute();
+    if (!rows.length) await mustFind(this.deps.db, userId, id);
+    return rows.map((r) => ({ event_id: r.event_id, event_type: r.event_type, timestamp: r.occurred_at.toISOString(), data: r.data as Task }));
+  }
+
+  /** Re-derive reminders and append the event: the two things every write owes. */
+  private async recorded(tx: Tx, row: TaskRow, type: TaskEventType, now: Date): Promise<Task> {
+    const task = toTask(row);
+    await syncReminders(tx, { ...row, reminders: task.reminders }, now);
+    await recordTaskEvent(tx, type, task, now);
+    return task;
+  }
+}
+
+export interface HistoryEntry {
+  event_id: string;
+  event_type: string;
+  timestamp: string;
+  data: Task;
+}
+
+/** A recurring task starts (or restarts) its series at its due date. */
+function seriesFor(f: TaskFields, seriesId?: string | null) {
+  if (!f.recurrence) return { series_id: seriesId ?? null, series_start: null, series_index: 0 };
+  return { series_id: seriesId ?? randomUUID(), series_start: f.due_date, series_index: 0 };
+}
+
+async function mustFind(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<TaskRow> {
+  const row = await findTask(db, userId, id, forUpdate);
+  if (!row) throw new NotFoundError(`task ${id} not found`);
+  if (ifMatch !== undefined && ifMatch !== row.version) throw new PreconditionFailedError(row.version);
+  return row;
+}
