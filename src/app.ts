@@ -82,7 +82,10 @@ export async function createServices(o: AppOptions): Promise<Services> {
   const relay = new OutboxRelay(db, bus, log.child({ component: 'relay' }), { pollMs: config.relayPollMs });
   const scanner = new ReminderScanner(db, now);
   const servesApi = config.role === 'all' || config.role === 'api';
-  const clock = servesApi && config.eventBus === 'embedded' ? new ReminderClock(scanner, () => relay.kick(), log.child({ component: 'reminders' }), config.reminderScanMs) : undefined;
+  const clock =
+    servesApi && config.eventBus === 'embedded'
+      ? new ReminderClock(scanner, () => relay.kick(), log.child({ component: 'reminders' }), config.reminderScanMs)
+      : undefined;
   const changed = () => {
     relay.kick();
     clock?.rearm();
@@ -124,7 +127,12 @@ export async function createServices(o: AppOptions): Promise<Services> {
     servesApi,
     changed,
     async readiness() {
-      const checks: Record<string, boolean> = { database: await sql`SELECT 1`.execute(db).then(() => true, () => false) };
+      const checks: Record<string, boolean> = {
+        database: await sql`SELECT 1`.execute(db).then(
+          () => true,
+          () => false,
+        ),
+      };
       if (dapr) checks.sidecar = await dapr.outboundHealthy();
       return checks;
     },
@@ -137,7 +145,11 @@ export async function createServices(o: AppOptions): Promise<Services> {
       for (const res of streams) res.end();
       await clock?.stop();
       await relay.stop();
-      await relay.flush().catch((err: Error) => log.warn({ err: err.message }, 'could not flush the outbox at shutdown; it will be published at next start'));
+      await relay
+        .flush()
+        .catch((err: Error) =>
+          log.warn({ err: err.message }, 'could not flush the outbox at shutdown; it will be published at next start'),
+        );
       await bus.close();
       await hub.close();
     },

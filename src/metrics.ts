@@ -12,9 +12,18 @@ export const metrics = {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   }),
-  published: new Counter({ name: 'outbox_published_total', help: 'Outbox events handed to the bus', labelNames: ['topic'], registers: [registry] }),
+  published: new Counter({
+    name: 'outbox_published_total',
+    help: 'Outbox events handed to the bus',
+    labelNames: ['topic'],
+    registers: [registry],
+  }),
   relayErrors: new Counter({ name: 'outbox_relay_errors_total', help: 'Failed relay attempts (retried)', registers: [registry] }),
-  outboxLag: new Gauge({ name: 'outbox_lag_seconds', help: 'Age of the oldest unpublished outbox row at the last relay pass', registers: [registry] }),
+  outboxLag: new Gauge({
+    name: 'outbox_lag_seconds',
+    help: 'Age of the oldest unpublished outbox row at the last relay pass',
+    registers: [registry],
+  }),
   deliveries: new Counter({
     name: 'event_deliveries_total',
     help: 'Consumer deliveries by outcome',

@@ -25,19 +25,27 @@ const tryJson = (text: string): unknown => {
 
 export async function daprRoutes(app: FastifyInstance, s: Services): Promise<void> {
   const sidecarOnly = requireSidecar(s.config.dapr.appApiToken);
-  app.addContentTypeParser(['application/cloudevents+json', 'application/cloudevents-batch+json'], { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(String(body)));
-    } catch {
-      done(null, { malformed: String(body).slice(0, 1000) });
-    }
-  });
+  app.addContentTypeParser(
+    ['application/cloudevents+json', 'application/cloudevents-batch+json'],
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      try {
+        done(null, JSON.parse(String(body)));
+      } catch {
+        done(null, { malformed: String(body).slice(0, 1000) });
+      }
+    },
+  );
 
   const consume = (topic: TopicName) => async (req: FastifyRequest, reply: FastifyReply) => {
     const bus = s.daprBus;
     if (!bus) return reply.code(404).send({ status: 'DROP' });
     const result = await bus.receive(topic, eventData(req.body));
-    if (result.outcome !== 'SUCCESS') req.log.warn({ topic, outcome: result.outcome, err: result.error, cloudevent_id: (req.body as { id?: string })?.id }, 'delivery not processed');
+    if (result.outcome !== 'SUCCESS')
+      req.log.warn(
+        { topic, outcome: result.outcome, err: result.error, cloudevent_id: (req.body as { id?: string })?.id },
+        'delivery not processed',
+      );
     return reply.code(200).send({ status: result.outcome });
   };
 

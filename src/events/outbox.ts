@@ -9,7 +9,10 @@ import { parseEvent, TOPICS, type TaskEventType, type TopicName, type TopicPaylo
 
 export async function appendToOutbox<T extends TopicName>(tx: Executor, topic: T, key: string, payload: TopicPayload[T]): Promise<void> {
   parseEvent(topic, payload); // validated on the way out: a bad event fails the whole command
-  await tx.insertInto('outbox').values({ topic, key, payload: JSON.stringify(payload), published_at: null }).execute();
+  await tx
+    .insertInto('outbox')
+    .values({ topic, key, payload: JSON.stringify(payload), published_at: null })
+    .execute();
 }
 
 export async function recordTaskEvent(tx: Executor, eventType: TaskEventType, task: Task, at: Date): Promise<string> {

@@ -80,20 +80,24 @@ function toProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof InvalidTokenError) return unauthorized(err.message);
   if (err instanceof LoginFailedError) return new HttpProblem(401, 'login-failed', 'Login failed', err.message);
   if (isTransientDbError(err))
-    return new HttpProblem(503, 'unavailable', 'Service unavailable', 'the database is unavailable; retry shortly', undefined, { 'retry-after': '2' });
+    return new HttpProblem(503, 'unavailable', 'Service unavailable', 'the database is unavailable; retry shortly', undefined, {
+      'retry-after': '2',
+    });
   const fe = err as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (fe.validation) {
     const errors = fieldErrors(fe.validation, fe.validationContext);
     return new HttpProblem(422, 'validation-error', 'Validation failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
   }
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new HttpProblem(413, 'payload-too-large', 'Payload too large', 'the request body exceeds 64 KB');
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new HttpProblem(413, 'payload-too-large', 'Payload too large', 'the request body exceeds 64 KB');
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
     return new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'send application/json');
   if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new HttpProblem(400, 'malformed-json', 'Malformed JSON', 'the body is empty');
   if (fe.statusCode === 400 && (fe instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(fe.message)))
     return new HttpProblem(400, 'malformed-json', 'Malformed JSON', fe.message);
   if (fe.statusCode === 429) return new HttpProblem(429, 'too-many-requests', 'Too many requests', fe.message);
-  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new HttpProblem(fe.statusCode, 'bad-request', 'Bad request', fe.message);
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
+    return new HttpProblem(fe.statusCode, 'bad-request', 'Bad request', fe.message);
   return undefined;
 }
 
@@ -120,5 +124,9 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
     return sendProblem(reply, request, problem);
   }
   request.log.error({ err }, 'unhandled error');
-  return sendProblem(reply, request, new HttpProblem(500, 'internal', 'Internal server error', 'something went wrong; the request id identifies it in the logs'));
+  return sendProblem(
+    reply,
+    request,
+    new HttpProblem(500, 'internal', 'Internal server error', 'something went wrong; the request id identifies it in the logs'),
+  );
 }

@@ -49,7 +49,9 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
   const ajv = validators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.other).compile(schema));
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, req, new HttpProblem(404, 'not-found', 'Not found', `no route for ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, req, new HttpProblem(404, 'not-found', 'Not found', `no route for ${req.method} ${req.url.split('?')[0]}`)),
+  );
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -62,7 +64,10 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     }
   });
 
-  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, message: `rate limit exceeded, retry in ${ctx.after}` }) });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, message: `rate limit exceeded, retry in ${ctx.after}` }),
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -2,7 +2,8 @@
 function span(minutes: number): string {
   const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   if (minutes < 60) return unit(minutes, 'minute');
-  if (minutes < 60 * 48 && minutes % 60 !== 0 && minutes < 180) return `${unit(Math.floor(minutes / 60), 'hour')} ${unit(minutes % 60, 'minute')}`;
+  if (minutes < 60 * 48 && minutes % 60 !== 0 && minutes < 180)
+    return `${unit(Math.floor(minutes / 60), 'hour')} ${unit(minutes % 60, 'minute')}`;
   if (minutes < 60 * 48) return unit(Math.round(minutes / 60), 'hour');
   return unit(Math.round(minutes / 1440), 'day');
 }

@@ -56,9 +56,13 @@ export function parseSort(raw: string | undefined): { sort: SortField; descendin
 
 export function parsePriorities(raw: string | undefined): Priority[] | undefined {
   if (!raw) return undefined;
-  const list = raw.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
   const bad = list.filter((p) => !(PRIORITIES as readonly string[]).includes(p));
-  if (bad.length) throw new ValidationError([{ field: 'priority', message: `unknown priority ${bad.join(', ')}; use ${PRIORITIES.join('|')}` }]);
+  if (bad.length)
+    throw new ValidationError([{ field: 'priority', message: `unknown priority ${bad.join(', ')}; use ${PRIORITIES.join('|')}` }]);
   return list as Priority[];
 }
 
@@ -125,6 +129,7 @@ export async function listTasks(db: Executor, userId: string, q: ListQuery, now:
   const more = rows.length > q.limit;
   const shown = more ? rows.slice(0, q.limit) : rows;
   const last = shown[shown.length - 1];
-  const nextCursor = more && last ? Buffer.from(JSON.stringify({ s: q.sort, v: cursorValue(last, q.sort), id: last.id })).toString('base64url') : null;
+  const nextCursor =
+    more && last ? Buffer.from(JSON.stringify({ s: q.sort, v: cursorValue(last, q.sort), id: last.id })).toString('base64url') : null;
   return { rows: shown, total: Number(count), nextCursor };
 }

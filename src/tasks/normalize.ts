@@ -28,7 +28,8 @@ export function normalizeRecurrence(input: string | null, errors: FieldError[]):
 }
 
 export function checkTimeZone(zone: string, errors: FieldError[]): void {
-  if (!isValidTimeZone(zone)) errors.push({ field: 'timezone', message: `unknown time zone "${zone}" (use an IANA name such as Europe/Berlin)` });
+  if (!isValidTimeZone(zone))
+    errors.push({ field: 'timezone', message: `unknown time zone "${zone}" (use an IANA name such as Europe/Berlin)` });
 }
 
 export function checkReminders(reminders: readonly Reminder[], hasDueDate: boolean, errors: FieldError[]): void {

@@ -80,7 +80,8 @@ export class TaskService {
       const current = await mustFind(tx, userId, id, true, ifMatch);
       const before = fieldsOf(current);
       const f = mergeFields(before, body);
-      const reanchor = f.recurrence !== null && (f.recurrence !== before.recurrence || f.due_date?.getTime() !== before.due_date?.getTime());
+      const reanchor =
+        f.recurrence !== null && (f.recurrence !== before.recurrence || f.due_date?.getTime() !== before.due_date?.getTime());
       const completed = body.completed ?? current.completed;
       const row = await updateTask(tx, id, {
         ...columnsOf(f),
@@ -138,7 +139,12 @@ export class TaskService {
       .orderBy('event_id')
       .execute();
     if (!rows.length) await mustFind(this.deps.db, userId, id);
-    return rows.map((r) => ({ event_id: r.event_id, event_type: r.event_type, timestamp: r.occurred_at.toISOString(), data: r.data as Task }));
+    return rows.map((r) => ({
+      event_id: r.event_id,
+      event_type: r.event_type,
+      timestamp: r.occurred_at.toISOString(),
+      data: r.data as Task,
+    }));
   }
 
   /** Re-derive reminders and append the event: the two things every write owes. */

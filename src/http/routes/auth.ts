@@ -39,7 +39,10 @@ export const authRoutes =
         schema: {
           tags: ['auth'],
           summary: 'Exchange email and password for an access token',
-          body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 256 }) }, { additionalProperties: false }),
+          body: Type.Object(
+            { email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 256 }) },
+            { additionalProperties: false },
+          ),
           response: {
             200: Type.Object({
               access_token: Type.String(),

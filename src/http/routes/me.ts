@@ -40,9 +40,18 @@ export const meRoutes =
 
     app.put(
       '/api/:user_id/preferences',
-      { schema: { tags: ['preferences'], summary: 'Set preferences (default time zone of new tasks)', params: UserParams, body: Prefs, response: { 200: Prefs, ...errors } } },
+      {
+        schema: {
+          tags: ['preferences'],
+          summary: 'Set preferences (default time zone of new tasks)',
+          params: UserParams,
+          body: Prefs,
+          response: { 200: Prefs, ...errors },
+        },
+      },
       async (req) => {
-        if (!isValidTimeZone(req.body.timezone)) throw new ValidationError([{ field: 'timezone', message: `unknown time zone "${req.body.timezone}"` }]);
+        if (!isValidTimeZone(req.body.timezone))
+          throw new ValidationError([{ field: 'timezone', message: `unknown time zone "${req.body.timezone}"` }]);
         return s.preferences.set(userOf(req), { timezone: req.body.timezone });
       },
     );
@@ -62,7 +71,10 @@ export const meRoutes =
         },
       },
       async (req, reply) => {
-        const { items, unread } = await s.notifications.list(userOf(req), { unreadOnly: req.query.unread ?? false, limit: req.query.limit ?? 50 });
+        const { items, unread } = await s.notifications.list(userOf(req), {
+          unreadOnly: req.query.unread ?? false,
+          limit: req.query.limit ?? 50,
+        });
         reply.header('x-unread-count', String(unread));
         return items;
       },
@@ -83,7 +95,14 @@ export const meRoutes =
 
     app.post(
       '/api/:user_id/notifications/read-all',
-      { schema: { tags: ['notifications'], summary: 'Mark every notification read', params: UserParams, response: { 200: Type.Object({ updated: Type.Integer() }), ...errors } } },
+      {
+        schema: {
+          tags: ['notifications'],
+          summary: 'Mark every notification read',
+          params: UserParams,
+          response: { 200: Type.Object({ updated: Type.Integer() }), ...errors },
+        },
+      },
       async (req) => ({ updated: await s.notifications.markAllRead(userOf(req)) }),
     );
   };
@@ -108,7 +127,12 @@ export const streamRoutes =
         const userId = userOf(req);
         reply.hijack();
         const res = reply.raw;
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
         res.write(`retry: 2000\n: connected\n\n`);
         const send = (m: LiveMessage) => res.write(`id: ${m.id}\nevent: ${m.kind}\ndata: ${JSON.stringify(m.data)}\n\n`);
         const unsubscribe = s.hub.subscribe(userId, send);

@@ -9,7 +9,10 @@ import { requireUser, userOf } from '../auth.js';
 import { Problem } from '../problems.js';
 
 const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
-const TaskParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }), id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+const TaskParams = Type.Object({
+  user_id: Type.String({ minLength: 1, maxLength: 128 }),
+  id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+});
 
 const ListQuery = Type.Object(
   {
@@ -20,7 +23,9 @@ const ListQuery = Type.Object(
     due_from: Type.Optional(DateTime),
     due_to: Type.Optional(DateTime),
     overdue: Type.Optional(Type.Boolean()),
-    sort: Type.Optional(Type.String({ maxLength: 20, description: 'due_date|priority|title|created_at|updated_at, - prefix for descending' })),
+    sort: Type.Optional(
+      Type.String({ maxLength: 20, description: 'due_date|priority|title|created_at|updated_at, - prefix for descending' }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 500 })),
   },
@@ -61,7 +66,9 @@ export const taskRoutes =
 
     app.get(
       '/api/:user_id/tasks',
-      { schema: { tags, summary: 'List tasks', params: UserParams, querystring: ListQuery, response: { 200: Type.Array(Task), ...errors } } },
+      {
+        schema: { tags, summary: 'List tasks', params: UserParams, querystring: ListQuery, response: { 200: Type.Array(Task), ...errors } },
+      },
       async (req, reply) => {
         const q = req.query;
         const page = await s.tasks.list(userOf(req), {

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite: static checks, then every test file in ONE node test-runner run (one
+# summary). Provisions what the suites need first: Chromium for the browser tests; daprd, Kafka
+# and PostgreSQL for the distributed-mode tests (cached; see scripts/ci-provision.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shopt -s globstar nullglob
+
+echo "== static checks"
+npm run --silent typecheck
+npm run --silent lint
+npm run --silent format:check
+
+echo "== build"
+npm run --silent build
+
+files=(src/**/*.test.ts test/*.test.ts)
+if [[ "${SKIP_WEB_TESTS:-}" != 1 && -d test/web ]]; then
+  bash scripts/provision-chromium.sh
+  files+=(test/web/*.test.ts)
+fi
+if [[ "${SKIP_STACK_TESTS:-}" != 1 && -d test/stack ]]; then
+  bash scripts/ci-provision.sh
+  files+=(test/stack/*.test.ts)
+fi
+
+echo "== tests (${#files[@]} files)"
+exec node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"
