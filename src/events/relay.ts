@@ -21,6 +21,9 @@ export interface RelayOptions {
 }
 
 const LEASE = 'outbox-relay';
+/** Published rows are kept a while for inspection, then pruned so the table stays small. */
+const KEEP_PUBLISHED_MS = 60 * 60_000;
+const PRUNE_EVERY_MS = 60_000;
 
 export class OutboxRelay {
   private readonly holder = randomUUID();
@@ -31,6 +34,7 @@ export class OutboxRelay {
   private again = false;
   private stopped = true;
   private failures = 0;
+  private lastPrune = 0;
 
   constructor(
     private readonly db: Db,
@@ -81,6 +85,7 @@ export class OutboxRelay {
       if (!(await this.holdLease())) return;
       while ((await this.publishBatch()) === this.batchSize && !this.stopped);
       this.failures = 0;
+      await this.prune();
     } catch (err) {
       this.failures++;
       metrics.relayErrors.inc();
@@ -96,6 +101,15 @@ export class OutboxRelay {
       WHERE leases.holder = excluded.holder OR leases.expires_at < now()
       RETURNING holder`.execute(this.db);
     return row.rows.length > 0;
+  }
+
+  private async prune(): Promise<void> {
+    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = Date.now();
+    await this.db
+      .deleteFrom('outbox')
+      .where('published_at', '<', new Date(Date.now() - KEEP_PUBLISHED_MS))
+      .execute();
   }
 
   /** Returns how many rows were published. */

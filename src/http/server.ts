@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Fastify, { LogController } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -28,6 +29,13 @@ function validators() {
       new Ajv({ coerceTypes: coerce ? 'array' : false, useDefaults: true, removeAdditional: false, allErrors: true, strict: false }),
     );
   return { body: make(false), other: make(true) };
+}
+
+/** The repo/package root, found from this module (works from src/ under tsx and from dist/src/). */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }
 
 const apiPublic = (url: string) => !url.startsWith('/api/') && !url.startsWith('/dapr/') && url !== '/reminder-cron';
@@ -96,7 +104,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
   await app.register(async (scope) => cronRoutes(scope, s));
   if (s.daprBus) await app.register(async (scope) => daprRoutes(scope, s));
 
-  const webRoot = opts.webRoot ?? path.resolve('dist/web');
+  const webRoot = opts.webRoot ?? path.join(packageRoot(), 'dist', 'web');
   if (s.servesApi && existsSync(webRoot)) {
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
   }
