@@ -8,6 +8,7 @@ import type { ReminderScanner } from './scanner.js';
 
 /** setTimeout's ceiling (~24.8 days); longer waits are re-armed by the safety scan anyway. */
 const MAX_DELAY = 2_147_483_647;
+const RETRY_DELAY = 1_000;
 
 export class ReminderClock {
   private timer: NodeJS.Timeout | undefined;
@@ -44,23 +45,26 @@ export class ReminderClock {
   private tick(): void {
     if (this.stopped) return;
     this.busy = this.busy.then(async () => {
+      let healthy = true;
       try {
         const fired = await this.scanner.scan();
         if (fired) this.onFired();
       } catch (err) {
+        healthy = false;
         this.log.warn({ err: (err as Error).message }, 'reminder scan failed');
       }
-      await this.arm();
+      await this.arm(healthy ? 0 : RETRY_DELAY);
     });
   }
 
-  private async arm(): Promise<void> {
+  /** `minDelay` keeps a failing scan (database down) from spinning on an overdue reminder. */
+  private async arm(minDelay = 0): Promise<void> {
     if (this.stopped) return;
     try {
       const next = await this.scanner.nextDue();
       clearTimeout(this.timer);
       if (!next) return;
-      const delay = Math.min(MAX_DELAY, Math.max(0, next.getTime() - Date.now()));
+      const delay = Math.min(MAX_DELAY, Math.max(minDelay, next.getTime() - Date.now()));
       this.timer = setTimeout(() => this.tick(), delay);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not arm reminder timer');
