@@ -265,10 +265,10 @@ cmd_stop() {
 
 cmd_status() {
   if pid_alive "$PIDFILE" && port_open 127.0.0.1 "$KAFKA_PORT"; then
-    echo "kafka      up    $BOOTSTRAP (pid $(cat "$PIDFILE"), Kafka $KAFKA_VERSION)"
+    echo "kafka                up    $BOOTSTRAP (pid $(cat "$PIDFILE"), Kafka $KAFKA_VERSION)"
     return 0
   fi
-  echo "kafka      down"
+  echo "kafka                down"
   return 1
 }
 

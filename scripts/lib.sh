@@ -79,7 +79,15 @@ pid_alive() {
   local pid
   [ -s "$1" ] || return 1
   pid="$(cat "$1")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  [ -n "$pid" ] && proc_alive "$pid"
+}
+
+# proc_alive PID: running and not a zombie waiting to be reaped.
+proc_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  case "$(ps -o stat= -p "$1" 2>/dev/null)" in
+    Z* | "") return 1 ;;
+  esac
 }
 
 # stop_pidfile NAME PIDFILE [TIMEOUT]: TERM, wait, then KILL the process (and
@@ -94,11 +102,11 @@ stop_pidfile() {
   pid="$(cat "$pidfile")"
   log "stopping $name (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < timeout * 2; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
+  for ((i = 0; i < timeout * 5; i++)); do
+    proc_alive "$pid" || break
+    sleep 0.2
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if proc_alive "$pid"; then
     log "$name did not stop within ${timeout}s; killing it"
     kill -KILL "$pid" 2>/dev/null || true
     sleep 0.5

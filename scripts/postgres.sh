@@ -110,10 +110,10 @@ cmd_stop() {
 
 cmd_status() {
   if command -v pg_lsclusters >/dev/null 2>&1 && is_running && ready; then
-    echo "postgres   up    127.0.0.1:$PG_PORT (cluster $PG_MAJOR/$PG_CLUSTER) $(database_url)"
+    echo "postgres             up    127.0.0.1:$PG_PORT (cluster $PG_MAJOR/$PG_CLUSTER) $(database_url)"
     return 0
   fi
-  echo "postgres   down"
+  echo "postgres             down"
   return 1
 }
 
