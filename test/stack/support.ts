@@ -1,0 +1,92 @@
+/**
+ * Support for the distributed-mode tests: the real stack (scripts/stack.sh: daprd, Kafka,
+ * PostgreSQL, backend + consumer processes) and an independent Kafka client (kafkajs) that
+ * reads what Dapr wrote to the topics.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+
+const run = promisify(execFile);
+
+export async function stack(...args: string[]): Promise<string> {
+  const { stdout } = await run('bash', ['scripts/stack.sh', ...args], {
+    env: { ...process.env, STACK_SKIP_BUILD: '1' },
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 600_000,
+  });
+  return stdout;
+}
+
+export async function kafkaCtl(cmd: 'start' | 'stop'): Promise<void> {
+  await run('bash', ['scripts/kafka.sh', cmd], { timeout: 180_000 });
+}
+
+export async function stackEnv(): Promise<Record<string, string>> {
+  const out = await stack('env');
+  return Object.fromEntries(
+    out
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+export interface Record_ {
+  topic: string;
+  key: string | null;
+  /** the CloudEvent Dapr wrote (or the raw value if it was not JSON) */
+  value: any;
+  partition: number;
+}
+
+/** Reads topics from the beginning with its own consumer group and keeps every record. */
+export class TopicReader {
+  readonly records: Record_[] = [];
+  private consumer: Consumer;
+
+  constructor(brokers: string) {
+    const kafka = new Kafka({ clientId: 'taskstream-tests', brokers: [brokers], logLevel: logLevel.NOTHING });
+    this.consumer = kafka.consumer({ groupId: `taskstream-test-${process.pid}-${Date.now()}`, sessionTimeout: 10_000 });
+  }
+
+  async start(topics: string[]): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: true });
+    let joined!: () => void;
+    const ready = new Promise<void>((r) => (joined = r));
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => joined());
+    await this.consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const text = message.value?.toString('utf8') ?? '';
+        let value: unknown = text;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          /* keep raw */
+        }
+        this.records.push({ topic, partition, key: message.key?.toString('utf8') ?? null, value });
+      },
+    });
+    await ready;
+  }
+
+  /** task-events records whose payload belongs to this user */
+  payloads(topic: string, predicate: (p: any) => boolean): { record: Record_; payload: any }[] {
+    return this.records
+      .filter((r) => r.topic === topic)
+      .map((record) => ({ record, payload: record.value?.data ?? record.value }))
+      .filter((x) => typeof x.payload === 'object' && x.payload !== null && predicate(x.payload));
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+export async function producer(brokers: string): Promise<Producer> {
+  const kafka = new Kafka({ clientId: 'taskstream-tests-producer', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const p = kafka.producer({ allowAutoTopicCreation: false });
+  await p.connect();
+  return p;
+}
