@@ -1,6 +1,8 @@
 /**
  * Authentication for `/api/{user_id}/...`: a verified bearer token whose subject is {user_id}.
  * No/invalid token → 401; someone else's path → 403. Resource ownership (→ 404) is the services' job.
+ * Runs as an `onRequest` hook: authentication comes before body parsing and validation, so an
+ * anonymous caller learns nothing about the API (401, never 400/413/422).
  */
 import type { FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';

@@ -30,7 +30,7 @@ const HEARTBEAT_MS = 15_000;
 export const meRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.addHook('preHandler', requireUser(s.auth));
+    app.addHook('onRequest', requireUser(s.auth));
 
     app.get(
       '/api/:user_id/preferences',
@@ -111,7 +111,7 @@ export const meRoutes =
 export const streamRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.addHook('preHandler', requireUser(s.auth, { allowQueryToken: true }));
+    app.addHook('onRequest', requireUser(s.auth, { allowQueryToken: true }));
     app.get(
       '/api/:user_id/stream',
       {

@@ -61,7 +61,7 @@ function nextLink(req: FastifyRequest, cursor: string): string {
 export const taskRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.addHook('preHandler', requireUser(s.auth));
+    app.addHook('onRequest', requireUser(s.auth));
     const tags = ['tasks'];
 
     app.get(
