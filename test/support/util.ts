@@ -1,0 +1,154 @@
+/**
+ * Helpers shared by the integration tests: forged tokens (for the authz matrix), a streaming SSE
+ * reader, and direct looks into the database (outbox, history, notifications) to prove that a
+ * request changed nothing or that an event had exactly one effect.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SignJWT } from 'jose';
+import { sql } from 'kysely';
+import type { TestApp } from './app.js';
+
+/** The app's AUTH_SECRET (generated into DATA_DIR on first start). */
+export async function authSecret(app: TestApp): Promise<string> {
+  return (await readFile(path.join(app.dataDir, 'auth-secret'), 'utf8')).trim();
+}
+
+/** An HS256 token signed with `secret`; claims are set verbatim (no defaults beyond those given). */
+export async function signToken(secret: string, claims: { sub?: string; exp?: number; iat?: number; iss?: string }): Promise<string> {
+  const jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' });
+  return jwt.sign(new TextEncoder().encode(secret));
+}
+
+const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/** An unsecured JWT (`alg: none`), as an attacker would send it. */
+export function unsignedToken(claims: Record<string, unknown>): string {
+  return `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.`;
+}
+
+/** Replace the payload of a signed token, keeping header and signature (a tampered token). */
+export function tamper(token: string, change: Record<string, unknown>): string {
+  const [h, p, s] = token.split('.');
+  const payload = JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  return `${h}.${b64url({ ...payload, ...change })}.${s}`;
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Rows of the outbox written for one user (task events and notifications). */
+export async function outboxCount(app: TestApp, userId: string): Promise<number> {
+  const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE payload->>'user_id' = ${userId}`.execute(
+    app.running.services.db,
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+export async function taskCount(app: TestApp, userId: string): Promise<number> {
+  const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tasks WHERE user_id = ${userId}`.execute(app.running.services.db);
+  return r.rows[0]?.n ?? 0;
+}
+
+/** Wait until the relay has published every outbox row (so consumers have run). */
+export async function drained(app: TestApp, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`.execute(app.running.services.db);
+    if ((r.rows[0]?.n ?? 0) === 0) return;
+    if (Date.now() > deadline) throw new Error('outbox not drained in time');
+    await sleep(20);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface SseEvent {
+  event: string;
+  id: string | undefined;
+  data: any;
+  /** Date.now() when the event was parsed */
+  at: number;
+}
+
+export interface SseStream {
+  status: number;
+  headers: Headers;
+  events: SseEvent[];
+  /** resolves with the first (already received or future) event matching `pred` */
+  next(pred: (e: SseEvent) => boolean, timeoutMs?: number): Promise<SseEvent>;
+  close(): void;
+}
+
+/** Opens an SSE stream with fetch and parses events as they arrive. */
+export async function openStream(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
+  const ac = new AbortController();
+  const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: ac.signal });
+  const events: SseEvent[] = [];
+  const waiters = new Set<() => void>();
+  const notify = () => waiters.forEach((w) => w());
+  if (res.body && res.status === 200) {
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    void (async () => {
+      let buf = '';
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value;
+          let idx;
+          while ((idx = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, idx);
+            buf = buf.slice(idx + 2);
+            let event = 'message';
+            let id: string | undefined;
+            const data: string[] = [];
+            for (const line of block.split('\n')) {
+              if (line.startsWith('event:')) event = line.slice(6).trim();
+              else if (line.startsWith('id:')) id = line.slice(3).trim();
+              else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+            }
+            if (!data.length) continue; // comments, retry:
+            const raw = data.join('\n');
+            let parsed: unknown = raw;
+            try {
+              parsed = JSON.parse(raw);
+            } catch {
+              /* keep text */
+            }
+            events.push({ event, id, data: parsed, at: Date.now() });
+            notify();
+          }
+        }
+      } catch {
+        /* aborted */
+      }
+    })();
+  } else {
+    await res.text().catch(() => undefined);
+  }
+  return {
+    status: res.status,
+    headers: res.headers,
+    events,
+    next(pred, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = events.find(pred);
+          if (!hit) return false;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(hit);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching SSE event within ${timeoutMs} ms (got ${events.map((e) => e.event).join(', ') || 'none'})`));
+        }, timeoutMs);
+        if (!check()) waiters.add(check);
+      });
+    },
+    close() {
+      ac.abort();
+    },
+  };
+}
