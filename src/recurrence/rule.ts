@@ -6,6 +6,8 @@
  * name the offending part, and so that the stored string has one canonical spelling.
  */
 
+import { Temporal } from './timezone.js';
+
 export const PRESETS = ['daily', 'weekly', 'monthly', 'yearly'] as const;
 export type Preset = (typeof PRESETS)[number];
 
@@ -88,8 +90,20 @@ function parseRRule(upper: string): RRuleParts {
 }
 
 const PART_NAMES = new Set([
-  'FREQ', 'INTERVAL', 'COUNT', 'UNTIL', 'BYMONTH', 'BYWEEKNO', 'BYYEARDAY', 'BYMONTHDAY',
-  'BYDAY', 'BYHOUR', 'BYMINUTE', 'BYSECOND', 'BYSETPOS', 'WKST',
+  'FREQ',
+  'INTERVAL',
+  'COUNT',
+  'UNTIL',
+  'BYMONTH',
+  'BYWEEKNO',
+  'BYYEARDAY',
+  'BYMONTHDAY',
+  'BYDAY',
+  'BYHOUR',
+  'BYMINUTE',
+  'BYSECOND',
+  'BYSETPOS',
+  'WKST',
 ]);
 
 function buildParts(raw: Map<string, string>): RRuleParts {
@@ -184,19 +198,15 @@ function uniqueByDay(days: ByDay[]): ByDay[] {
 function parseUntil(value: string): string {
   const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$/.exec(value);
   if (!m) fail(`UNTIL must be a date (YYYYMMDD) or a UTC date-time (YYYYMMDDTHHMMSSZ), got '${value}'`);
-  const [, y, mo, d, h, mi, s, z] = (m as RegExpExecArray).map((x) => x);
-  if (h !== undefined && z === undefined) {
-    fail(`UNTIL date-time must be in UTC (end with Z), e.g. ${y}${mo}${d}T${h}${mi}${s}Z`);
+  const [, year, month, day, hour, minute, second, utc] = m as RegExpExecArray;
+  if (hour !== undefined && utc === undefined) fail(`UNTIL date-time must be in UTC (end with Z), e.g. ${value}Z`);
+  const num = (x: string | undefined) => Number(x ?? 0);
+  try {
+    const fields = { year: num(year), month: num(month), day: num(day), hour: num(hour), minute: num(minute), second: num(second) };
+    Temporal.PlainDateTime.from(fields, { overflow: 'reject' });
+  } catch {
+    fail(`UNTIL '${value}' is not a real date/time`);
   }
-  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0)));
-  const valid =
-    date.getUTCFullYear() === Number(y) &&
-    date.getUTCMonth() === Number(mo) - 1 &&
-    date.getUTCDate() === Number(d) &&
-    date.getUTCHours() === Number(h ?? 0) &&
-    date.getUTCMinutes() === Number(mi ?? 0) &&
-    date.getUTCSeconds() === Number(s ?? 0);
-  if (!valid) fail(`UNTIL '${value}' is not a real date/time`);
   return value;
 }
 
@@ -218,15 +228,33 @@ function checkCombinations(p: RRuleParts): void {
   }
   if (p.byWeekNo && p.freq !== 'YEARLY') fail('BYWEEKNO can only be used with FREQ=YEARLY');
   if (p.bySetPos && !hasOtherByPart(p)) fail('BYSETPOS needs another BYxxx part to select from');
+  checkEngineSupport(p, ordinalDays.length);
   // Several minutes or seconds per hour would schedule the task more often than hourly.
   if ((p.byMinute?.length ?? 0) > 1) fail('BYMINUTE takes a single value: several minutes per hour are too frequent for a task');
   if ((p.bySecond?.length ?? 0) > 1) fail('BYSECOND takes a single value: several seconds per minute are too frequent for a task');
 }
 
+/**
+ * Combinations that rrule-temporal 2.2.8 evaluates wrongly: checked against a brute-force
+ * day-by-day reference, it silently ignores one of the parts (e.g. BYYEARDAY=59;BYMONTHDAY=1
+ * yields every Feb 28). Rare in task rules; refusing them beats scheduling on wrong days.
+ */
+function checkEngineSupport(p: RRuleParts, ordinals: number): void {
+  const unsupported = (what: string) => fail(`${what} is not supported`);
+  if (p.byYearDay && p.byMonthDay) unsupported('BYYEARDAY combined with BYMONTHDAY');
+  if (p.byYearDay && p.byDay) unsupported('BYYEARDAY combined with BYDAY');
+  if (p.byWeekNo && p.byMonthDay) unsupported('BYWEEKNO combined with BYMONTHDAY');
+  if (p.byWeekNo && p.byYearDay) unsupported('BYWEEKNO combined with BYYEARDAY');
+  if (p.freq === 'YEARLY' && ordinals > 0 && ordinals < (p.byDay?.length ?? 0)) {
+    unsupported('With FREQ=YEARLY, mixing BYDAY entries with and without an ordinal (like 1MO,TU)');
+  }
+  if (p.freq === 'YEARLY' && ordinals > 0 && p.byMonthDay && !p.byMonth) {
+    unsupported('With FREQ=YEARLY, an ordinal BYDAY together with BYMONTHDAY but without BYMONTH');
+  }
+}
+
 function hasOtherByPart(p: RRuleParts): boolean {
-  return [p.byMonth, p.byWeekNo, p.byYearDay, p.byMonthDay, p.byDay, p.byHour, p.byMinute, p.bySecond].some(
-    (x) => x !== undefined,
-  );
+  return [p.byMonth, p.byWeekNo, p.byYearDay, p.byMonthDay, p.byDay, p.byHour, p.byMinute, p.bySecond].some((x) => x !== undefined);
 }
 
 /**
@@ -243,7 +271,10 @@ export function formatRRule(p: RRuleParts): string {
   list('BYWEEKNO', p.byWeekNo);
   list('BYYEARDAY', p.byYearDay);
   list('BYMONTHDAY', p.byMonthDay);
-  list('BYDAY', p.byDay?.map((d) => `${d.ordinal ?? ''}${d.weekday}`));
+  list(
+    'BYDAY',
+    p.byDay?.map((d) => `${d.ordinal ?? ''}${d.weekday}`),
+  );
   list('BYHOUR', p.byHour);
   list('BYMINUTE', p.byMinute);
   list('BYSECOND', p.bySecond);

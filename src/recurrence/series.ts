@@ -51,8 +51,7 @@ export function presetSeries(preset: Preset, base: PlainDateTime, start: ZonedDa
   return {
     firstAfter: (afterMs) => at(indexAfter(afterMs)),
     // Instants are whole milliseconds, so "< before" is "<= before - 1".
-    countBetween: (afterMs, beforeMs, limit) =>
-      Math.min(limit, Math.max(0, indexAfter(beforeMs - 1) - indexAfter(afterMs))),
+    countBetween: (afterMs, beforeMs, limit) => Math.min(limit, Math.max(0, indexAfter(beforeMs - 1) - indexAfter(afterMs))),
     first: (n) => Array.from({ length: n }, (_, k) => at(k)),
   };
 }
@@ -68,13 +67,19 @@ export function presetSeries(preset: Preset, base: PlainDateTime, start: ZonedDa
  */
 const MAX_PERIODS = { YEARLY: 401, MONTHLY: 4_801, WEEKLY: 20_872, DAILY: 146_098, HOURLY: 87_700 } as const;
 /** Counting windows, each well inside the cap (the library counts periods per query window). */
-const COUNT_WINDOW_MS = { YEARLY: 100 * 365 * DAY_MS, MONTHLY: 100 * 365 * DAY_MS, WEEKLY: 100 * 365 * DAY_MS, DAILY: 100 * 365 * DAY_MS, HOURLY: 5 * 365 * DAY_MS };
+const COUNT_WINDOW_MS = {
+  YEARLY: 100 * 365 * DAY_MS,
+  MONTHLY: 100 * 365 * DAY_MS,
+  WEEKLY: 100 * 365 * DAY_MS,
+  DAILY: 100 * 365 * DAY_MS,
+  HOURLY: 5 * 365 * DAY_MS,
+};
 
 export function isIterationCapError(error: unknown): boolean {
   return error instanceof Error && /Maximum iterations/.test(error.message);
 }
 
-export function buildRRule(parts: RRuleParts, dtstart: ZonedDateTime): RRuleTemporal {
+function buildRRule(parts: RRuleParts, dtstart: ZonedDateTime): RRuleTemporal {
   return new RRuleTemporal({
     rruleString: formatRRule(parts),
     dtstart,
