@@ -11,8 +11,9 @@ import { client, startApp, type TestApp } from './support/app.js';
 const SECRET = 'an-external-provider-shared-secret-of-48-chars!!';
 let app: TestApp;
 let jwks: Server;
-let signingKey: CryptoKey;
-let strangerKey: CryptoKey;
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+let signingKey: PrivateKey;
+let strangerKey: PrivateKey;
 
 before(async () => {
   const pair = await generateKeyPair('RS256');
@@ -38,7 +39,7 @@ after(async () => {
   jwks.close();
 });
 
-const rs256 = (key: CryptoKey, sub: string, claims: { iss?: string; aud?: string } = {}) =>
+const rs256 = (key: PrivateKey, sub: string, claims: { iss?: string; aud?: string } = {}) =>
   new SignJWT({})
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setSubject(sub)

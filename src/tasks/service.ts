@@ -80,12 +80,10 @@ export class TaskService {
       const current = await mustFind(tx, userId, id, true, ifMatch);
       const before = fieldsOf(current);
       const f = mergeFields(before, body);
-      const reanchor =
-        f.recurrence !== null && (f.recurrence !== before.recurrence || f.due_date?.getTime() !== before.due_date?.getTime());
       const completed = body.completed ?? current.completed;
       const row = await updateTask(tx, id, {
         ...columnsOf(f),
-        ...(reanchor || !current.series_id ? seriesFor(f, current.series_id) : {}),
+        ...seriesAfterEdit(current, f),
         completed,
         completed_at: completed ? (current.completed_at ?? now) : null,
         updated_at: now,
@@ -163,10 +161,21 @@ export interface HistoryEntry {
   data: Task;
 }
 
-/** A recurring task starts (or restarts) its series at its due date. */
-function seriesFor(f: TaskFields, seriesId?: string | null) {
-  if (!f.recurrence) return { series_id: seriesId ?? null, series_start: null, series_index: 0 };
-  return { series_id: seriesId ?? randomUUID(), series_start: f.due_date, series_index: 0 };
+/** A recurring task starts its series at its due date. */
+function seriesFor(f: TaskFields) {
+  if (!f.recurrence) return { series_id: null, series_start: null, series_index: 0 };
+  return { series_id: randomUUID(), series_start: f.due_date, series_index: 0 };
+}
+
+/**
+ * A new rule restarts the series (COUNT counts from here); a moved due date re-anchors the
+ * schedule to it but keeps the position, so the series keeps its remaining COUNT.
+ */
+function seriesAfterEdit(current: TaskRow, f: TaskFields) {
+  if (!f.recurrence) return {};
+  if (!current.series_id || f.recurrence !== current.recurrence) return { ...seriesFor(f), series_id: current.series_id ?? randomUUID() };
+  if (f.due_date?.getTime() !== current.due_date?.getTime()) return { series_start: f.due_date };
+  return {};
 }
 
 async function mustFind(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<TaskRow> {
