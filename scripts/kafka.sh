@@ -12,6 +12,7 @@
 #
 # Broker 127.0.0.1:9092 (KAFKA_PORT), controller 127.0.0.1:9093 (KAFKA_CONTROLLER_PORT).
 # Jars: $STACK_CACHE/kafka/<version>/jars; data and logs: $STACK_CACHE/kafka-data, $STACK_RUN.
+# MAVEN_REPO_LOCAL overrides Maven's local repository (default ~/.m2/repository).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
@@ -129,7 +130,9 @@ cmd_fetch() {
   mkdir -p "$JARS"
   write_pom
   write_log4j2
-  mvn -B -q -f "$KAFKA_HOME/pom.xml" dependency:copy-dependencies \
+  local repo_opt=()
+  [ -n "${MAVEN_REPO_LOCAL:-}" ] && repo_opt=("-Dmaven.repo.local=$MAVEN_REPO_LOCAL")
+  mvn -B -q "${repo_opt[@]}" -f "$KAFKA_HOME/pom.xml" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$JARS" >"$KAFKA_HOME/mvn.log" 2>&1 || {
     tail -n 40 "$KAFKA_HOME/mvn.log" >&2
     die "mvn could not fetch the Kafka $KAFKA_VERSION jars (full log: $KAFKA_HOME/mvn.log)"
