@@ -1,0 +1,267 @@
+/**
+ * The web app end to end: the real service (embedded mode, temp PGlite) in this process, the built
+ * app at `/`, Debian's Chromium. Every wait is for a condition in the page, never a fixed sleep.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { client, signUp, startApp, type TestApp } from '../support/app.js';
+import { ensureWebBuilt, launch, newContext, shot, signedInPage, wallClock, ZONE } from './browser.js';
+
+let app: TestApp;
+let browser: Browser;
+
+before(async () => {
+  ensureWebBuilt();
+  [app, browser] = await Promise.all([startApp(), launch()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+const row = (page: Page, title: string) =>
+  page.locator('[data-testid="task-row"]', { has: page.locator('.task-title', { hasText: title }) });
+
+describe('web app', () => {
+  test('sign up, reload keeps the session, sign out and back in', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(app.url + '/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await shot(page, 'signin-desktop');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    const email = `web-${Date.now()}@example.com`;
+    await page.getByLabel('Name (optional)').fill('Ada');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'To do' }).waitFor();
+    await page.getByText('All clear!').waitFor();
+    await page.locator('.live-live').waitFor();
+    await shot(page, 'list-empty-desktop');
+
+    // new accounts adopt the browser's zone
+    const session = JSON.parse(await page.evaluate<string>(`localStorage.getItem('taskstream.session') ?? '{}'`));
+    const prefs = await client(app.url, session.token).get(`/api/${session.userId}/preferences`);
+    assert.equal(prefs.body.timezone, ZONE);
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'To do' }).waitFor();
+    assert.equal(await page.locator('.account').textContent(), email);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('wrong password!');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('.form-error').waitFor();
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'To do' }).waitFor();
+    await context.close();
+  });
+
+  test('a validation error from the API is shown next to its field', async () => {
+    const s = await signUp(app.url, 'invalid');
+    const context = await newContext(browser);
+    const page = await signedInPage(context, app.url, s, '#/tasks/new');
+    await page.getByRole('dialog', { name: 'New task' }).waitFor();
+    await page.getByLabel('Title').fill('x'.repeat(201));
+    await page.getByRole('button', { name: 'Add task' }).click();
+    const err = page.locator('#err-title');
+    await err.waitFor();
+    assert.match((await err.textContent()) ?? '', /200/);
+    assert.equal(await page.getByLabel('Title').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Title').getAttribute('aria-describedby'), 'err-title');
+    // the invalid field has focus, so keyboard users land on it
+    assert.equal(await page.evaluate<string>('document.activeElement?.id'), 'f-title');
+    await shot(page, 'editor-validation-desktop');
+
+    // a semantic check (not schema): a relative reminder needs a due date
+    await page.getByLabel('Title').fill('Needs a due date');
+    await page.getByRole('button', { name: 'Add reminder' }).click();
+    await page.getByLabel('Reminder 1 type').selectOption('before');
+    await page.getByRole('button', { name: 'Add task' }).click();
+    await page.locator('#err-reminders-0').waitFor();
+    assert.match((await page.locator('#err-reminders-0').textContent()) ?? '', /due_date/);
+    assert.equal(await page.locator('#err-title').count(), 0);
+    await context.close();
+  });
+
+  test('recurring task with a reminder: editor, reminder in the notification center, complete → next occurrence', async () => {
+    const s = await signUp(app.url, 'recurring');
+    await client(app.url, s.token).put(`/api/${s.userId}/preferences`, { timezone: ZONE });
+    const context = await newContext(browser);
+    const page = await signedInPage(context, app.url, s);
+    await page.locator('.live-live').waitFor();
+
+    await page.getByRole('link', { name: /Details/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'New task' });
+    await dialog.waitFor();
+    await page.getByLabel('Title').fill('Water the plants');
+    await page.getByLabel('Description').fill('Balcony first, then the ficus.');
+    await page.getByLabel('Priority').selectOption('high');
+    await page.getByLabel('Tags').fill('home');
+    await page.getByLabel('Tags').press('Enter');
+    const due = new Date(Date.now() + 2 * 3600_000);
+    const [dueDate, dueTime] = wallClock(due).split('T') as [string, string];
+    await page.getByLabel('Date', { exact: true }).fill(dueDate);
+    await page.getByLabel('Time', { exact: true }).fill(dueTime.slice(0, 5));
+
+    // custom recurrence: every 2 weeks on Monday and Wednesday (+ the due weekday), 5 times
+    await page.getByLabel('Repeats').selectOption('custom');
+    await page.getByLabel('Every', { exact: true }).fill('2');
+    for (const day of ['Monday', 'Wednesday']) {
+      const box = page.getByRole('checkbox', { name: day, exact: true });
+      if (!(await box.isChecked())) await box.check();
+    }
+    await page.getByRole('radio', { name: 'After' }).check();
+    await page.getByLabel('Number of times').fill('5');
+    const rule = (await page.getByTestId('rrule').textContent()) ?? '';
+    assert.match(rule, /^FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,.*WE.*;COUNT=5$/);
+    await page.locator('[data-testid="preview"] li').nth(2).waitFor();
+    assert.equal(await page.locator('[data-testid="preview"] li').count(), 3);
+
+    // an absolute reminder a few seconds from now (the embedded clock fires within a second)
+    await page.getByRole('button', { name: 'Add reminder' }).click();
+    await page.getByLabel('Reminder 1 type').selectOption('at');
+    await page.getByLabel(/Reminder 1 date and time/).fill(wallClock(new Date(Date.now() + 4000)));
+    await shot(page, 'editor-desktop');
+    await page.getByRole('button', { name: 'Add task' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const first = row(page, 'Water the plants');
+    await first.waitFor();
+    const firstId = await first.getAttribute('data-task-id');
+    assert.match((await first.textContent()) ?? '', /Every 2 weeks/);
+
+    // the reminder arrives live: unread badge, then the notification center
+    await page.getByTestId('unread-count').waitFor({ timeout: 15_000 });
+    assert.equal(await page.getByTestId('unread-count').textContent(), '1');
+    await page.getByTestId('bell').click();
+    const note = page.locator('[data-testid="notifications"] li').first();
+    await note.waitFor();
+    assert.match((await note.textContent()) ?? '', /Water the plants/);
+    await shot(page, 'notifications-desktop');
+    await page.getByRole('button', { name: 'Mark all read' }).click();
+    await page.getByTestId('unread-count').waitFor({ state: 'detached' });
+    await page.keyboard.press('Escape');
+
+    // complete: immediate feedback, then the next occurrence arrives over SSE without a reload
+    await first.getByRole('checkbox').click();
+    await page.getByText('Completed “Water the plants”').waitFor();
+    await page.locator(`[data-testid="task-row"]:not([data-task-id="${firstId}"])`, { hasText: 'Water the plants' }).waitFor();
+    assert.equal(await page.locator(`[data-task-id="${firstId}"]`).count(), 0, 'the completed one left the To do list');
+    const next = row(page, 'Water the plants');
+    assert.equal(await next.count(), 1);
+    assert.match((await next.textContent()) ?? '', /#home/);
+    await shot(page, 'list-after-complete-desktop');
+
+    // its history: created, then completed
+    await page.getByRole('radio', { name: 'All' }).check();
+    await page.locator(`[data-task-id="${firstId}"]`).waitFor();
+    await page.getByRole('link', { name: 'History of Water the plants' }).first().click();
+    await page.locator('[data-testid="history"] li').first().waitFor();
+    await shot(page, 'history-desktop');
+    await context.close();
+  });
+
+  test('two signed-in browsers stay in sync (live updates within a second)', async () => {
+    const s = await signUp(app.url, 'sync');
+    const [ctxA, ctxB] = await Promise.all([newContext(browser), newContext(browser)]);
+    const [a, b] = await Promise.all([signedInPage(ctxA, app.url, s), signedInPage(ctxB, app.url, s)]);
+    await Promise.all([a.locator('.live-live').waitFor(), b.locator('.live-live').waitFor()]);
+
+    // time from the user's action in one browser until the change is visible in the other
+    const latencies: number[] = [];
+    async function synced(action: () => Promise<unknown>, visible: () => Promise<unknown>) {
+      const t0 = Date.now();
+      await action();
+      await visible();
+      latencies.push(Date.now() - t0);
+    }
+
+    // A quick-adds with a natural-language date → B sees it
+    await a.locator('#quick-add').fill('Call mom tomorrow 6pm #family');
+    await a.getByText('Due Tomorrow 18:00').waitFor();
+    await synced(
+      () => a.locator('#quick-add').press('Enter'),
+      () => row(b, 'Call mom').waitFor({ timeout: 1000 }),
+    );
+    assert.match((await row(b, 'Call mom').textContent()) ?? '', /Tomorrow 18:00.*#family/);
+
+    // B renames it in the editor → A sees the new title
+    await row(b, 'Call mom').locator('.task-title').click();
+    await b.getByLabel('Title').fill('Call mom back');
+    await synced(
+      () => b.getByRole('button', { name: 'Save' }).click(),
+      () => row(a, 'Call mom back').waitFor({ timeout: 1000 }),
+    );
+
+    // A completes it → it leaves B's To do list; A's Undo → it is back on B
+    await synced(
+      () => row(a, 'Call mom back').getByRole('checkbox').click(),
+      () => row(b, 'Call mom back').waitFor({ state: 'detached', timeout: 1000 }),
+    );
+    await synced(
+      () => a.getByRole('button', { name: 'Undo' }).click(),
+      () => row(b, 'Call mom back').waitFor({ timeout: 1000 }),
+    );
+    console.log(`# live sync latencies (ms): ${latencies.join(', ')}`);
+    await Promise.all([ctxA.close(), ctxB.close()]);
+  });
+
+  test('screens at phone width and in the dark theme', async () => {
+    const s = await signUp(app.url, 'phone');
+    const api = client(app.url, s.token);
+    const soon = (h: number) => new Date(Date.now() + h * 3600_000).toISOString();
+    await api.post(`/api/${s.userId}/tasks`, { title: 'Submit the tax return', priority: 'urgent', due_date: soon(-5), tags: ['admin'] });
+    await api.post(`/api/${s.userId}/tasks`, {
+      title: 'Stand-up notes',
+      priority: 'medium',
+      due_date: soon(1),
+      recurrence: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR',
+      reminders: [{ before_minutes: 10 }],
+    });
+    await api.post(`/api/${s.userId}/tasks`, { title: 'Book dentist appointment', priority: 'low', due_date: soon(50), tags: ['health'] });
+    await api.post(`/api/${s.userId}/tasks`, { title: 'Read “The Pragmatic Programmer”', tags: ['books', 'learning'] });
+
+    const phone = await newContext(browser, { phone: true });
+    const page = await signedInPage(phone, app.url, s);
+    await row(page, 'Submit the tax return').waitFor();
+    assert.match((await row(page, 'Submit the tax return').getAttribute('class')) ?? '', /overdue/);
+    const noHorizontalScroll = () => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
+    assert.ok(await noHorizontalScroll(), 'no horizontal scrolling at phone width');
+    await shot(page, 'list-phone');
+    await page.getByTestId('filters-toggle').click();
+    await shot(page, 'filters-phone');
+    await page.getByTestId('filters-toggle').click();
+    await row(page, 'Stand-up notes').locator('.task-title').click();
+    await page.getByRole('dialog', { name: 'Edit task' }).waitFor();
+    await page.locator('[data-testid="preview"] li').nth(2).waitFor();
+    assert.ok(await noHorizontalScroll());
+    await shot(page, 'editor-phone');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('bell').click();
+    await shot(page, 'notifications-phone');
+    await phone.close();
+
+    const dark = await newContext(browser, { dark: true });
+    const dpage = await signedInPage(dark, app.url, s);
+    await row(dpage, 'Submit the tax return').waitFor();
+    await shot(dpage, 'list-dark-desktop');
+    await row(dpage, 'Stand-up notes').locator('.task-title').click();
+    await dpage.locator('[data-testid="preview"] li').nth(2).waitFor();
+    await shot(dpage, 'editor-dark-desktop');
+    await dpage.keyboard.press('Escape');
+    // the theme toggle overrides the system preference and is remembered
+    await dpage.getByRole('button', { name: /System theme/ }).click();
+    assert.equal(await dpage.evaluate<string>('document.documentElement.dataset.theme'), 'light');
+    await dpage.reload();
+    await dpage.locator('#list-heading').waitFor();
+    assert.equal(await dpage.evaluate<string>('document.documentElement.dataset.theme'), 'light');
+    await shot(dpage, 'list-light-desktop');
+    await dark.close();
+  });
+});

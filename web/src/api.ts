@@ -1,0 +1,248 @@
+/**
+ * The REST client: JSON in and out, RFC 9457 problems turned into ApiError (with per-field
+ * messages), the session (token + user id) kept in localStorage so it survives a reload.
+ */
+
+export const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+export const PRIORITY_RANK: Record<Priority, number> = { urgent: 4, high: 3, medium: 2, low: 1, none: 0 };
+
+export type Reminder = { before_minutes: number } | { at: string };
+export type RecurrenceBasis = 'due_date' | 'completion';
+
+export interface Task {
+  id: number;
+  user_id: string;
+  title: string;
+  description: string;
+  completed: boolean;
+  status: 'pending' | 'completed';
+  completed_at: string | null;
+  priority: Priority;
+  tags: string[];
+  due_date: string | null;
+  timezone: string;
+  reminders: Reminder[];
+  recurrence: string | null;
+  recurrence_basis: RecurrenceBasis;
+  series_id: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface TaskInput {
+  title?: string;
+  description?: string;
+  priority?: Priority;
+  tags?: string[];
+  due_date?: string | null;
+  timezone?: string;
+  reminders?: Reminder[];
+  recurrence?: string | null;
+  recurrence_basis?: RecurrenceBasis;
+}
+
+export interface TaskEvent {
+  event_id: string;
+  event_type: 'created' | 'updated' | 'deleted' | 'completed';
+  task_id: number;
+  user_id: string;
+  timestamp: string;
+  data?: Task;
+}
+
+export interface HistoryEntry {
+  event_id: string;
+  event_type: string;
+  timestamp: string;
+  data: Task;
+}
+
+export interface AppNotification {
+  id: string;
+  type: string;
+  task_id: number;
+  title: string;
+  body: string;
+  due_date: string | null;
+  remind_at: string;
+  late: boolean;
+  created_at: string;
+  read: boolean;
+  read_at: string | null;
+}
+
+/** The `notification` SSE event (a notifications-topic message). */
+export interface NotificationEvent {
+  notification_id: string;
+  type: string;
+  user_id: string;
+  task_id: number;
+  title: string;
+  body: string;
+  due_date: string | null;
+  remind_at: string;
+  late?: boolean;
+  timestamp: string;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly fields: FieldError[] = [],
+  ) {
+    super(message);
+  }
+  /** Field errors by top-level field name ("reminders/0/at" → "reminders/0/at" and "reminders"). */
+  fieldMessage(field: string): string | undefined {
+    const exact = this.fields.find((f) => f.field === field);
+    if (exact) return exact.message;
+    const nested = this.fields.find((f) => f.field.startsWith(field + '/'));
+    return nested ? `${nested.field.slice(field.length + 1)}: ${nested.message}` : undefined;
+  }
+}
+
+export interface Session {
+  token: string;
+  userId: string;
+  email: string;
+  expiresAt: number;
+}
+
+const SESSION_KEY = 'taskstream.session';
+
+export function loadSession(): Session | null {
+  try {
+    const raw = localStorage.getItem(SESSION_KEY);
+    if (!raw) return null;
+    const s = JSON.parse(raw) as Session;
+    if (!s.token || !s.userId || (s.expiresAt && s.expiresAt < Date.now())) return null;
+    return s;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(s: Session | null): void {
+  if (s) localStorage.setItem(SESSION_KEY, JSON.stringify(s));
+  else localStorage.removeItem(SESSION_KEY);
+}
+
+let current: Session | null = loadSession();
+let onUnauthorized: () => void = () => {};
+
+export const getSession = () => current;
+export function setSession(s: Session | null): void {
+  current = s;
+  saveSession(s);
+}
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+export interface Reply<T> {
+  body: T;
+  headers: Headers;
+  status: number;
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+  const h: Record<string, string> = { accept: 'application/json', ...headers };
+  if (current && !path.startsWith('/api/auth/')) h.authorization = `Bearer ${current.token}`;
+  if (body !== undefined) h['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'Cannot reach the server. Check your connection and try again.');
+  }
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+  }
+  if (!res.ok) {
+    const p = (parsed ?? {}) as { title?: string; detail?: string; errors?: FieldError[] };
+    if (res.status === 401 && current && !path.startsWith('/api/auth/')) onUnauthorized();
+    throw new ApiError(res.status, p.detail ?? p.title ?? `Request failed (${res.status})`, Array.isArray(p.errors) ? p.errors : []);
+  }
+  return { body: parsed as T, headers: res.headers, status: res.status };
+}
+
+const userPath = (suffix: string) => `/api/${encodeURIComponent(current?.userId ?? '')}${suffix}`;
+
+export const api = {
+  async register(email: string, password: string, name?: string) {
+    return (await request<{ user_id: string; email: string }>('POST', '/api/auth/register', { email, password, ...(name ? { name } : {}) }))
+      .body;
+  },
+  async login(email: string, password: string): Promise<Session> {
+    const r = await request<{ access_token: string; expires_in: number; user_id: string }>('POST', '/api/auth/login', { email, password });
+    return { token: r.body.access_token, userId: r.body.user_id, email, expiresAt: Date.now() + r.body.expires_in * 1000 };
+  },
+  async listTasks(query: URLSearchParams | string) {
+    const path = typeof query === 'string' ? query : userPath(`/tasks?${query.toString()}`);
+    const r = await request<Task[]>('GET', path);
+    return { tasks: r.body, total: Number(r.headers.get('x-total-count') ?? r.body.length), next: nextLink(r.headers.get('link')) };
+  },
+  async getTask(id: number) {
+    return (await request<Task>('GET', userPath(`/tasks/${id}`))).body;
+  },
+  async createTask(input: TaskInput) {
+    return (await request<Task>('POST', userPath('/tasks'), input)).body;
+  },
+  async updateTask(id: number, input: TaskInput, version?: number) {
+    const headers: Record<string, string> = version === undefined ? {} : { 'if-match': `"${version}"` };
+    return (await request<Task>('PUT', userPath(`/tasks/${id}`), input, headers)).body;
+  },
+  async deleteTask(id: number) {
+    await request<null>('DELETE', userPath(`/tasks/${id}`));
+  },
+  async setCompleted(id: number, completed: boolean) {
+    return (await request<Task>('PATCH', userPath(`/tasks/${id}/complete`), { completed })).body;
+  },
+  async history(id: number) {
+    return (await request<HistoryEntry[]>('GET', userPath(`/tasks/${id}/history`))).body;
+  },
+  async notifications() {
+    const r = await request<AppNotification[]>('GET', userPath('/notifications?limit=50'));
+    return { items: r.body, unread: Number(r.headers.get('x-unread-count') ?? 0) };
+  },
+  async markRead(id: string) {
+    return (await request<AppNotification>('POST', userPath(`/notifications/${id}/read`))).body;
+  },
+  async markAllRead() {
+    await request('POST', userPath('/notifications/read-all'));
+  },
+  async preferences() {
+    return (await request<{ timezone: string }>('GET', userPath('/preferences'))).body;
+  },
+  async setPreferences(timezone: string) {
+    return (await request<{ timezone: string }>('PUT', userPath('/preferences'), { timezone })).body;
+  },
+  streamUrl() {
+    return userPath(`/stream?access_token=${encodeURIComponent(current?.token ?? '')}`);
+  },
+};
+
+/** `<url>; rel="next"` → url */
+export function nextLink(header: string | null): string | null {
+  if (!header) return null;
+  for (const part of header.split(',')) {
+    const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+    if (m) return m[1] ?? null;
+  }
+  return null;
+}

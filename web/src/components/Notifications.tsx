@@ -1,0 +1,74 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useStore } from '../store';
+import { enableSystemNotifications, markAllRead, markRead, notificationsSupported } from '../live';
+import { fullDate, relative } from '../dates';
+import { Empty } from './Field';
+
+export function NotificationPanel({ onClose }: { onClose: () => void }) {
+  const s = useStore();
+  const ref = useRef<HTMLDivElement>(null);
+  const [perm, setPerm] = useState(notificationsSupported() ? Notification.permission : 'denied');
+
+  useEffect(() => {
+    ref.current?.focus();
+    const onDown = (e: MouseEvent) => {
+      const wrap = ref.current?.parentElement;
+      if (wrap && !wrap.contains(e.target as Node)) onClose();
+    };
+    document.addEventListener('mousedown', onDown);
+    return () => document.removeEventListener('mousedown', onDown);
+  }, [onClose]);
+
+  return (
+    <div class="popover" id="notification-panel" ref={ref} tabIndex={-1} role="region" aria-label="Notifications">
+      <div class="popover-head">
+        <h2>Notifications</h2>
+        <button type="button" class="btn ghost small" onClick={() => void markAllRead()} disabled={s.unread === 0}>
+          Mark all read
+        </button>
+      </div>
+      {notificationsSupported() && perm === 'default' && (
+        <div class="perm">
+          <p>Get reminders even when this tab is in the background.</p>
+          <button type="button" class="btn small" onClick={() => void enableSystemNotifications().then(setPerm)}>
+            Enable browser notifications
+          </button>
+        </div>
+      )}
+      {s.notifications.length === 0 ? (
+        <Empty title="No notifications yet">
+          <p>Reminders for your tasks show up here.</p>
+        </Empty>
+      ) : (
+        <ul class="notes" data-testid="notifications">
+          {s.notifications.map((n) => (
+            <li key={n.id} class={n.read ? 'note' : 'note unread'}>
+              <a
+                href={`#/tasks/${n.task_id}`}
+                onClick={() => {
+                  void markRead(n.id);
+                  onClose();
+                }}
+              >
+                <span class="note-title">
+                  {!n.read && <span class="sr-only">Unread: </span>}
+                  {n.title}
+                  {n.late && <span class="pill warn">late</span>}
+                </span>
+                <span class="note-body">{n.body}</span>
+                <time dateTime={n.created_at} title={fullDate(n.created_at)}>
+                  {relative(n.created_at)}
+                </time>
+              </a>
+              {!n.read && (
+                <button type="button" class="btn ghost small" onClick={() => void markRead(n.id)} aria-label={`Mark “${n.body}” read`}>
+                  Mark read
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,115 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../api';
+import { friendlyDate, isoWithOffset } from '../dates';
+import { loadChrono, parseQuickAdd, type QuickParse } from '../quickadd';
+import { toast } from '../store';
+import { createTask } from '../tasks';
+import { describedBy, errId, FieldError, Icon } from './Field';
+
+export function QuickAdd() {
+  const [text, setText] = useState('');
+  const [preview, setPreview] = useState<QuickParse | null>(null);
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (!text.trim()) return setPreview(null);
+    let live = true;
+    const t = setTimeout(() => void parseQuickAdd(text).then((p) => live && setPreview(p)), 120);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [text]);
+
+  // "n" focuses quick add from anywhere (unless typing somewhere else)
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement;
+      if (e.key === 'n' && !e.ctrlKey && !e.metaKey && !e.altKey && !/INPUT|TEXTAREA|SELECT/.test(el.tagName) && !el.isContentEditable) {
+        e.preventDefault();
+        input.current?.focus();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (!text.trim() || busy) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const p = await parseQuickAdd(text);
+      const task = await createTask({
+        title: p.title,
+        ...(p.due ? { due_date: isoWithOffset(p.due) } : {}),
+        ...(p.recurrence ? { recurrence: p.recurrence } : {}),
+        ...(p.tags.length ? { tags: p.tags } : {}),
+        ...(p.priority ? { priority: p.priority } : {}),
+      });
+      setText('');
+      toast(`Added “${task.title}”`);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.fields.map((f) => `${f.field}: ${f.message}`).join('; ') || err.message : String(err));
+    } finally {
+      setBusy(false);
+      input.current?.focus();
+    }
+  }
+
+  return (
+    <form class="quickadd" onSubmit={submit} aria-label="Quick add">
+      <div class="quickadd-row">
+        <label for="quick-add" class="sr-only">
+          New task
+        </label>
+        <input
+          id="quick-add"
+          ref={input}
+          value={text}
+          placeholder="Add a task — e.g. “Pay rent tomorrow 9am every month #home !high”"
+          autocomplete="off"
+          maxLength={400}
+          onFocus={() => void loadChrono()}
+          onInput={(e) => setText(e.currentTarget.value)}
+          {...describedBy('quick-add', error, 'quick-add-preview')}
+        />
+        <button class="btn primary" type="submit" disabled={busy || !text.trim()}>
+          Add
+        </button>
+        <a class="btn" href="#/tasks/new" title="New task with all details">
+          <Icon name="plus" size={16} />
+          <span class="hide-sm">Details</span>
+          <span class="sr-only"> (new task with all details)</span>
+        </a>
+      </div>
+      <p id="quick-add-preview" class="quickadd-preview" aria-live="polite">
+        {preview && (preview.due || preview.recurrence || preview.tags.length > 0 || preview.priority) ? (
+          <>
+            <span class="chip">“{preview.title}”</span>
+            {preview.due && <span class="chip">Due {friendlyDate(preview.due.toISOString())}</span>}
+            {preview.recurrenceLabel && (
+              <span class="chip">
+                <Icon name="repeat" size={14} /> {preview.recurrenceLabel}
+              </span>
+            )}
+            {preview.priority && <span class={`chip prio-${preview.priority}`}>{preview.priority}</span>}
+            {preview.tags.map((t) => (
+              <span class="chip tag" key={t}>
+                #{t}
+              </span>
+            ))}
+          </>
+        ) : (
+          <span class="hint">
+            Tip: dates like “tomorrow 9am”, repeats like “every monday”, #tags and !priority work here. Press N to jump here.
+          </span>
+        )}
+      </p>
+      <FieldError id={errId('quick-add')} message={error} />
+    </form>
+  );
+}

@@ -1,0 +1,90 @@
+/** A task's audit trail (GET /tasks/{id}/history): each event with what it changed. */
+import { useEffect, useState } from 'preact/hooks';
+import { api, type HistoryEntry, type Task } from '../api';
+import { fullDate, inZone } from '../dates';
+import { Empty, Spinner } from '../components/Field';
+import { recurrenceText } from '../components/TaskList';
+import { Dialog, closeToList } from './Dialog';
+
+const FIELDS: { key: keyof Task; label: string; show: (t: Task) => string }[] = [
+  { key: 'title', label: 'Title', show: (t) => t.title },
+  { key: 'description', label: 'Description', show: (t) => t.description || '—' },
+  { key: 'completed', label: 'Status', show: (t) => (t.completed ? 'done' : 'to do') },
+  { key: 'priority', label: 'Priority', show: (t) => t.priority },
+  { key: 'tags', label: 'Tags', show: (t) => (t.tags.length ? t.tags.map((x) => `#${x}`).join(' ') : '—') },
+  { key: 'due_date', label: 'Due', show: (t) => (t.due_date ? inZone(t.due_date, t.timezone) : '—') },
+  { key: 'timezone', label: 'Time zone', show: (t) => t.timezone },
+  { key: 'reminders', label: 'Reminders', show: (t) => String(t.reminders.length) },
+  { key: 'recurrence', label: 'Repeats', show: (t) => (t.recurrence ? recurrenceText(t.recurrence) : 'no') },
+  { key: 'recurrence_basis', label: 'Counted from', show: (t) => (t.recurrence_basis === 'completion' ? 'completion' : 'due date') },
+];
+
+const EVENT_LABEL: Record<string, string> = { created: 'Created', updated: 'Updated', completed: 'Completed', deleted: 'Deleted' };
+
+function changes(prev: Task | undefined, cur: Task): { label: string; from?: string; to: string }[] {
+  if (!prev) return [];
+  return FIELDS.filter((f) => JSON.stringify(prev[f.key]) !== JSON.stringify(cur[f.key])).map((f) => ({
+    label: f.label,
+    from: f.show(prev),
+    to: f.show(cur),
+  }));
+}
+
+export function History({ id }: { id?: number }) {
+  const [entries, setEntries] = useState<HistoryEntry[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (id === undefined) return;
+    api.history(id).then(setEntries, (e) => setError(e instanceof Error ? e.message : String(e)));
+  }, [id]);
+
+  const title = entries?.[entries.length - 1]?.data.title;
+  return (
+    <Dialog title={title ? `History of “${title}”` : 'History'} onClose={closeToList}>
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {!entries && !error && <Spinner label="Loading history" />}
+      {entries && entries.length === 0 && <Empty title="No history yet" />}
+      {entries && entries.length > 0 && (
+        <ol class="history" data-testid="history">
+          {entries.map((e, i) => {
+            const diff = changes(entries[i - 1]?.data, e.data);
+            const type = e.event_type === 'completed' && !e.data.completed ? 'Reopened' : (EVENT_LABEL[e.event_type] ?? e.event_type);
+            return (
+              <li key={e.event_id}>
+                <div class="history-head">
+                  <strong>{type}</strong>
+                  <time dateTime={e.timestamp}>{fullDate(e.timestamp)}</time>
+                </div>
+                {diff.length > 0 && (
+                  <ul class="diff">
+                    {diff.map((d) => (
+                      <li key={d.label}>
+                        <span class="label">{d.label}:</span> <del>{d.from}</del> → <ins>{d.to}</ins>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      <div class="dialog-actions">
+        {id !== undefined && (
+          <a class="btn" href={`#/tasks/${id}`}>
+            Edit task
+          </a>
+        )}
+        <span class="spacer" />
+        <button type="button" class="btn primary" onClick={closeToList}>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}

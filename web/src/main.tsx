@@ -1,0 +1,15 @@
+import { render } from 'preact';
+import { App } from './components/App';
+import { setUnauthorizedHandler } from './api';
+import { signOut, startSession } from './session';
+import { getState, setState, toast } from './store';
+import './styles.css';
+
+window.addEventListener('hashchange', () => setState({ route: location.hash || '#/' }));
+setUnauthorizedHandler(() => {
+  if (!getState().session) return;
+  signOut();
+  toast('Your session has ended. Please sign in again.', { tone: 'error' });
+});
+if (getState().session) startSession();
+render(<App />, document.getElementById('app') as HTMLElement);

@@ -1,0 +1,155 @@
+/**
+ * App state in one small store (no framework state library): components read it with
+ * useStore() and re-render on change; rows are memoized so a 500-task list re-renders cheaply.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { AppNotification, Priority, Session, Task } from './api';
+import { getSession } from './api';
+
+export type StatusFilter = 'all' | 'pending' | 'completed';
+export const SORTS = [
+  { value: 'due_date', label: 'Due date' },
+  { value: 'priority', label: 'Priority' },
+  { value: 'title', label: 'Title' },
+  { value: '-created_at', label: 'Newest first' },
+  { value: 'created_at', label: 'Oldest first' },
+  { value: '-updated_at', label: 'Recently changed' },
+] as const;
+
+export interface ListQuery {
+  q: string;
+  status: StatusFilter;
+  priority: Priority[];
+  tags: string[];
+  /** local calendar dates (YYYY-MM-DD), inclusive */
+  dueFrom: string;
+  dueTo: string;
+  overdue: boolean;
+  sort: string;
+}
+
+export const DEFAULT_QUERY: ListQuery = {
+  q: '',
+  status: 'pending',
+  priority: [],
+  tags: [],
+  dueFrom: '',
+  dueTo: '',
+  overdue: false,
+  sort: 'due_date',
+};
+
+export interface Toast {
+  id: number;
+  message: string;
+  tone?: 'info' | 'error';
+  action?: { label: string; run: () => void };
+}
+
+export type Theme = 'system' | 'light' | 'dark';
+
+export interface State {
+  session: Session | null;
+  route: string;
+  query: ListQuery;
+  tasks: Task[];
+  total: number;
+  next: string | null;
+  loading: boolean;
+  loaded: boolean;
+  loadError: string | null;
+  notifications: AppNotification[];
+  unread: number;
+  toasts: Toast[];
+  live: 'off' | 'connecting' | 'live' | 'reconnecting';
+  /** every tag seen on the user's tasks (editor suggestions, tag filter) */
+  knownTags: string[];
+  theme: Theme;
+  timezone: string;
+}
+
+const QUERY_KEY = 'taskstream.query';
+const THEME_KEY = 'taskstream.theme';
+
+function loadQuery(): ListQuery {
+  try {
+    const saved = JSON.parse(localStorage.getItem(QUERY_KEY) ?? '{}') as Partial<ListQuery>;
+    return { ...DEFAULT_QUERY, status: saved.status ?? DEFAULT_QUERY.status, sort: saved.sort ?? DEFAULT_QUERY.sort };
+  } catch {
+    return DEFAULT_QUERY;
+  }
+}
+
+export const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+let state: State = {
+  session: getSession(),
+  route: location.hash || '#/',
+  query: loadQuery(),
+  tasks: [],
+  total: 0,
+  next: null,
+  loading: false,
+  loaded: false,
+  loadError: null,
+  notifications: [],
+  unread: 0,
+  toasts: [],
+  live: 'off',
+  knownTags: [],
+  theme: (localStorage.getItem(THEME_KEY) as Theme | null) ?? 'system',
+  timezone: browserZone(),
+};
+
+/** data-theme overrides prefers-color-scheme; index.html applies the saved one before first paint. */
+function applyTheme(theme: Theme): void {
+  const root = document.documentElement;
+  if (theme === 'system') delete root.dataset.theme;
+  else root.dataset.theme = theme;
+}
+
+const listeners = new Set<() => void>();
+
+export const getState = (): State => state;
+
+export function setState(patch: Partial<State> | ((s: State) => Partial<State>)): void {
+  const p = typeof patch === 'function' ? patch(state) : patch;
+  state = { ...state, ...p };
+  if ('query' in p) localStorage.setItem(QUERY_KEY, JSON.stringify({ status: state.query.status, sort: state.query.sort }));
+  if ('theme' in p) {
+    if (state.theme === 'system') localStorage.removeItem(THEME_KEY);
+    else localStorage.setItem(THEME_KEY, state.theme);
+    applyTheme(state.theme);
+  }
+  for (const l of listeners) l();
+}
+
+export function useStore(): State {
+  const [, force] = useState(0);
+  useEffect(() => {
+    const l = () => force((n) => n + 1);
+    listeners.add(l);
+    return () => void listeners.delete(l);
+  }, []);
+  return state;
+}
+
+let toastId = 0;
+export function toast(message: string, opts: Omit<Toast, 'id' | 'message'> & { ms?: number } = {}): number {
+  const id = ++toastId;
+  const { ms = opts.action ? 8000 : 4000, ...rest } = opts;
+  setState((s) => ({ toasts: [...s.toasts.slice(-3), { id, message, ...rest }] }));
+  setTimeout(() => dismissToast(id), ms);
+  return id;
+}
+
+export function dismissToast(id: number): void {
+  setState((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
+}
+
+export function rememberTags(tasks: readonly Task[]): void {
+  const known = new Set(state.knownTags);
+  const before = known.size;
+  for (const t of tasks) for (const tag of t.tags) known.add(tag);
+  if (known.size !== before) setState({ knownTags: [...known].sort() });
+}
