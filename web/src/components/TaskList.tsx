@@ -53,7 +53,7 @@ class TaskRow extends Component<RowProps> {
 
   override render({ task: t }: RowProps) {
     const due = dueState(t.due_date, t.completed);
-    const cls = `task${t.completed ? ' done' : ''}${due === 'overdue' ? ' overdue' : due === 'today' ? ' today' : ''}`;
+    const cls = `task${t.completed ? ' done' : due === 'overdue' ? ' overdue' : due === 'today' ? ' today' : ''}`;
     const zoneNote = t.due_date && t.timezone !== browserZone() ? inZone(t.due_date, t.timezone) : undefined;
     return (
       <li class={cls} data-testid="task-row" data-task-id={t.id}>
@@ -70,7 +70,7 @@ class TaskRow extends Component<RowProps> {
           </a>
           <div class="meta">
             {t.due_date && (
-              <span class={`due due-${due}`} title={zoneNote}>
+              <span class={t.completed ? 'due' : `due due-${due}`} title={zoneNote}>
                 <Icon name="clock" size={14} />
                 {due === 'overdue' ? 'Overdue · ' : ''}
                 <time dateTime={t.due_date}>{friendlyDate(t.due_date)}</time>
