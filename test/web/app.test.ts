@@ -158,12 +158,101 @@ describe('web app', () => {
     assert.match((await next.textContent()) ?? '', /#home/);
     await shot(page, 'list-after-complete-desktop');
 
+    // Undo: the task is pending again and the (untouched) next occurrence is withdrawn
+    const nextId = await next.getAttribute('data-task-id');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.locator(`[data-task-id="${firstId}"]`).waitFor();
+    await page.locator(`[data-task-id="${nextId}"]`).waitFor({ state: 'detached' });
+    // …and completing it again brings a next occurrence again
+    await page.locator(`[data-task-id="${firstId}"]`).getByRole('checkbox').click();
+    await page.locator(`[data-testid="task-row"]:not([data-task-id="${firstId}"])`, { hasText: 'Water the plants' }).waitFor();
+
     // its history: created, then completed
     await page.getByRole('radio', { name: 'All' }).check();
     await page.locator(`[data-task-id="${firstId}"]`).waitFor();
     await page.getByRole('link', { name: 'History of Water the plants' }).first().click();
     await page.locator('[data-testid="history"] li').first().waitFor();
     await shot(page, 'history-desktop');
+    await context.close();
+  });
+
+  test('search, filters, sort and empty states', async () => {
+    const s = await signUp(app.url, 'filters');
+    const api = client(app.url, s.token);
+    const h = (n: number) => new Date(Date.now() + n * 3600_000).toISOString();
+    for (const t of [
+      { title: 'Alpha overdue', priority: 'high', due_date: h(-3), tags: ['work'] },
+      { title: 'Bravo later', priority: 'low', due_date: h(72), tags: ['home'] },
+      { title: 'Charlie no date', priority: 'urgent', tags: ['work', 'urgent-ish'] },
+    ])
+      assert.equal((await api.post(`/api/${s.userId}/tasks`, t)).status, 201);
+    const context = await newContext(browser);
+    const page = await signedInPage(context, app.url, s);
+    const titles = () => page.locator('[data-testid="task-row"] .task-title').allTextContents();
+    await page.getByTestId('total').getByText('3 tasks').waitFor();
+    assert.deepEqual(await titles(), ['Alpha overdue', 'Bravo later', 'Charlie no date'], 'due date order, undated last');
+    assert.match((await row(page, 'Alpha overdue').getAttribute('class')) ?? '', /overdue/);
+
+    await page.getByLabel('Sort', { exact: true }).selectOption('priority');
+    await page.waitForFunction('document.querySelector(\'[data-testid="task-row"] .task-title\')?.textContent === "Charlie no date"');
+    assert.deepEqual(await titles(), ['Charlie no date', 'Alpha overdue', 'Bravo later'], 'urgent first');
+    await page.getByLabel('Sort', { exact: true }).selectOption('-created_at');
+    await page.getByLabel('Sort', { exact: true }).selectOption('due_date');
+
+    await page.getByLabel('Search tasks').fill('bravo');
+    await page.getByTestId('total').getByText('1 task').waitFor();
+    await page.getByLabel('Search tasks').fill('');
+    await page.getByTestId('total').getByText('3 tasks').waitFor();
+
+    await page.getByTestId('filters-toggle').click();
+    await page.getByRole('checkbox', { name: '#work' }).check();
+    await page.getByTestId('total').getByText('2 tasks').waitFor();
+    await page.getByRole('checkbox', { name: 'Overdue only' }).check();
+    await page.getByTestId('total').getByText('1 task').waitFor();
+    assert.deepEqual(await titles(), ['Alpha overdue']);
+    await page.getByRole('checkbox', { name: 'Low' }).check();
+    await page.getByText('No tasks match these filters').waitFor();
+    await shot(page, 'list-no-match-desktop');
+    await page.getByRole('button', { name: 'Clear filters' }).first().click();
+    await page.getByTestId('total').getByText('3 tasks').waitFor();
+    await context.close();
+  });
+
+  test('keyboard only: quick add, open, edit and close a task', async () => {
+    const s = await signUp(app.url, 'keyboard');
+    const context = await newContext(browser);
+    const page = await signedInPage(context, app.url, s);
+    await page.keyboard.press('n'); // shortcut to the quick-add field
+    assert.equal(await page.evaluate<string>('document.activeElement?.id'), 'quick-add');
+    await page.keyboard.type('Buy milk tomorrow 9am !high #groceries');
+    await page.getByText('Due Tomorrow 09:00').waitFor();
+    await page.keyboard.press('Enter');
+    await row(page, 'Buy milk').waitFor();
+    assert.match((await row(page, 'Buy milk').textContent()) ?? '', /Tomorrow 09:00.*High.*#groceries/);
+
+    // Tab through the row: complete checkbox → title link; Enter opens the editor
+    await row(page, 'Buy milk').getByRole('checkbox').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate<string>('document.activeElement?.textContent'), 'Buy milk');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Edit task' }).waitFor();
+    assert.equal(await page.evaluate<string>('document.activeElement?.id'), 'f-title');
+    await page.keyboard.press('End');
+    await page.keyboard.type(' and eggs');
+    await page.keyboard.press('Enter'); // submits the form
+    await row(page, 'Buy milk and eggs').waitFor();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+    // Escape closes a dialog and focus goes back where it was
+    await row(page, 'Buy milk and eggs').locator('.task-title').focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Edit task' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate<string>('document.activeElement?.textContent'), 'Buy milk and eggs');
+    // focus is visible (an outline) on keyboard focus
+    const outline = await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle');
+    assert.equal(outline, 'solid');
     await context.close();
   });
 

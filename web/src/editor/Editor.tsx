@@ -148,6 +148,11 @@ export function Editor({ id }: { id?: number }) {
     return () => void (live = false);
   }, [id]);
 
+  // a deep link renders the form after the fetch: focus its first field then
+  useEffect(() => {
+    if (!loading && document.activeElement?.classList.contains('dialog')) document.getElementById('f-title')?.focus();
+  }, [loading]);
+
   // tag suggestions: every tag of the user's tasks (loaded once in the background)
   useEffect(() => void loadAllTags(), []);
 
