@@ -234,7 +234,7 @@ cmd_start() {
   ensure_java
   mkdir -p "$STACK_RUN/logs"
   if pid_alive "$PIDFILE"; then
-    log "Kafka already running (pid $(cat "$PIDFILE"))"
+    log "Kafka already running (pid $(pid_of "$PIDFILE"))"
   else
     if port_open 127.0.0.1 "$KAFKA_PORT" || port_open 127.0.0.1 "$KAFKA_CONTROLLER_PORT"; then
       die "port $KAFKA_PORT or $KAFKA_CONTROLLER_PORT is already taken by another process (not this stack's Kafka)"
@@ -268,7 +268,7 @@ cmd_stop() {
 
 cmd_status() {
   if pid_alive "$PIDFILE" && port_open 127.0.0.1 "$KAFKA_PORT"; then
-    echo "kafka                up    $BOOTSTRAP (pid $(cat "$PIDFILE"), Kafka $KAFKA_VERSION)"
+    echo "kafka                up    $BOOTSTRAP (pid $(pid_of "$PIDFILE"), Kafka $KAFKA_VERSION)"
     return 0
   fi
   echo "kafka                down"

@@ -74,12 +74,26 @@ wait_for() {
   log "$what: ready after $(($(date +%s) - start))s"
 }
 
-# pid_alive PIDFILE: true when the pid file names a running process.
+# Pid files hold "PID STARTTIME" (STARTTIME: field 22 of /proc/PID/stat), so a
+# pid reused by an unrelated process after a reboot is not taken for ours.
+proc_starttime() { awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null; }
+
+# write_pidfile PID PIDFILE
+write_pidfile() { echo "$1 $(proc_starttime "$1")" >"$2"; }
+
+# pid_of PIDFILE: the pid recorded in it.
+pid_of() { awk '{ print $1; exit }' "$1" 2>/dev/null; }
+
+# pid_alive PIDFILE: true when the pid file names a running process (ours).
 pid_alive() {
-  local pid
+  local pid start recorded
   [ -s "$1" ] || return 1
-  pid="$(cat "$1")"
-  [ -n "$pid" ] && proc_alive "$pid"
+  read -r pid recorded <"$1" || true
+  [ -n "$pid" ] && proc_alive "$pid" || return 1
+  if [ -n "${recorded:-}" ]; then
+    start="$(proc_starttime "$pid")"
+    [ "$start" = "$recorded" ] || return 1
+  fi
 }
 
 # proc_alive PID: running and not a zombie waiting to be reaped.
@@ -99,7 +113,7 @@ stop_pidfile() {
     return 0
   fi
   local pid i
-  pid="$(cat "$pidfile")"
+  pid="$(pid_of "$pidfile")"
   log "stopping $name (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < timeout * 5; i++)); do
@@ -122,7 +136,7 @@ start_bg() {
   mkdir -p "$(dirname "$pidfile")" "$(dirname "$logfile")"
   printf '\n===== %s: starting %s =====\n' "$(date -Is)" "$name" >>"$logfile"
   setsid "$@" </dev/null >>"$logfile" 2>&1 &
-  echo $! >"$pidfile"
+  write_pidfile $! "$pidfile"
 }
 
 # go_bin: prints the path of a Go toolchain (PATH or /usr/local/go).

@@ -105,7 +105,7 @@ start_app() {
       APP_ID="$appid" DATA_DIR="$STACK_RUN/data/$name" \
       setsid $STACK_APP_CMD
   ) </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
-  echo $! >"$pidfile"
+  write_pidfile $! "$pidfile"
 }
 
 start_daprd() {
@@ -214,15 +214,15 @@ cmd_status() {
   "$SCRIPTS_DIR/postgres.sh" status || ok=1
   while read -r name appid role port dhttp dgrpc; do
     if pid_alive "$STACK_RUN/daprd-$name.pid" && daprd_ready "$dhttp"; then
-      printf '%-20s up    sidecar of %s on :%s (gRPC :%s, pid %s)\n' "daprd-$name" "$appid" "$dhttp" "$dgrpc" "$(cat "$STACK_RUN/daprd-$name.pid")"
+      printf '%-20s up    sidecar of %s on :%s (gRPC :%s, pid %s)\n' "daprd-$name" "$appid" "$dhttp" "$dgrpc" "$(pid_of "$STACK_RUN/daprd-$name.pid")"
     else
       printf '%-20s down  (sidecar of %s, :%s)\n' "daprd-$name" "$appid" "$dhttp"
       ok=1
     fi
     if pid_alive "$STACK_RUN/$name.pid" && app_ready "$port"; then
-      printf '%-20s up    %s ROLE=%s on :%s (pid %s)\n' "$name" "$appid" "$role" "$port" "$(cat "$STACK_RUN/$name.pid")"
+      printf '%-20s up    %s ROLE=%s on :%s (pid %s)\n' "$name" "$appid" "$role" "$port" "$(pid_of "$STACK_RUN/$name.pid")"
     elif pid_alive "$STACK_RUN/$name.pid"; then
-      printf '%-20s starting/not ready  %s ROLE=%s on :%s (pid %s)\n' "$name" "$appid" "$role" "$port" "$(cat "$STACK_RUN/$name.pid")"
+      printf '%-20s starting/not ready  %s ROLE=%s on :%s (pid %s)\n' "$name" "$appid" "$role" "$port" "$(pid_of "$STACK_RUN/$name.pid")"
       ok=1
     else
       printf '%-20s down  (%s ROLE=%s, :%s)\n' "$name" "$appid" "$role" "$port"
