@@ -25,4 +25,4 @@ if [[ "${SKIP_STACK_TESTS:-}" != 1 && -d test/stack ]]; then
 fi
 
 echo "== tests (${#files[@]} files)"
-exec node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"
+exec node --import tsx --test --test-force-exit --test-concurrency=2 --test-timeout=300000 "${files[@]}"
