@@ -200,4 +200,33 @@ describe('distributed mode through daprd, Kafka and PostgreSQL', () => {
     const created = await api.post(`/api/${me.userId}/tasks`, { title: 'After the poison' });
     await eventually(async () => (await api.get(`/api/${me.userId}/tasks/${created.body.id}/history`)).body.length === 1, SLOW);
   });
+
+  test('(g) preferences live in the Dapr statestore (PostgreSQL) and set the default zone of new tasks', async () => {
+    assert.equal((await api.put(`/api/${me.userId}/preferences`, { timezone: 'America/New_York' })).status, 200);
+    const res = await fetch(`http://127.0.0.1:${env.DAPR_HTTP_PORT}/v1.0/state/statestore/preferences:${me.userId}`, {
+      headers: { 'dapr-api-token': env.DAPR_API_TOKEN! },
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { timezone: 'America/New_York' });
+    const task = await api.post(`/api/${me.userId}/tasks`, { title: 'zoned' });
+    assert.equal(task.body.timezone, 'America/New_York');
+  });
+
+  test('(h) Dapr-only routes refuse callers without the app token; the sidecar token is enforced too', async () => {
+    for (const url of ['http://127.0.0.1:8001/dapr/task-events', 'http://127.0.0.1:8002/dapr/notifications', `${API}/reminder-cron`]) {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(res.status, 401, url);
+      const wrong = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'dapr-api-token': 'wrong' },
+        body: '{}',
+      });
+      assert.equal(wrong.status, 401, url);
+    }
+    const sidecar = await fetch(`http://127.0.0.1:${env.DAPR_HTTP_PORT}/v1.0/publish/todo-pubsub/task-events`, {
+      method: 'POST',
+      body: '{}',
+    });
+    assert.equal(sidecar.status, 401, 'daprd requires DAPR_API_TOKEN');
+  });
 });
