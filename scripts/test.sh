@@ -25,4 +25,5 @@ if [[ "${SKIP_STACK_TESTS:-}" != 1 && -d test/stack ]]; then
 fi
 
 echo "== tests (${#files[@]} files)"
-exec node --import tsx --test --test-force-exit --test-concurrency=2 --test-timeout=300000 "${files[@]}"
+# The stack uses fixed ports: hold its lock so benchmarks or fault runs never overlap a test run.
+exec flock /tmp/stack.lock node --import tsx --test --test-force-exit --test-concurrency=2 --test-timeout=300000 "${files[@]}"
