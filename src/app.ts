@@ -142,7 +142,6 @@ export async function createServices(o: AppOptions): Promise<Services> {
       clock?.start();
     },
     async stop() {
-      for (const res of streams) res.end();
       await clock?.stop();
       await relay.stop();
       await relay

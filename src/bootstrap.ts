@@ -56,6 +56,8 @@ export async function start(initial: Config, log: Logger, opts: { now?: () => Da
     database,
     port,
     async stop() {
+      // open SSE streams would hold server.close() until the grace period: end them first
+      for (const res of services.streams) res.end();
       await server.close();
       await services.stop();
       await database.close();

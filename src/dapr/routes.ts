@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../app.js';
-import { TOPICS, type TopicName } from '../events/schemas.js';
+import type { TopicName } from '../events/schemas.js';
 import { requireSidecar } from '../http/auth.js';
 
 /** The CloudEvent's `data` (JSON object, JSON string or base64), or the body itself if it is not a CloudEvent. */
@@ -37,9 +37,9 @@ export async function daprRoutes(app: FastifyInstance, s: Services): Promise<voi
     },
   );
 
+  const bus = s.daprBus;
+  if (!bus) return;
   const consume = (topic: TopicName) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const bus = s.daprBus;
-    if (!bus) return reply.code(404).send({ status: 'DROP' });
     const result = await bus.receive(topic, eventData(req.body));
     if (result.outcome !== 'SUCCESS')
       req.log.warn(
@@ -49,7 +49,8 @@ export async function daprRoutes(app: FastifyInstance, s: Services): Promise<voi
     return reply.code(200).send({ status: result.outcome });
   };
 
-  for (const topic of Object.values(TOPICS)) {
+  // only the topics this process consumes: a misrouted delivery gets 404 instead of a silent SUCCESS
+  for (const topic of bus.topics()) {
     app.post(`/dapr/${topic}`, { preHandler: sidecarOnly, schema: { hide: true } }, consume(topic));
   }
 }
