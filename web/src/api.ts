@@ -154,13 +154,24 @@ export interface Reply<T> {
   status: number;
 }
 
+/** The first tasks page requested by index.html before this script loaded (used once). */
+function takePrefetched(path: string): Promise<Response> | undefined {
+  const w = window as { __firstPage?: { url: string; response: Promise<Response> } };
+  const first = w.__firstPage;
+  delete w.__firstPage;
+  return first && first.url === path ? first.response.catch(() => fetch(path)) : undefined;
+}
+
 export async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
   const h: Record<string, string> = { accept: 'application/json', ...headers };
   if (current && !path.startsWith('/api/auth/')) h.authorization = `Bearer ${current.token}`;
   if (body !== undefined) h['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const prefetched = method === 'GET' ? takePrefetched(path) : undefined;
+    res = prefetched
+      ? await prefetched
+      : await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new ApiError(0, 'Cannot reach the server. Check your connection and try again.');
   }

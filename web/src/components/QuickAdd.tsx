@@ -27,6 +27,7 @@ export function QuickAdd() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const el = e.target as HTMLElement;
+      if (document.body.classList.contains('modal-open')) return;
       if (e.key === 'n' && !e.ctrlKey && !e.metaKey && !e.altKey && !/INPUT|TEXTAREA|SELECT/.test(el.tagName) && !el.isContentEditable) {
         e.preventDefault();
         input.current?.focus();
