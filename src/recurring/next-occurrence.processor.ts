@@ -65,6 +65,7 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
     series_start: done.series_start ?? next.due,
     series_index: next.index,
     spawned_from: done.id,
+    created_at: now, // millisecond precision, like the list cursor (see TaskService.create)
     updated_at: now,
   });
   const task = toTask(row);

@@ -57,6 +57,9 @@ export class TaskService {
         completed,
         completed_at: completed ? now : null,
         ...seriesFor(f),
+        // set here, not by the column default: now() has microseconds, which the JSON and the
+        // list cursor (millisecond ISO strings) cannot carry, so keyset pages would repeat rows
+        created_at: now,
         updated_at: now,
       });
       return this.recorded(tx, row, completed ? 'completed' : 'created', now);
