@@ -94,6 +94,13 @@ describe('web app', () => {
     const s = await signUp(app.url, 'recurring');
     await client(app.url, s.token).put(`/api/${s.userId}/preferences`, { timezone: ZONE });
     const context = await newContext(browser);
+    // the browser's Notification API, granted, with the tab in the background: recorded, not shown
+    await context.addInitScript({
+      content: `window.__shown = [];
+        window.Notification = class { static permission = 'granted'; static requestPermission() { return Promise.resolve('granted'); }
+          constructor(title, o) { window.__shown.push({ title, body: o && o.body }); } };
+        document.hasFocus = () => false;`,
+    });
     const page = await signedInPage(context, app.url, s);
     await page.locator('.live-live').waitFor();
 
@@ -139,6 +146,9 @@ describe('web app', () => {
     // the reminder arrives live: unread badge, then the notification center
     await page.getByTestId('unread-count').waitFor({ timeout: 15_000 });
     assert.equal(await page.getByTestId('unread-count').textContent(), '1');
+    const shown = JSON.parse(await page.evaluate<string>('JSON.stringify(window.__shown)'));
+    assert.equal(shown.length, 1, 'one browser notification');
+    assert.match(shown[0].body, /Water the plants/);
     await page.getByTestId('bell').click();
     const note = page.locator('[data-testid="notifications"] li').first();
     await note.waitFor();
@@ -215,6 +225,16 @@ describe('web app', () => {
     await shot(page, 'list-no-match-desktop');
     await page.getByRole('button', { name: 'Clear filters' }).first().click();
     await page.getByTestId('total').getByText('3 tasks').waitFor();
+
+    // a deep link to a task opens its editor after a reload (hash routes: no server fallback needed)
+    const id = await row(page, 'Bravo later').getAttribute('data-task-id');
+    await page.goto(`${app.url}/#/tasks/${id}`);
+    await page.reload();
+    await page.getByRole('dialog', { name: 'Edit task' }).waitFor();
+    assert.equal(await page.getByLabel('Title').inputValue(), 'Bravo later');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate<string>('location.hash'), '#/');
     await context.close();
   });
 
