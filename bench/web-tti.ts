@@ -1,54 +1,23 @@
 /**
- * Performance budget of the web app: the JavaScript the first screen loads (gzip, from the build
- * output) and the time until the list of a user with 500 tasks is rendered and responds to input.
- * The figures are printed and written to screenshots/perf.json (git-ignored).
+ * Web app benchmark: time until the list of a user with 500 tasks is rendered and responds to
+ * input (in-page clock from navigation start; median of 5), on the real app in embedded mode with
+ * Debian's Chromium. Target: < 1000 ms. Writes bench/results/web.json.
+ *   npm run bench:web
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { client, eventually, signUp, startApp, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launch, newContext, ROOT, SHOTS } from './browser.js';
+import path from 'node:path';
+import { client, eventually, signUp, startApp } from '../test/support/app.js';
+import { ensureWebBuilt, launch, newContext, ROOT } from '../test/web/browser.js';
 
-let app: TestApp;
-let browser: Browser;
-const results: Record<string, unknown> = {};
-
-before(async () => {
-  ensureWebBuilt();
-  [app, browser] = await Promise.all([startApp(), launch()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
-  mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(path.join(SHOTS, 'perf.json'), JSON.stringify(results, null, 2) + '\n');
-});
-
-test('the first screen ships under 200 KB of JavaScript (gzip)', () => {
-  const dist = path.join(ROOT, 'dist/web');
-  const html = readFileSync(path.join(dist, 'index.html'), 'utf8');
-  // what the browser fetches before the first screen: the entry script and its modulepreloads
-  const js = [...html.matchAll(/<script[^>]+src="([^"]+\.js)"|<link[^>]+rel="modulepreload"[^>]+href="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
-  const css = [...html.matchAll(/<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/g)].map((m) => m[1]);
-  const size = (files: (string | undefined)[]) =>
-    files.reduce((sum, f) => sum + gzipSync(readFileSync(path.join(dist, f as string)), { level: 9 }).length, 0);
-  const jsKb = size(js) / 1024;
-  const cssKb = size(css) / 1024;
-  results.firstScreenJsGzipKb = Number(jsKb.toFixed(1));
-  results.firstScreenCssGzipKb = Number(cssKb.toFixed(1));
-  results.firstScreenFiles = [...js, ...css];
-  console.log(`# first-screen JS: ${jsKb.toFixed(1)} KB gzip (${js.join(', ')}); CSS: ${cssKb.toFixed(1)} KB gzip`);
-  assert.ok(js.length >= 1, 'the entry script is found');
-  assert.ok(jsKb < 200, `first-screen JS is ${jsKb.toFixed(1)} KB gzip`);
-  assert.ok(!js.some((f) => /Editor|en-/.test(f ?? '')), 'the editor and the date parser are loaded on demand');
-});
-
-test('the list of a user with 500 tasks is interactive within a second of navigation', async () => {
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  loadPerCpuAtStart: Number(((loadavg()[0] ?? 0) / cpus().length).toFixed(2)),
+};
+ensureWebBuilt();
+const [app, browser] = await Promise.all([startApp(), launch()]);
+try {
   const s = await signUp(app.url, 'perf');
   const api = client(app.url, s.token);
   const priorities = ['none', 'low', 'medium', 'high', 'urgent'];
@@ -145,11 +114,13 @@ test('the list of a user with 500 tasks is interactive within a second of naviga
     `# 500 tasks: interactive ${runs.map((r) => r.interactive).join(' / ')} ms (median ${interactive}; first 100 rows rendered at ${results.renderedMedianMs}; ` +
       `driver wall clock median ${wall}), all 500 rows ${results.all500RenderedMs} ms, search over 500 ${results.searchMs} ms`,
   );
-  // The budget is 1 s on this machine at rest. When the machine is saturated (other suites, brokers,
-  // builds running at the same time), the figure is still printed but only a coarse guard applies.
-  const load = (loadavg()[0] ?? 0) / cpus().length;
-  const budget = load > 1.5 ? 2500 : 1000;
-  results.loadPerCpu = Number(load.toFixed(2));
-  if (budget > 1000) console.log(`# machine busy (load ${load.toFixed(1)} per CPU): applying the ${budget} ms guard instead of 1000 ms`);
-  assert.ok(interactive < budget, `interactive ${interactive} ms after navigation (median of 5; budget ${budget} ms)`);
-});
+  results.targetMs = 1000;
+  results.met = interactive < 1000;
+} finally {
+  await browser.close();
+  await app.close();
+}
+const out = path.join(ROOT, 'bench/results/web.json');
+mkdirSync(path.dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+console.log(`wrote ${out}`);
