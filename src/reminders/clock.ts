@@ -40,6 +40,8 @@ export class ReminderClock {
     clearTimeout(this.timer);
     clearInterval(this.safety);
     await this.busy;
+    // an arm() that was awaiting the database when we stopped has set a new timer: drop it
+    clearTimeout(this.timer);
   }
 
   private tick(): void {
@@ -63,6 +65,7 @@ export class ReminderClock {
     try {
       const next = await this.scanner.nextDue();
       clearTimeout(this.timer);
+      if (this.stopped) return;
       if (!next) return;
       const delay = Math.min(MAX_DELAY, Math.max(minDelay, next.getTime() - Date.now()));
       this.timer = setTimeout(() => this.tick(), delay);
