@@ -6,8 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyRequest } from 'fastify';
-import { client, eventually, signUp, startApp, type Session, type TestApp } from './support/app.js';
-import { authSecret, nowSeconds, outboxCount, signToken, tamper, unsignedToken } from './support/util.js';
+import { client, eventually, signUp, type Session, type TestApp } from './support/app.js';
+import { authSecret, startTestApp, nowSeconds, outboxCount, signToken, tamper, unsignedToken } from './support/util.js';
 import { requireSidecar } from '../src/http/auth.js';
 
 const APP_TOKEN = 'app-token-for-the-sidecar-0123456789';
@@ -21,7 +21,7 @@ let bobNotification: any;
 let aliceTask: any;
 
 before(async () => {
-  app = await startApp({ APP_API_TOKEN: APP_TOKEN });
+  app = await startTestApp({ APP_API_TOKEN: APP_TOKEN });
   [alice, bob] = await Promise.all([signUp(app.url, 'alice'), signUp(app.url, 'bob')]);
   const a = client(app.url, alice.token);
   const b = client(app.url, bob.token);

@@ -4,12 +4,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, eventually, signUp, startApp, type Session, type TestApp } from './support/app.js';
-import { drained } from './support/util.js';
+import { client, eventually, signUp, type Session, type TestApp } from './support/app.js';
+import { drained, startTestApp } from './support/util.js';
 
 let app: TestApp;
 before(async () => {
-  app = await startApp();
+  app = await startTestApp();
 });
 after(async () => app?.close());
 

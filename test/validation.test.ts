@@ -5,8 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, signUp, startApp, type Session, type TestApp } from './support/app.js';
-import { drained, outboxCount, taskCount } from './support/util.js';
+import { client, signUp, type Session, type TestApp } from './support/app.js';
+import { drained, outboxCount, startTestApp, taskCount } from './support/util.js';
 
 let app: TestApp;
 let me: Session;
@@ -15,7 +15,7 @@ let api: ReturnType<typeof client>;
 let target: any;
 
 before(async () => {
-  app = await startApp();
+  app = await startTestApp();
   me = await signUp(app.url, 'validation');
   api = client(app.url, me.token);
   const r = await api.post(`/api/${me.userId}/tasks`, {

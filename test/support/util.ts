@@ -3,11 +3,41 @@
  * reader, and direct looks into the database (outbox, history, notifications) to prove that a
  * request changed nothing or that an event had exactly one effect.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
-import type { TestApp } from './app.js';
+import pg from 'pg';
+import { startApp, type TestApp } from './app.js';
+
+/**
+ * `startApp`, or — with TEST_DATABASE_URL set (a PostgreSQL server the tests may create databases
+ * on) — the same against a fresh database of that server, so these suites also cover server mode
+ * (microsecond timestamps, a real connection pool, LISTEN/NOTIFY). `env.DATABASE_URL` wins.
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: Parameters<typeof startApp>[1] = {},
+): Promise<TestApp & { env: Record<string, string> }> {
+  const server = process.env.TEST_DATABASE_URL;
+  const full = server && !env.DATABASE_URL ? { ...env, DATABASE_URL: await freshDatabase(server) } : env;
+  return { ...(await startApp(full, opts)), env: full };
+}
+
+async function freshDatabase(serverUrl: string): Promise<string> {
+  const name = `taskstream_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
 
 /** The app's AUTH_SECRET (generated into DATA_DIR on first start). */
 export async function authSecret(app: TestApp): Promise<string> {
