@@ -2,9 +2,11 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Db } from './types.js';
 import * as m0001 from './migrations/0001_init.js';
+import * as m0002 from './migrations/0002_consumed_events.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
+  '0002_consumed_events': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

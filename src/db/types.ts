@@ -93,6 +93,12 @@ export interface DeadLettersTable {
   created_at: CreatedAt;
 }
 
+export interface ConsumedEventsTable {
+  consumer: string;
+  event_id: string;
+  consumed_at: CreatedAt;
+}
+
 export interface LeasesTable {
   name: string;
   holder: string;
@@ -108,6 +114,7 @@ export interface Database {
   notifications: NotificationsTable;
   dead_letters: DeadLettersTable;
   leases: LeasesTable;
+  consumed_events: ConsumedEventsTable;
 }
 
 export type Db = Kysely<Database>;

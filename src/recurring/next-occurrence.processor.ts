@@ -1,8 +1,10 @@
 /**
  * RecurringTaskConsumer: when a recurring task is completed, create its next occurrence.
- * Exactly one effect per completion: the completed row is locked while we decide, and
- * `tasks.spawned_from` is UNIQUE, so duplicate or concurrent deliveries find the occurrence
- * already there. Nothing spawns if the task was deleted or un-completed meanwhile.
+ * Exactly one effect per completion: the event id is recorded in `consumed_events` in the same
+ * transaction as the new occurrence (so a redelivery finds it even after the user deleted that
+ * occurrence), the completed row is locked while we decide, and `tasks.spawned_from` is UNIQUE
+ * (so un-completing and completing again does not spawn a second one). Nothing spawns if the
+ * task was deleted or un-completed meanwhile.
  */
 import type { Db, TaskRow, Tx } from '../db/types.js';
 import type { Subscription } from '../events/bus.js';
@@ -15,14 +17,24 @@ import type { Reminder } from '../tasks/model.js';
 import { insertTask } from '../tasks/repository.js';
 import { isUniqueViolation } from '../db/errors.js';
 
+const CONSUMER = 'recurring-task';
+
 export function nextOccurrenceProcessor(deps: { db: Db; now: () => Date; changed: () => void }): Subscription<'task-events'> {
   return {
-    name: 'recurring-task',
+    name: CONSUMER,
     topic: TOPICS.taskEvents,
     async handle(event: TaskEvent) {
       if (event.event_type !== 'completed' || !event.data.recurrence) return;
       try {
-        const created = await deps.db.transaction().execute((tx) => spawnNext(tx, event.task_id, deps.now()));
+        const created = await deps.db.transaction().execute(async (tx) => {
+          const first = await tx
+            .insertInto('consumed_events')
+            .values({ consumer: CONSUMER, event_id: event.event_id })
+            .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing())
+            .returning('event_id')
+            .executeTakeFirst();
+          return first ? spawnNext(tx, event.task_id, deps.now()) : false;
+        });
         if (created) deps.changed();
       } catch (err) {
         if (isUniqueViolation(err)) return; // a concurrent delivery created it first
