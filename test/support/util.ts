@@ -92,6 +92,19 @@ export async function drained(app: TestApp, timeoutMs = 5000): Promise<void> {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** `promise`, or a rejection naming `what` after `ms` (the timer does not outlive the race). */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface SseEvent {
   event: string;
   id: string | undefined;
@@ -106,6 +119,8 @@ export interface SseStream {
   events: SseEvent[];
   /** resolves with the first (already received or future) event matching `pred` */
   next(pred: (e: SseEvent) => boolean, timeoutMs?: number): Promise<SseEvent>;
+  /** resolves when the server ends the stream (or it is closed) */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -116,9 +131,10 @@ export async function openStream(url: string, headers: Record<string, string> = 
   const events: SseEvent[] = [];
   const waiters = new Set<() => void>();
   const notify = () => waiters.forEach((w) => w());
+  let ended: Promise<void> = Promise.resolve();
   if (res.body && res.status === 200) {
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    void (async () => {
+    ended = (async () => {
       let buf = '';
       try {
         for (;;) {
@@ -160,6 +176,7 @@ export async function openStream(url: string, headers: Record<string, string> = 
     status: res.status,
     headers: res.headers,
     events,
+    ended,
     next(pred, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
         const check = () => {
