@@ -9,3 +9,6 @@ export function isTransientDbError(err: unknown): boolean {
   if (!c) return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].some((e) => String((err as Error)?.message).includes(e));
   return c.startsWith('08') || c.startsWith('57P') || c === '40001' || c === '40P01' || c === '53300';
 }
+
+/** 22021 (invalid byte sequence, e.g. U+0000 in text), 22P05 (untranslatable character): the input, not the server. */
+export const isUnstorableText = (err: unknown): boolean => code(err) === '22021' || code(err) === '22P05';

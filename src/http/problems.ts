@@ -7,7 +7,8 @@ import { Type } from '@sinclair/typebox';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from '../errors.js';
 import { InvalidTokenError } from '../auth/tokens.js';
 import { LoginFailedError } from '../auth/service.js';
-import { isTransientDbError } from '../db/errors.js';
+import { isTransientDbError, isUnstorableText } from '../db/errors.js';
+import { PATTERN_MESSAGES } from '../tasks/model.js';
 
 export const PROBLEM_TYPE_BASE = '/problems/';
 
@@ -63,7 +64,9 @@ function fieldErrors(validation: AjvError[], context: string | undefined): Field
           ? 'is required'
           : e.keyword === 'enum'
             ? `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`
-            : (e.message ?? 'is invalid');
+            : e.keyword === 'pattern' && PATTERN_MESSAGES[String(e.params.pattern)]
+              ? PATTERN_MESSAGES[String(e.params.pattern)]!
+              : (e.message ?? 'is invalid');
     // anyOf/oneOf produce one error per branch; keep the most specific (first) one per field
     if (!seen.has(field) && e.keyword !== 'anyOf') seen.set(field, message);
   }
@@ -79,6 +82,9 @@ function toProblem(err: unknown): HttpProblem | undefined {
     return new HttpProblem(412, 'precondition-failed', 'Precondition failed', err.message, undefined, { etag: `"${err.currentVersion}"` });
   if (err instanceof InvalidTokenError) return unauthorized(err.message);
   if (err instanceof LoginFailedError) return new HttpProblem(401, 'login-failed', 'Login failed', err.message);
+  // defence in depth behind the schemas' patterns: text PostgreSQL cannot store is bad input, not a 500
+  if (isUnstorableText(err))
+    return new HttpProblem(422, 'validation-error', 'Validation failed', 'the request contains characters that cannot be stored (NUL)');
   if (isTransientDbError(err))
     return new HttpProblem(503, 'unavailable', 'Service unavailable', 'the database is unavailable; retry shortly', undefined, {
       'retry-after': '2',

@@ -19,6 +19,19 @@ export const LIMITS = {
   reminderBeforeMaxMinutes: 60 * 24 * 365,
 } as const;
 
+/**
+ * Input strings are well-formed Unicode without NUL: PostgreSQL text cannot store U+0000 (it
+ * answered 500), and an unpaired UTF-16 surrogate was silently stored as U+FFFD (the task came
+ * back different from what was sent). Ajv compiles patterns with the `u` flag, where a lone
+ * surrogate is one code point in D800–DFFF and a proper pair is not. The pattern is in the
+ * schema, so the OpenAPI document says so and validation names the field.
+ */
+export const TEXT = '^[^\\u0000\\uD800-\\uDFFF]*$';
+/** What a failed pattern means, for the problem response (Ajv's default repeats the regex). */
+export const PATTERN_MESSAGES: Record<string, string> = {
+  [TEXT]: 'must not contain NUL (U+0000) or unpaired surrogate characters',
+};
+
 export const DateTime = Type.String({ format: 'date-time', description: 'ISO 8601 date-time with offset' });
 
 export const Reminder = Type.Union(
@@ -35,15 +48,15 @@ export type Reminder = Static<typeof Reminder>;
 
 export const RecurrenceBasis = Type.Union([Type.Literal('due_date'), Type.Literal('completion')]);
 
-const Title = Type.String({ minLength: 1, maxLength: LIMITS.titleMax });
-const Description = Type.String({ maxLength: LIMITS.descriptionMax });
+const Title = Type.String({ minLength: 1, maxLength: LIMITS.titleMax, pattern: TEXT });
+const Description = Type.String({ maxLength: LIMITS.descriptionMax, pattern: TEXT });
 const PriorityT = Type.Union(PRIORITIES.map((p) => Type.Literal(p)));
-const Tags = Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.tagMax }), { maxItems: LIMITS.tagsMax });
+const Tags = Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.tagMax, pattern: TEXT }), { maxItems: LIMITS.tagsMax });
 const Reminders = Type.Array(Reminder, { maxItems: LIMITS.remindersMax });
-const Recurrence = Type.Union([Type.String({ minLength: 1, maxLength: LIMITS.recurrenceMax }), Type.Null()], {
+const Recurrence = Type.Union([Type.String({ minLength: 1, maxLength: LIMITS.recurrenceMax, pattern: TEXT }), Type.Null()], {
   description: 'null, a preset (daily|weekly|monthly|yearly) or an RFC 5545 RRULE',
 });
-const TimeZone = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' });
+export const TimeZone = Type.String({ minLength: 1, maxLength: 64, pattern: TEXT, description: 'IANA time zone, e.g. Europe/Berlin' });
 
 export const Task = Type.Object(
   {

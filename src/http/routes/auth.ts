@@ -2,10 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
 import { Problem } from '../problems.js';
+import { TEXT } from '../../tasks/model.js';
 
 const Credentials = {
-  email: Type.String({ format: 'email', maxLength: 254 }),
-  password: Type.String({ minLength: 8, maxLength: 256 }),
+  email: Type.String({ format: 'email', maxLength: 254, pattern: TEXT }),
+  password: Type.String({ minLength: 8, maxLength: 256, pattern: TEXT }),
 };
 
 export const authRoutes =
@@ -20,7 +21,10 @@ export const authRoutes =
         schema: {
           tags: ['auth'],
           summary: 'Create an account',
-          body: Type.Object({ ...Credentials, name: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+          body: Type.Object(
+            { ...Credentials, name: Type.Optional(Type.String({ maxLength: 100, pattern: TEXT })) },
+            { additionalProperties: false },
+          ),
           response: {
             201: Type.Object({ user_id: Type.String(), email: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
             409: Problem,
@@ -40,7 +44,7 @@ export const authRoutes =
           tags: ['auth'],
           summary: 'Exchange email and password for an access token',
           body: Type.Object(
-            { email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 256 }) },
+            { email: Type.String({ maxLength: 254, pattern: TEXT }), password: Type.String({ maxLength: 256, pattern: TEXT }) },
             { additionalProperties: false },
           ),
           response: {

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import { PreconditionFailedError } from '../../errors.js';
 import { parsePriorities, parseSort } from '../../tasks/list-query.js';
-import { CompleteBody, DateTime, Task, TaskCreate, TaskUpdate } from '../../tasks/model.js';
+import { CompleteBody, DateTime, Task, TaskCreate, TaskUpdate, TEXT } from '../../tasks/model.js';
 import { requireUser, userOf } from '../auth.js';
 import { Problem } from '../problems.js';
 
@@ -16,10 +16,12 @@ const TaskParams = Type.Object({
 
 const ListQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: 200, description: 'keyword in title or description (case-insensitive)' })),
+    q: Type.Optional(Type.String({ maxLength: 200, pattern: TEXT, description: 'keyword in title or description (case-insensitive)' })),
     status: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('pending'), Type.Literal('completed')])),
     priority: Type.Optional(Type.String({ maxLength: 100, description: 'comma list, e.g. high,urgent' })),
-    tag: Type.Optional(Type.Array(Type.String({ maxLength: 50 }), { maxItems: 20, description: 'repeatable; all must match' })),
+    tag: Type.Optional(
+      Type.Array(Type.String({ maxLength: 50, pattern: TEXT }), { maxItems: 20, description: 'repeatable; all must match' }),
+    ),
     due_from: Type.Optional(DateTime),
     due_to: Type.Optional(DateTime),
     overdue: Type.Optional(Type.Boolean()),
