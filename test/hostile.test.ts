@@ -310,3 +310,41 @@ describe('deeply nested, oversized and odd requests', () => {
     assert.equal(r.status, 413);
   });
 });
+
+describe('the OpenAPI document describes what the server answers', () => {
+  let doc: any;
+  before(async () => {
+    doc = (await client(app.url).get('/openapi.json')).body;
+  });
+
+  test('error responses are application/problem+json; bodies may be malformed, oversized or not JSON', () => {
+    for (const [path, ops] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(ops)) {
+        for (const [status, res] of Object.entries<any>(op.responses ?? {})) {
+          if (Number(status) >= 400)
+            assert.deepEqual(Object.keys(res.content ?? {}), ['application/problem+json'], `${method} ${path} ${status}`);
+        }
+        if (op.requestBody) {
+          for (const s of ['400', '413', '415', '422']) assert.ok(op.responses[s], `${method} ${path} documents ${s}`);
+        }
+      }
+    }
+  });
+
+  test('register and login are public; every other operation needs the bearer token', () => {
+    assert.deepEqual(doc.security, [{ bearer: [] }]);
+    for (const [path, ops] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(ops)) {
+        if (path.startsWith('/api/auth/')) assert.deepEqual(op.security, [], `${method} ${path}`);
+        else assert.equal(op.security, undefined, `${method} ${path} inherits bearer`);
+      }
+    }
+    assert.ok(doc.paths['/api/auth/register'].post.responses['429'], 'register is rate limited too');
+  });
+
+  test('PATCH …/complete may be sent without a body (it toggles)', async () => {
+    assert.equal(doc.paths['/api/{user_id}/tasks/{id}/complete'].patch.requestBody.required, false);
+    const r = await api.patch(`${tasks()}/${target.id}/complete`);
+    assert.equal(r.status, 200);
+  });
+});

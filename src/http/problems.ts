@@ -25,6 +25,28 @@ export const Problem = Type.Object(
   { $id: 'Problem', description: 'RFC 9457 problem details' },
 );
 
+/** An error response in the OpenAPI document: problem details, served as `application/problem+json`. */
+export const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed JSON or request',
+  401: 'Missing, invalid or expired bearer token',
+  403: "The token's user is not the {user_id} of the path",
+  404: 'No such resource (or not yours)',
+  409: 'Conflict',
+  412: 'If-Match names a version that is no longer current',
+  413: 'Body larger than 64 KB',
+  415: 'Body is not application/json',
+  422: 'Validation failed; `errors` names each offending field',
+  429: 'Too many requests; see Retry-After',
+  503: 'The database is unavailable; see Retry-After',
+};
+
+/** `{ 401: problem, 403: problem, … }` for a route's `response` schema. */
+export function problems(...statuses: (keyof typeof DESCRIPTIONS)[]): Record<number, ReturnType<typeof problemResponse>> {
+  return Object.fromEntries(statuses.map((s) => [s, problemResponse(DESCRIPTIONS[s] ?? 'Error')]));
+}
+
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,

@@ -38,6 +38,22 @@ function packageRoot(): string {
   return dir;
 }
 
+/**
+ * @fastify/swagger marks every request body required; a body whose schema admits null may be
+ * left out (PATCH …/complete without a body toggles), so say so in the document.
+ */
+function optionalBodies<T>(doc: T): T {
+  type Body = { required?: boolean; content?: Record<string, { schema?: { anyOf?: { type?: unknown }[] } }> };
+  const paths = (doc as { paths?: Record<string, Record<string, { requestBody?: Body }>> }).paths ?? {};
+  for (const operations of Object.values(paths)) {
+    for (const op of Object.values(operations)) {
+      const body = op.requestBody;
+      if (body?.content?.['application/json']?.schema?.anyOf?.some((s) => s.type === 'null')) body.required = false;
+    }
+  }
+  return doc;
+}
+
 const apiPublic = (url: string) => !url.startsWith('/api/') && !url.startsWith('/dapr/') && url !== '/reminder-cron';
 
 export async function buildServer(s: Services, opts: { webRoot?: string } = {}) {
@@ -83,6 +99,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
+    transformObject: (doc) => ('openapiObject' in doc ? optionalBodies(doc.openapiObject) : doc.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

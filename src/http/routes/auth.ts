@@ -1,13 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
-import { Problem } from '../problems.js';
+import { problems } from '../problems.js';
 import { TEXT } from '../../tasks/model.js';
 
 const Credentials = {
   email: Type.String({ format: 'email', maxLength: 254, pattern: TEXT }),
   password: Type.String({ minLength: 8, maxLength: 256, pattern: TEXT }),
 };
+/** public routes: no bearer token (the document's default security does not apply) */
+const open: Record<string, string[]>[] = [];
 
 export const authRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
@@ -21,14 +23,14 @@ export const authRoutes =
         schema: {
           tags: ['auth'],
           summary: 'Create an account',
+          security: open,
           body: Type.Object(
             { ...Credentials, name: Type.Optional(Type.String({ maxLength: 100, pattern: TEXT })) },
             { additionalProperties: false },
           ),
           response: {
             201: Type.Object({ user_id: Type.String(), email: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
-            409: Problem,
-            422: Problem,
+            ...problems(400, 409, 413, 415, 422, 429),
           },
         },
       },
@@ -43,6 +45,7 @@ export const authRoutes =
         schema: {
           tags: ['auth'],
           summary: 'Exchange email and password for an access token',
+          security: open,
           body: Type.Object(
             { email: Type.String({ maxLength: 254, pattern: TEXT }), password: Type.String({ maxLength: 256, pattern: TEXT }) },
             { additionalProperties: false },
@@ -54,8 +57,7 @@ export const authRoutes =
               expires_in: Type.Integer(),
               user_id: Type.String(),
             }),
-            401: Problem,
-            429: Problem,
+            ...problems(400, 401, 413, 415, 422, 429),
           },
         },
       },

@@ -7,7 +7,7 @@ import { isValidTimeZone } from '../../recurrence/index.js';
 import { metrics } from '../../metrics.js';
 import type { LiveMessage } from '../../live/hub.js';
 import { requireUser, userOf } from '../auth.js';
-import { Problem } from '../problems.js';
+import { problems } from '../problems.js';
 import { TEXT } from '../../tasks/model.js';
 
 const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
@@ -25,7 +25,8 @@ const Notification = Type.Object({
   read: Type.Boolean(),
   read_at: Type.Union([Type.String(), Type.Null()]),
 });
-const errors = { 401: Problem, 403: Problem, 404: Problem, 422: Problem };
+const errors = problems(401, 403, 404, 422);
+const bodyErrors = problems(400, 401, 403, 404, 413, 415, 422);
 const HEARTBEAT_MS = 15_000;
 
 export const meRoutes =
@@ -47,7 +48,7 @@ export const meRoutes =
           summary: 'Set preferences (default time zone of new tasks)',
           params: UserParams,
           body: Prefs,
-          response: { 200: Prefs, ...errors },
+          response: { 200: Prefs, ...bodyErrors },
         },
       },
       async (req) => {

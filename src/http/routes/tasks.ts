@@ -3,10 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import { PreconditionFailedError } from '../../errors.js';
-import { parsePriorities, parseSort } from '../../tasks/list-query.js';
-import { CompleteBody, DateTime, Task, TaskCreate, TaskUpdate, TEXT } from '../../tasks/model.js';
+import { parsePriorities, parseSort, SORT_FIELDS } from '../../tasks/list-query.js';
+import { CompleteBody, DateTime, PRIORITIES, Task, TaskCreate, TaskUpdate, TEXT } from '../../tasks/model.js';
 import { requireUser, userOf } from '../auth.js';
-import { Problem } from '../problems.js';
+import { problems } from '../problems.js';
 
 const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
 const TaskParams = Type.Object({
@@ -14,11 +14,15 @@ const TaskParams = Type.Object({
   id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
 });
 
+/** priorities, comma-separated (spaces and empty items allowed), as the list filter parses them */
+const PRIORITY_NAME = `(?:${PRIORITIES.join('|')})`;
+const PRIORITY_LIST = `^ *(?:${PRIORITY_NAME} *)?(?:, *(?:${PRIORITY_NAME} *)?)*$`;
+
 const ListQuery = Type.Object(
   {
     q: Type.Optional(Type.String({ maxLength: 200, pattern: TEXT, description: 'keyword in title or description (case-insensitive)' })),
     status: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('pending'), Type.Literal('completed')])),
-    priority: Type.Optional(Type.String({ maxLength: 100, description: 'comma list, e.g. high,urgent' })),
+    priority: Type.Optional(Type.String({ maxLength: 100, pattern: PRIORITY_LIST, description: 'comma list, e.g. high,urgent' })),
     tag: Type.Optional(
       Type.Array(Type.String({ maxLength: 50, pattern: TEXT }), { maxItems: 20, description: 'repeatable; all must match' }),
     ),
@@ -26,10 +30,16 @@ const ListQuery = Type.Object(
     due_to: Type.Optional(DateTime),
     overdue: Type.Optional(Type.Boolean()),
     sort: Type.Optional(
-      Type.String({ maxLength: 20, description: 'due_date|priority|title|created_at|updated_at, - prefix for descending' }),
+      Type.String({
+        maxLength: 20,
+        pattern: `^-?(?:${SORT_FIELDS.join('|')})$`,
+        description: 'due_date|priority|title|created_at|updated_at, - prefix for descending',
+      }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+    cursor: Type.Optional(
+      Type.String({ maxLength: 500, pattern: '^[A-Za-z0-9_-]*$', description: "opaque: the `cursor` of the previous page's Link header" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -41,7 +51,10 @@ const HistoryEntry = Type.Object({
   data: Task,
 });
 
-const errors = { 401: Problem, 403: Problem, 404: Problem, 412: Problem, 422: Problem };
+/** every task route: authentication, ownership, preconditions, validation */
+const errors = problems(401, 403, 404, 412, 422);
+/** routes with a JSON body may also meet malformed, oversized or non-JSON bodies */
+const bodyErrors = problems(400, 401, 403, 404, 412, 413, 415, 422);
 
 /** `If-Match: "3"` / `W/"3"` / `*` → the version the client expects (undefined: no precondition). */
 function ifMatch(req: FastifyRequest): number | undefined {
@@ -93,7 +106,7 @@ export const taskRoutes =
 
     app.post(
       '/api/:user_id/tasks',
-      { schema: { tags, summary: 'Create a task', params: UserParams, body: TaskCreate, response: { 201: Task, ...errors } } },
+      { schema: { tags, summary: 'Create a task', params: UserParams, body: TaskCreate, response: { 201: Task, ...bodyErrors } } },
       async (req, reply) => {
         const task = await s.tasks.create(userOf(req), req.body);
         return withEtag(reply, task).code(201).header('location', `/api/${task.user_id}/tasks/${task.id}`).send(task);
@@ -117,7 +130,7 @@ export const taskRoutes =
           summary: 'Update a task (absent fields unchanged; If-Match for optimistic concurrency)',
           params: TaskParams,
           body: TaskUpdate,
-          response: { 200: Task, ...errors },
+          response: { 200: Task, ...bodyErrors },
         },
       },
       async (req, reply) => {
@@ -143,7 +156,7 @@ export const taskRoutes =
           summary: 'Toggle completion (no body) or set it ({"completed": bool})',
           params: TaskParams,
           body: Type.Optional(CompleteBody),
-          response: { 200: Task, ...errors },
+          response: { 200: Task, ...bodyErrors },
         },
       },
       async (req, reply) => {
