@@ -107,6 +107,7 @@ EOF
 
 log "schemathesis: all checks, all phases, $MAX_EXAMPLES examples per operation, as user $USER_ID"
 set +e
+cd "$WORK" # schemathesis keeps its cache (.schemathesis/) in the working directory
 PYTHONPATH="$WORK" SCHEMATHESIS_HOOKS=taskstream_hooks "$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "$BASE/openapi.json" \
   --checks all \
   --exclude-path-regex '/stream$' \

@@ -309,6 +309,28 @@ describe('deeply nested, oversized and odd requests', () => {
     const r = await api.call('POST', tasks(), JSON.stringify({ title: 'x', description: 'd'.repeat(1024 * 1024) }));
     assert.equal(r.status, 413);
   });
+
+  test('an unsupported method on a known path → 405 with Allow (was 404 or 400)', async () => {
+    for (const method of ['TRACE', 'QUERY', 'PATCH']) {
+      const r = await raw(method, tasks());
+      assert.equal(r.status, 405, method);
+      assert.equal(r.headers.allow, 'GET, HEAD, POST', method);
+      assert.match(r.headers['content-type'] ?? '', /^application\/problem\+json/);
+    }
+    assert.equal((await api.get(`/api/${me.userId}/nothing-here`)).status, 404, 'an unknown path stays 404');
+  });
+
+  test('a {user_id} of 101–128 characters reaches authentication (403), not the router (414)', async () => {
+    for (const n of [101, 128, 129, 400]) {
+      const r = await api.get(`/api/${'u'.repeat(n)}/tasks`);
+      assert.equal(r.status, 403, `length ${n}: ${r.status}`);
+      assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    }
+    const r = await api.get(`/api/${'u'.repeat(600)}/tasks`);
+    assert.equal(r.status, 414);
+    assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/, 'even the router speaks problem+json');
+    assert.equal((await fetch(`${app.url}/api/%E0%A4%A/tasks`)).status, 400);
+  });
 });
 
 describe('the OpenAPI document describes what the server answers', () => {

@@ -21,6 +21,8 @@ import { taskRoutes } from './routes/tasks.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 export const BODY_LIMIT = 64 * 1024;
+/** longest path parameter the router accepts: above every parameter's maxLength, so the schemas decide */
+export const MAX_PARAM_LENGTH = 500;
 
 /** Bodies are validated strictly (no type coercion, unknown fields rejected); query strings are coerced. */
 function validators() {
@@ -36,6 +38,15 @@ function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return dir;
+}
+
+/** A Fastify route URL (`/api/:user_id/tasks/:id`) as a regular expression for concrete paths. */
+function routePattern(url: string): RegExp {
+  const source = url
+    .split('/')
+    .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}/?$`);
 }
 
 /**
@@ -67,8 +78,31 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     // our onResponse hook logs one line per interesting request instead of fastify's two
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     trustProxy: false,
+    // find-my-way's default (100) answered 414 to a {user_id} the schema allows (≤ 128: external
+    // identity providers' subjects can be long), before authentication and in a non-problem body
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // router-level errors (bad percent-encoding, a path parameter over the limit) as problem+json too
+    frameworkErrors: (err, req, reply) =>
+      sendProblem(
+        reply,
+        req,
+        new HttpProblem(err.statusCode ?? 400, 'bad-request', err.statusCode === 414 ? 'URI too long' : 'Bad request', err.message),
+      ),
     ajv: { customOptions: { strict: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // which methods each route path answers, so an unsupported method gets 405 + Allow instead of 404
+  const routeMethods: { pattern: RegExp; methods: Set<string> }[] = [];
+  app.addHook('onRoute', (route) => {
+    const pattern = routePattern(route.url);
+    const entry = routeMethods.find((r) => r.pattern.source === pattern.source) ?? { pattern, methods: new Set<string>() };
+    if (!routeMethods.includes(entry)) routeMethods.push(entry);
+    for (const m of [route.method].flat()) entry.methods.add(m);
+  });
+  const allowedMethods = (url: string): string[] => {
+    const pathname = url.split('?')[0] ?? url;
+    return [...new Set(routeMethods.filter((r) => r.pattern.test(pathname)).flatMap((r) => [...r.methods]))].sort();
+  };
 
   const ajv = validators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajv.body : ajv.other).compile(schema));
@@ -79,6 +113,19 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    if (req.is404) {
+      // before any body parsing: a method with a body (QUERY) would otherwise fail on its content type first
+      const allow = allowedMethods(req.url);
+      if (allow.length) {
+        reply.header('allow', allow.join(', '));
+        throw new HttpProblem(
+          405,
+          'method-not-allowed',
+          'Method not allowed',
+          `${req.method} is not supported here; use ${allow.join(', ')}`,
+        );
+      }
+    }
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
