@@ -3,10 +3,18 @@ const code = (err: unknown): string | undefined => (err as { code?: unknown } | 
 
 export const isUniqueViolation = (err: unknown): boolean => code(err) === '23505';
 
+/** Socket errors of a server that is down or restarting (Node sets them as `code`, not a SQLSTATE). */
+const NETWORK_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'];
+/** pg's own messages for a connection that died under it (no code at all). */
+const LOST_CONNECTION = /Connection terminated|connection timeout|Client has encountered a connection error/i;
+
 /** Connection loss, shutdown, serialization failure, deadlock, too many connections: worth retrying. */
 export function isTransientDbError(err: unknown): boolean {
   const c = code(err);
-  if (!c) return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].some((e) => String((err as Error)?.message).includes(e));
+  const message = String((err as Error | null)?.message);
+  // `connect ECONNREFUSED` carries code 'ECONNREFUSED': it used to fall through to "not transient"
+  // and answer 500 while PostgreSQL restarted (the fault suite's postgres-restart case)
+  if (!c || NETWORK_CODES.includes(c)) return NETWORK_CODES.some((e) => message.includes(e) || c === e) || LOST_CONNECTION.test(message);
   return c.startsWith('08') || c.startsWith('57P') || c === '40001' || c === '40P01' || c === '53300';
 }
 
