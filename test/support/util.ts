@@ -3,9 +3,11 @@
  * reader, and direct looks into the database (outbox, history, notifications) to prove that a
  * request changed nothing or that an event had exactly one effect.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -22,7 +24,64 @@ export async function startTestApp(
 ): Promise<TestApp & { env: Record<string, string> }> {
   const server = process.env.TEST_DATABASE_URL;
   const full = server && !env.DATABASE_URL ? { ...env, DATABASE_URL: await freshDatabase(server) } : env;
-  return { ...(await startApp(full, opts)), env: full };
+  const dataDir = opts.dataDir ?? (full.DATABASE_URL ? undefined : await seededDataDir());
+  return { ...(await startApp(full, { ...opts, dataDir })), env: full };
+}
+
+/**
+ * A fresh DATA_DIR whose embedded database is already initialised and migrated: a copy of a
+ * template built once per migration set (PGlite's initdb is most of an app's start time: 3-15 s
+ * against ~1 s to open a copy). The copy is as empty as a first start; AUTH_SECRET is not copied.
+ */
+async function seededDataDir(): Promise<string> {
+  const template = await pgdataTemplate();
+  const dir = await mkdtemp(path.join(tmpdir(), 'taskstream-test-'));
+  await cp(template, path.join(dir, 'pgdata'), { recursive: true });
+  return dir;
+}
+
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
+
+async function pgdataTemplate(): Promise<string> {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const migrations = path.join(root, 'src/db/migrations');
+  const hash = createHash('sha256');
+  hash.update(await readFile(path.join(root, 'node_modules/@electric-sql/pglite/package.json')));
+  for (const f of (await readdir(migrations)).sort()) hash.update(f).update(await readFile(path.join(migrations, f)));
+  hash.update(await readFile(path.join(root, 'src/db/connect.ts')));
+  const final = path.join(tmpdir(), `taskstream-pgdata-template-${hash.digest('hex').slice(0, 16)}`);
+  if (await exists(final)) return final;
+  // one builder at a time (test files start concurrently); the others wait for its result
+  const lock = `${final}.lock`;
+  const deadline = Date.now() + 120_000;
+  while (
+    !(await mkdir(lock).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    if (await exists(final)) return final;
+    if (Date.now() > deadline) await rm(lock, { recursive: true, force: true }); // a builder died
+    await sleep(200);
+  }
+  try {
+    if (await exists(final)) return final;
+    const { openDatabase } = await import('../../src/db/connect.js');
+    const { migrateToLatest } = await import('../../src/db/migrate.js');
+    const build = await mkdtemp(path.join(tmpdir(), 'taskstream-pgdata-build-'));
+    const database = await openDatabase({ dataDir: build });
+    await migrateToLatest(database.db);
+    await database.close();
+    await rename(path.join(build, 'pgdata'), final);
+    await rm(build, { recursive: true, force: true });
+    return final;
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 async function freshDatabase(serverUrl: string): Promise<string> {
