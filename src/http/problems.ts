@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError,
 import { InvalidTokenError } from '../auth/tokens.js';
 import { LoginFailedError } from '../auth/service.js';
 import { isTransientDbError, isUnstorableText } from '../db/errors.js';
-import { PATTERN_MESSAGES } from '../tasks/model.js';
+import { RULE_MESSAGES } from '../tasks/model.js';
 
 export const PROBLEM_TYPE_BASE = '/problems/';
 
@@ -86,8 +86,8 @@ function fieldErrors(validation: AjvError[], context: string | undefined): Field
           ? 'is required'
           : e.keyword === 'enum'
             ? `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}`
-            : e.keyword === 'pattern' && PATTERN_MESSAGES[String(e.params.pattern)]
-              ? PATTERN_MESSAGES[String(e.params.pattern)]!
+            : (e.keyword === 'pattern' || e.keyword === 'format') && RULE_MESSAGES[String(e.params.pattern ?? e.params.format)]
+              ? RULE_MESSAGES[String(e.params.pattern ?? e.params.format)]!
               : (e.message ?? 'is invalid');
     // anyOf/oneOf produce one error per branch; keep the most specific (first) one per field
     if (!seen.has(field) && e.keyword !== 'anyOf') seen.set(field, message);

@@ -15,6 +15,7 @@ import type { Services } from '../app.js';
 import { metrics, registry } from '../metrics.js';
 import { cronRoutes, daprRoutes } from '../dapr/routes.js';
 import { errorHandler, HttpProblem, sendProblem } from './problems.js';
+import { isWellFormed, WELL_FORMED } from '../tasks/model.js';
 import { authRoutes } from './routes/auth.js';
 import { meRoutes, streamRoutes } from './routes/me.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -29,7 +30,7 @@ function validators() {
   const make = (coerce: boolean) =>
     addFormats(
       new Ajv({ coerceTypes: coerce ? 'array' : false, useDefaults: true, removeAdditional: false, allErrors: true, strict: false }),
-    );
+    ).addFormat(WELL_FORMED, { type: 'string', validate: isWellFormed });
   return { body: make(false), other: make(true) };
 }
 

@@ -22,14 +22,21 @@ export const LIMITS = {
 /**
  * Input strings are well-formed Unicode without NUL: PostgreSQL text cannot store U+0000 (it
  * answered 500), and an unpaired UTF-16 surrogate was silently stored as U+FFFD (the task came
- * back different from what was sent). Ajv compiles patterns with the `u` flag, where a lone
- * surrogate is one code point in D800–DFFF and a proper pair is not. The pattern is in the
- * schema, so the OpenAPI document says so and validation names the field.
+ * back different from what was sent). NUL is a pattern; well-formedness is a format, because no
+ * regular expression can name surrogates portably (Rust-based validators such as schemathesis's
+ * reject them, and Python's `re` has no `\p{Cs}`). Both are in the schema, so the OpenAPI
+ * document says so and validation names the field.
  */
-export const TEXT = '^[^\\u0000\\uD800-\\uDFFF]*$';
-/** What a failed pattern means, for the problem response (Ajv's default repeats the regex). */
-export const PATTERN_MESSAGES: Record<string, string> = {
-  [TEXT]: 'must not contain NUL (U+0000) or unpaired surrogate characters',
+export const TEXT = '^[^\\u0000]*$';
+export const WELL_FORMED = 'well-formed-unicode';
+/** true when no code point is an unpaired surrogate (in `u` mode a proper pair is one code point, not Cs) */
+export const isWellFormed = (s: string): boolean => !/\p{Cs}/u.test(s);
+/** the rules of every free-text input */
+export const TEXT_RULES = { pattern: TEXT, format: WELL_FORMED } as const;
+/** What a failed pattern or format means, for the problem response (Ajv's default repeats the rule). */
+export const RULE_MESSAGES: Record<string, string> = {
+  [TEXT]: 'must not contain NUL (U+0000) characters',
+  [WELL_FORMED]: 'must be well-formed Unicode (an unpaired surrogate is not)',
 };
 
 export const DateTime = Type.String({ format: 'date-time', description: 'ISO 8601 date-time with offset' });
@@ -48,15 +55,15 @@ export type Reminder = Static<typeof Reminder>;
 
 export const RecurrenceBasis = Type.Union([Type.Literal('due_date'), Type.Literal('completion')]);
 
-const Title = Type.String({ minLength: 1, maxLength: LIMITS.titleMax, pattern: TEXT });
-const Description = Type.String({ maxLength: LIMITS.descriptionMax, pattern: TEXT });
+const Title = Type.String({ minLength: 1, maxLength: LIMITS.titleMax, ...TEXT_RULES });
+const Description = Type.String({ maxLength: LIMITS.descriptionMax, ...TEXT_RULES });
 const PriorityT = Type.Union(PRIORITIES.map((p) => Type.Literal(p)));
-const Tags = Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.tagMax, pattern: TEXT }), { maxItems: LIMITS.tagsMax });
+const Tags = Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.tagMax, ...TEXT_RULES }), { maxItems: LIMITS.tagsMax });
 const Reminders = Type.Array(Reminder, { maxItems: LIMITS.remindersMax });
-const Recurrence = Type.Union([Type.String({ minLength: 1, maxLength: LIMITS.recurrenceMax, pattern: TEXT }), Type.Null()], {
+const Recurrence = Type.Union([Type.String({ minLength: 1, maxLength: LIMITS.recurrenceMax, ...TEXT_RULES }), Type.Null()], {
   description: 'null, a preset (daily|weekly|monthly|yearly) or an RFC 5545 RRULE',
 });
-export const TimeZone = Type.String({ minLength: 1, maxLength: 64, pattern: TEXT, description: 'IANA time zone, e.g. Europe/Berlin' });
+export const TimeZone = Type.String({ minLength: 1, maxLength: 64, ...TEXT_RULES, description: 'IANA time zone, e.g. Europe/Berlin' });
 
 export const Task = Type.Object(
   {

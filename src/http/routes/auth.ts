@@ -2,11 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
 import { problems } from '../problems.js';
-import { TEXT } from '../../tasks/model.js';
+import { TEXT, TEXT_RULES } from '../../tasks/model.js';
 
 const Credentials = {
-  email: Type.String({ format: 'email', maxLength: 254, pattern: TEXT }),
-  password: Type.String({ minLength: 8, maxLength: 256, pattern: TEXT }),
+  email: Type.String({ format: 'email', maxLength: 254, pattern: TEXT }), // the email format admits no surrogate
+  password: Type.String({ minLength: 8, maxLength: 256, ...TEXT_RULES }),
 };
 /** public routes: no bearer token (the document's default security does not apply) */
 const open: Record<string, string[]>[] = [];
@@ -25,7 +25,7 @@ export const authRoutes =
           summary: 'Create an account',
           security: open,
           body: Type.Object(
-            { ...Credentials, name: Type.Optional(Type.String({ maxLength: 100, pattern: TEXT })) },
+            { ...Credentials, name: Type.Optional(Type.String({ maxLength: 100, ...TEXT_RULES })) },
             { additionalProperties: false },
           ),
           response: {
@@ -47,7 +47,7 @@ export const authRoutes =
           summary: 'Exchange email and password for an access token',
           security: open,
           body: Type.Object(
-            { email: Type.String({ maxLength: 254, pattern: TEXT }), password: Type.String({ maxLength: 256, pattern: TEXT }) },
+            { email: Type.String({ maxLength: 254, ...TEXT_RULES }), password: Type.String({ maxLength: 256, ...TEXT_RULES }) },
             { additionalProperties: false },
           ),
           response: {

@@ -8,10 +8,10 @@ import { metrics } from '../../metrics.js';
 import type { LiveMessage } from '../../live/hub.js';
 import { requireUser, userOf } from '../auth.js';
 import { problems } from '../problems.js';
-import { TEXT } from '../../tasks/model.js';
+import { TEXT_RULES } from '../../tasks/model.js';
 
 const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
-const Prefs = Type.Object({ timezone: Type.String({ minLength: 1, maxLength: 64, pattern: TEXT }) }, { additionalProperties: false });
+const Prefs = Type.Object({ timezone: Type.String({ minLength: 1, maxLength: 64, ...TEXT_RULES }) }, { additionalProperties: false });
 const Notification = Type.Object({
   id: Type.String(),
   type: Type.String(),

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import { PreconditionFailedError } from '../../errors.js';
 import { parsePriorities, parseSort, SORT_FIELDS } from '../../tasks/list-query.js';
-import { CompleteBody, DateTime, PRIORITIES, Task, TaskCreate, TaskUpdate, TEXT } from '../../tasks/model.js';
+import { CompleteBody, DateTime, PRIORITIES, Task, TaskCreate, TaskUpdate, TEXT_RULES } from '../../tasks/model.js';
 import { requireUser, userOf } from '../auth.js';
 import { problems } from '../problems.js';
 
@@ -20,11 +20,11 @@ const PRIORITY_LIST = `^ *(?:${PRIORITY_NAME} *)?(?:, *(?:${PRIORITY_NAME} *)?)*
 
 const ListQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: 200, pattern: TEXT, description: 'keyword in title or description (case-insensitive)' })),
+    q: Type.Optional(Type.String({ maxLength: 200, ...TEXT_RULES, description: 'keyword in title or description (case-insensitive)' })),
     status: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('pending'), Type.Literal('completed')])),
     priority: Type.Optional(Type.String({ maxLength: 100, pattern: PRIORITY_LIST, description: 'comma list, e.g. high,urgent' })),
     tag: Type.Optional(
-      Type.Array(Type.String({ maxLength: 50, pattern: TEXT }), { maxItems: 20, description: 'repeatable; all must match' }),
+      Type.Array(Type.String({ maxLength: 50, ...TEXT_RULES }), { maxItems: 20, description: 'repeatable; all must match' }),
     ),
     due_from: Type.Optional(DateTime),
     due_to: Type.Optional(DateTime),
