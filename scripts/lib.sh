@@ -128,14 +128,29 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
+# close_inherited_fds: run in a subshell just before it execs a daemon. Closes every file
+# descriptor above 2, so that a lock held by whoever called the script (`flock /tmp/stack.lock
+# npm test` passes its lock fd down) is not inherited by a process that outlives the caller:
+# daemons that kept it made the stack lock unobtainable until someone stopped the stack.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/"$BASHPID"/fd/*; do
+    fd="${fd##*/}"
+    if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 # start_bg NAME PIDFILE LOGFILE COMMAND...: starts COMMAND detached (own
-# session, stdin from /dev/null) with output appended to LOGFILE.
+# session, stdin from /dev/null, no inherited descriptors) with output appended to LOGFILE.
 start_bg() {
   local name="$1" pidfile="$2" logfile="$3"
   shift 3
   mkdir -p "$(dirname "$pidfile")" "$(dirname "$logfile")"
   printf '\n===== %s: starting %s =====\n' "$(date -Is)" "$name" >>"$logfile"
-  setsid "$@" </dev/null >>"$logfile" 2>&1 &
+  (
+    close_inherited_fds
+    exec setsid "$@"
+  ) </dev/null >>"$logfile" 2>&1 &
   write_pidfile $! "$pidfile"
 }
 

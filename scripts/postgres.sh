@@ -92,7 +92,11 @@ cmd_start() {
       die "port $PG_PORT is taken by something other than cluster $PG_MAJOR/$PG_CLUSTER"
     fi
     log "starting PostgreSQL $PG_MAJOR/$PG_CLUSTER on 127.0.0.1:$PG_PORT"
-    pg_ctlcluster "$PG_MAJOR" "$PG_CLUSTER" start ||
+    # no inherited descriptors: the server outlives this script (and any lock its caller holds)
+    (
+      close_inherited_fds
+      exec pg_ctlcluster "$PG_MAJOR" "$PG_CLUSTER" start
+    ) ||
       die "pg_ctlcluster $PG_MAJOR $PG_CLUSTER start failed; see /var/log/postgresql/postgresql-$PG_MAJOR-$PG_CLUSTER.log"
   fi
   wait_for "PostgreSQL" "$READY_TIMEOUT" ready ||

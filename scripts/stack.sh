@@ -98,6 +98,7 @@ start_app() {
   # shellcheck disable=SC2086
   (
     cd "$REPO_DIR" || exit 1
+    close_inherited_fds
     exec env EVENT_BUS=dapr ROLE="$role" PORT="$port" LOG_LEVEL="$LOG_LEVEL" \
       DAPR_HTTP_PORT="$dhttp" DAPR_GRPC_PORT="$dgrpc" \
       APP_API_TOKEN="$APP_API_TOKEN" DAPR_API_TOKEN="$DAPR_API_TOKEN" \
