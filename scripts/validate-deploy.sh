@@ -80,7 +80,8 @@ k8s_schemas() {
   for v in $DEPLOY_K8S_VERSIONS; do
     [ -f "$dir/v$v/.done" ] && continue
     start="$(now_s)"
-    wheel="$(find "$TOOLS/pypi" -name "kubernetes_validate-$KUBERNETES_VALIDATE_VERSION-*.whl" 2>/dev/null | head -n 1)"
+    mkdir -p "$TOOLS/pypi"
+    wheel="$(find "$TOOLS/pypi" -name "kubernetes_validate-$KUBERNETES_VALIDATE_VERSION-*.whl" | head -n 1)"
     if [ -z "$wheel" ]; then
       log "downloading kubernetes-validate $KUBERNETES_VALIDATE_VERSION from PyPI (Kubernetes JSON schemas)"
       python3 -m pip download --quiet --no-deps --disable-pip-version-check --dest "$TOOLS/pypi" \
@@ -141,11 +142,13 @@ flock 9
 # In parallel: on a cold machine most of the time is module downloads, which overlap well.
 paths="$(mktemp -d)"
 pids=()
+names=()
 in_background() {
   local name="$1"
   shift
   ("$@" >"$paths/$name") &
   pids+=("$!")
+  names+=("$name")
 }
 in_background kubeconform go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
 in_background kustomize go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
@@ -153,9 +156,9 @@ in_background actionlint go_tool actionlint github.com/rhysd/actionlint/cmd/acti
 in_background deploycheck deploycheck_tool
 in_background k8s k8s_schemas
 in_background dapr dapr_schemas
-failed=0
-for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-[ "$failed" = 0 ] || die "preparing the validation tools failed (see above)"
+failed=""
+for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed="$failed ${names[$i]}"; done
+[ -z "$failed" ] || die "preparing the validation tools failed:$failed (see above)"
 KUBECONFORM="$(cat "$paths/kubeconform")"
 KUSTOMIZE="$(cat "$paths/kustomize")"
 ACTIONLINT="$(cat "$paths/actionlint")"
