@@ -183,6 +183,7 @@ DAPR_VERSION=$DAPR_VERSION
 DAPR_MODULE_DIR=$DAPR_MODULE_DIR
 EOF
 flock -u 9
+exec 9>&-
 log "tools ready in $(elapsed "$total")s"
 
 # kubeconform looks up built-in kinds in the Kubernetes folder, then Dapr's kinds by group.
