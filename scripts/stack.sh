@@ -118,6 +118,15 @@ start_daprd() {
   if port_open 127.0.0.1 "$dhttp" || port_open 127.0.0.1 "$dgrpc"; then
     die "port $dhttp or $dgrpc (sidecar of $name) is taken by a process this stack did not start"
   fi
+  # App health checks only where an input binding needs them (the cron binding must not start before
+  # /readyz answers). On a pure consumer they do harm: when the app is down or its database restarts,
+  # daprd unsubscribes, and with deliveries still being retried the Kafka consumer of daprd 1.16.5
+  # sometimes never resumes after the re-subscribe (found by test/faults: consumer-kill stalled for
+  # good). Without them a delivery to a down app is simply retried (resiliency.yaml) until it succeeds.
+  local health=()
+  if [ "$role" = api ] || [ "$role" = all ]; then
+    health=(--enable-app-health-check --app-health-check-path /readyz --app-health-probe-interval 1 --app-health-threshold 3)
+  fi
   log "starting daprd for $appid (HTTP $dhttp, gRPC $dgrpc, log $LOG_DIR/daprd-$name.log)"
   start_bg "daprd-$name" "$pidfile" "$LOG_DIR/daprd-$name.log" \
     env APP_API_TOKEN="$APP_API_TOKEN" DAPR_API_TOKEN="$DAPR_API_TOKEN" \
@@ -133,10 +142,7 @@ start_daprd() {
     --dapr-listen-addresses 127.0.0.1 \
     --dapr-internal-grpc-listen-address 127.0.0.1 \
     --resources-path "$STACK_COMPONENTS" \
-    --enable-app-health-check \
-    --app-health-check-path /readyz \
-    --app-health-probe-interval 1 \
-    --app-health-threshold 3 \
+    "${health[@]}" \
     --enable-metrics=false \
     --dapr-graceful-shutdown-seconds 5 \
     --log-level "$DAPR_LOG_LEVEL"
