@@ -22,6 +22,9 @@ fi
 if [[ "${SKIP_STACK_TESTS:-}" != 1 && -d test/stack ]]; then
   bash scripts/ci-provision.sh
   files+=(test/stack/*.test.ts)
+  # faults under load (≈ 6 min): Kafka/daprd/consumer/backend killed, PostgreSQL restarted, two
+  # cron replicas, a rebalance. They share the stack with test/stack, one file at a time (a lock).
+  [[ "${SKIP_FAULT_TESTS:-}" != 1 && -d test/faults ]] && files+=(test/faults/*.test.ts)
 fi
 
 echo "== tests (${#files[@]} files)"

@@ -37,7 +37,11 @@ export async function start(initial: Config, log: Logger, opts: { now?: () => Da
     await dapr.waitUntilReady(SIDECAR_WAIT_MS);
     config = await secretsFromDapr(config, dapr, log);
   }
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onIdleError: (err) => log.warn({ err: err.message }, 'idle database connection lost; the pool reconnects on demand'),
+  });
   const applied = await migrateToLatest(database.db);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const authSecret = config.authSecret ?? (await loadOrCreateSecret(config.dataDir));

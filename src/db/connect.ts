@@ -25,9 +25,14 @@ export async function openDatabase(opts: {
   databaseUrl?: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /** an idle pooled connection failed (server restarted, connection terminated); the pool replaces it */
+  onIdleError?: (err: Error) => void;
 }): Promise<DatabaseHandle> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // Without a listener, pg-pool's 'error' event (an idle client lost its server) is thrown and
+    // kills the process: a PostgreSQL restart crashed every app process instead of a few 503s.
+    pool.on('error', (err) => opts.onIdleError?.(err));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, driver: 'pg', url: opts.databaseUrl, close: () => db.destroy() };
   }

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEvent } from '../../src/events/schemas.js';
 import { client, eventually, signUp, type Session } from '../support/app.js';
-import { kafkaCtl, producer, stack, stackEnv, TopicReader } from './support.js';
+import { kafkaCtl, producer, stack, stackEnv, stackTestLock, TopicReader } from './support.js';
 
 const API = 'http://127.0.0.1:8000';
 const RECURRING_METRICS = 'http://127.0.0.1:8001/metrics';
@@ -16,6 +16,8 @@ let env: Record<string, string>;
 let reader: TopicReader;
 let me: Session;
 let api: ReturnType<typeof client>;
+/** the fault suite drives the same stack: one file at a time */
+let unlock: (() => void) | undefined;
 
 const SLOW = { timeoutMs: 60_000, intervalMs: 200 };
 
@@ -25,20 +27,26 @@ async function counter(url: string, name: string, labels: string): Promise<numbe
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-before(async () => {
-  await stack('down');
-  process.env.REMINDER_SCHEDULE = '@every 2s';
-  await stack('up');
-  env = await stackEnv();
-  reader = new TopicReader(env.KAFKA_BROKERS!);
-  await reader.start(['task-events', 'notifications', 'task-events-dlq']);
-  me = await signUp(API, 'stack');
-  api = client(API, me.token);
-});
+// may first wait for the fault suite to release the stack (test/faults and test/stack run in one node test run)
+before(
+  async () => {
+    unlock = await stackTestLock();
+    await stack('down');
+    process.env.REMINDER_SCHEDULE = '@every 2s';
+    await stack('up');
+    env = await stackEnv();
+    reader = new TopicReader(env.KAFKA_BROKERS!);
+    await reader.start(['task-events', 'notifications', 'task-events-dlq']);
+    me = await signUp(API, 'stack');
+    api = client(API, me.token);
+  },
+  { timeout: 900_000 },
+);
 
 after(async () => {
   await reader?.stop().catch(() => undefined);
   if (!process.env.KEEP_STACK) await stack('down');
+  unlock?.();
 });
 
 const taskEventsOf = (taskId: number) => reader.payloads('task-events', (p) => p.task_id === taskId);

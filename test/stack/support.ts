@@ -3,7 +3,7 @@
  * PostgreSQL, backend + consumer processes) and an independent Kafka client (kafkajs) that
  * reads what Dapr wrote to the topics.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 
@@ -89,4 +89,23 @@ export async function producer(brokers: string): Promise<Producer> {
   const p = kafka.producer({ allowAutoTopicCreation: false });
   await p.connect();
   return p;
+}
+
+/**
+ * A mutual exclusion between the test files that drive the stack (they run in one node test run,
+ * two files at a time): `flock` on a lock file held by a child process whose stdin we keep open.
+ * It is released when we end stdin — or when this process dies, whatever the reason.
+ */
+export async function stackTestLock(file = '/tmp/taskstream-stack-tests.lock'): Promise<() => void> {
+  const child = spawn('flock', [file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`flock exited with ${code}`)));
+    child.stdout!.once('data', () => resolve());
+  });
+  child.removeAllListeners('exit');
+  child.unref();
+  (child.stdout as unknown as { unref?: () => void }).unref?.();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  return () => child.stdin!.end();
 }
