@@ -110,7 +110,7 @@ describe('restart with pending outbox rows and missed reminders', () => {
   const db = () => second!.running.services.db;
 
   test('every pending event is processed exactly once', async () => {
-    await drained(second!, 10_000);
+    await drained(second!, 20_000); // the stopped relay's lease (10 s) may still have to run out
     for (const id of left.pendingEventIds) {
       const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM task_history WHERE event_id = ${id}`.execute(db());
       assert.equal(r.rows[0]?.n, 1, `history row for event ${id}`);
@@ -131,7 +131,7 @@ describe('restart with pending outbox rows and missed reminders', () => {
   });
 
   test('the completion left in the outbox spawns exactly one next occurrence', async () => {
-    await drained(second!, 10_000);
+    await drained(second!, 20_000); // the stopped relay's lease (10 s) may still have to run out
     const series = (await api().get(`${tasks()}?limit=200`)).body.filter((t: any) => t.series_id === left.recurring.series_id);
     assert.equal(series.length, 2);
     const next = series.find((t: any) => t.id !== left.recurring.id);
