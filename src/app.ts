@@ -149,6 +149,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
         .catch((err: Error) =>
           log.warn({ err: err.message }, 'could not flush the outbox at shutdown; it will be published at next start'),
         );
+      await relay.release().catch(() => undefined);
       await bus.close();
       await hub.close();
     },

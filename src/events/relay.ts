@@ -80,6 +80,14 @@ export class OutboxRelay {
     await this.running;
   }
 
+  /**
+   * Gives the lease up (graceful shutdown, after the last flush), so that a successor — the
+   * restarted process or another replica — publishes at once instead of waiting out the lease.
+   */
+  async release(): Promise<void> {
+    await this.db.deleteFrom('leases').where('name', '=', LEASE).where('holder', '=', this.holder).execute();
+  }
+
   private async pass(): Promise<void> {
     try {
       if (!(await this.holdLease())) return;
