@@ -289,7 +289,14 @@ export class Load {
       for (;;) {
         const i = next++;
         const due = this.startedAt + i * interval;
-        if (this.stopped || i >= this.o.maxOps || due - this.startedAt > this.o.durationMs) return;
+        // bounded in count and in time, scheduled or actual (a closed loop runs behind its schedule)
+        if (
+          this.stopped ||
+          i >= this.o.maxOps ||
+          due - this.startedAt > this.o.durationMs ||
+          Date.now() - this.startedAt > this.o.durationMs
+        )
+          return;
         const wait = due - Date.now();
         if (wait > 0) await sleep(wait);
         if (this.stopped) return;
