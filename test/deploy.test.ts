@@ -136,7 +136,12 @@ const stack = {
   daprdFlags(app: StackApp, resourcesPath: string): string[] {
     const body = functionBody(stackScript, 'start_daprd');
     const flags = words(body.slice(body.indexOf('"$(daprd_bin)"') + '"$(daprd_bin)"'.length));
-    return flags.map((f) => (f === '$STACK_COMPONENTS' ? resourcesPath : this.subst(f, app)));
+    // app health checks only on the sidecar with the cron binding (ROLE api|all): stack.sh's `health` array
+    const health = /health=\((--enable-app-health-check[^)]*)\)/.exec(body)?.[1] ?? '';
+    const healthFlags = app.role === 'api' || app.role === 'all' ? words(health) : [];
+    return flags
+      .flatMap((f) => (f === '${health[@]}' ? healthFlags : [f]))
+      .map((f) => (f === '$STACK_COMPONENTS' ? resourcesPath : this.subst(f, app)));
   },
   subst(value: string, app: StackApp): string {
     const vars: Record<string, string> = {
