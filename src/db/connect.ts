@@ -30,9 +30,14 @@ export async function openDatabase(opts: {
 }): Promise<DatabaseHandle> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
-    // Without a listener, pg-pool's 'error' event (an idle client lost its server) is thrown and
-    // kills the process: a PostgreSQL restart crashed every app process instead of a few 503s.
-    pool.on('error', (err) => opts.onIdleError?.(err));
+    // A client that loses its server emits 'error'. pg-pool re-emits it on the pool for idle
+    // clients, and nothing listens to a checked-out client between queries (a transaction waiting
+    // on the app): unhandled, either killed the process — a PostgreSQL restart crashed every app
+    // process instead of a few 503s. Every client gets a listener (reported once, here); the pool's
+    // re-emission is then only acknowledged. A query on a broken client fails as usual and the
+    // pool drops the client when it is released.
+    pool.on('connect', (client) => client.on('error', (err) => opts.onIdleError?.(err)));
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, driver: 'pg', url: opts.databaseUrl, close: () => db.destroy() };
   }
