@@ -29,4 +29,4 @@ fi
 
 echo "== tests (${#files[@]} files)"
 # The stack uses fixed ports: hold its lock so benchmarks or fault runs never overlap a test run.
-exec flock /tmp/stack.lock node --import tsx --test --test-force-exit --test-concurrency=2 --test-timeout=300000 "${files[@]}"
+exec flock /tmp/stack.lock node --import tsx --test --test-force-exit --test-concurrency=2 --test-timeout=1200000 "${files[@]}"
