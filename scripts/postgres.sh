@@ -105,6 +105,15 @@ cmd_start() {
   log "PostgreSQL ready in $(elapsed "$start")s: $(database_url)"
 }
 
+# Drop and recreate the stack's database (the test run owns the local stack: every run starts
+# from an empty schema, whatever an earlier run or a branch with other migrations left behind).
+cmd_reset() {
+  cmd_start
+  log "resetting database $PG_DB"
+  psql_admin -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" || die "could not drop database $PG_DB"
+  psql_admin -c "CREATE DATABASE \"$PG_DB\" OWNER \"$PG_USER\"" || die "could not create database $PG_DB"
+}
+
 cmd_stop() {
   if is_running; then
     log "stopping PostgreSQL $PG_MAJOR/$PG_CLUSTER"
@@ -125,7 +134,8 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   restart) cmd_stop && cmd_start ;;
+  reset) cmd_reset ;;
   status) cmd_status ;;
   url) database_url ;;
-  *) die "usage: $0 start|stop|restart|status|url" ;;
+  *) die "usage: $0 start|stop|restart|reset|status|url" ;;
 esac

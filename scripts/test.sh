@@ -21,6 +21,8 @@ if [[ "${SKIP_WEB_TESTS:-}" != 1 && -d test/web ]]; then
 fi
 if [[ "${SKIP_STACK_TESTS:-}" != 1 && -d test/stack ]]; then
   bash scripts/ci-provision.sh
+  # the stack's apps migrate the database themselves: start them on an empty one
+  flock /tmp/stack.lock bash -c 'bash scripts/stack.sh down >/dev/null && bash scripts/postgres.sh reset'
   files+=(test/stack/*.test.ts)
   # faults under load (≈ 6 min): Kafka/daprd/consumer/backend killed, PostgreSQL restarted, two
   # cron replicas, a rebalance. They share the stack with test/stack, one file at a time (a lock).
