@@ -21,8 +21,7 @@ if [[ "${SKIP_WEB_TESTS:-}" != 1 && -d test/web ]]; then
 fi
 if [[ "${SKIP_STACK_TESTS:-}" != 1 && -d test/stack ]]; then
   bash scripts/ci-provision.sh
-  # the stack's apps migrate the database themselves: start them on an empty one
-  flock /tmp/stack.lock bash -c 'bash scripts/stack.sh down >/dev/null && bash scripts/postgres.sh reset'
+  reset_stack=1
   files+=(test/stack/*.test.ts)
   # faults under load (≈ 6 min): Kafka/daprd/consumer/backend killed, PostgreSQL restarted, two
   # cron replicas, a rebalance. They share the stack with test/stack, one file at a time (a lock).
@@ -31,4 +30,10 @@ fi
 
 echo "== tests (${#files[@]} files)"
 # The stack uses fixed ports: hold its lock so benchmarks or fault runs never overlap a test run.
-exec flock /tmp/stack.lock node --import tsx --test --test-force-exit --test-concurrency=2 --test-timeout=1200000 "${files[@]}"
+# Under the same lock, the stack's database is reset first: the apps migrate it themselves, and a
+# leftover schema (another branch's migrations) would make every app refuse to start.
+exec flock /tmp/stack.lock bash -c '
+  if [[ "$1" == 1 ]]; then bash scripts/stack.sh down >/dev/null && bash scripts/postgres.sh reset; fi
+  shift
+  exec node --import tsx --test --test-force-exit --test-concurrency=2 --test-timeout=1200000 "$@"
+' reset "${reset_stack:-0}" "${files[@]}"
