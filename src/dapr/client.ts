@@ -58,12 +58,6 @@ export class DaprClient {
     await this.ok(res, `bulk publish to ${topic}`);
   }
 
-  async publish(pubsub: string, topic: string, data: unknown, metadata: Record<string, string> = {}): Promise<void> {
-    const qs = new URLSearchParams(Object.entries(metadata).map(([k, v]): [string, string] => [`metadata.${k}`, v])).toString();
-    const res = await this.call('POST', `/v1.0/publish/${pubsub}/${encodeURIComponent(topic)}${qs ? `?${qs}` : ''}`, data);
-    await this.ok(res, `publish to ${topic}`);
-  }
-
   async getSecret(store: string, name: string): Promise<Record<string, string>> {
     const res = await this.ok(await this.call('GET', `/v1.0/secrets/${store}/${encodeURIComponent(name)}`), `secret ${name}`);
     return (await res.json()) as Record<string, string>;
