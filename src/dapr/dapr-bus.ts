@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { AnySubscription, EventBus, OutgoingMessage } from '../events/bus.js';
-import { deliver, type DeliveryResult } from '../events/dispatch.js';
+import { deliver, deliverMany, type DeliveryResult } from '../events/dispatch.js';
 import type { TopicName } from '../events/schemas.js';
 import type { DaprClient } from './client.js';
 
@@ -46,6 +46,16 @@ export class DaprBus implements EventBus {
   /** The topics this process consumes (the subscription routes it must expose). */
   topics(): TopicName[] {
     return [...new Set(this.subs.map((s) => s.topic))];
+  }
+
+  /** A bulk delivery: the consumers get the batch in order (one statement where they can); one outcome per message. */
+  receiveMany(topic: TopicName, payloads: unknown[]): Promise<DeliveryResult[]> {
+    return deliverMany(
+      this.subs.filter((s) => s.topic === topic),
+      topic,
+      payloads,
+      this.log,
+    );
   }
 
   receive(topic: TopicName, payload: unknown): Promise<DeliveryResult> {

@@ -23,6 +23,22 @@ const tryJson = (text: string): unknown => {
   }
 };
 
+/** A bulk delivery (subscription `bulkSubscribe`): up to maxMessagesCount events of up to ~10 kB each. */
+const BULK_BODY_LIMIT = 8 * 1024 * 1024;
+
+interface BulkEntry {
+  entryId: string;
+  event: unknown;
+}
+
+/** The entries of a bulk-subscribe envelope (`{id, type, topic, pubsubname, entries: [{entryId, event, ...}]}`), else undefined. */
+export function bulkEntries(body: unknown): BulkEntry[] | undefined {
+  if (typeof body !== 'object' || body === null || 'specversion' in body) return undefined;
+  const entries = (body as { entries?: unknown }).entries;
+  if (!Array.isArray(entries)) return undefined;
+  return entries.filter((e): e is BulkEntry => typeof e === 'object' && e !== null && typeof (e as BulkEntry).entryId === 'string');
+}
+
 export async function daprRoutes(app: FastifyInstance, s: Services): Promise<void> {
   const sidecarOnly = requireSidecar(s.config.dapr.appApiToken);
   app.addContentTypeParser(
@@ -40,6 +56,20 @@ export async function daprRoutes(app: FastifyInstance, s: Services): Promise<voi
   const bus = s.daprBus;
   if (!bus) return;
   const consume = (topic: TopicName) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const entries = bulkEntries(req.body);
+    if (entries) {
+      // bulk subscribe: one request per batch of a partition, one status per entry (daprd redelivers
+      // the RETRY ones, in order, and dead-letters the DROP ones)
+      const results = await bus.receiveMany(
+        topic,
+        entries.map((e) => eventData(e.event)),
+      );
+      const statuses = entries.map((e, i) => ({ entryId: e.entryId, status: results[i]!.outcome }));
+      const failed = results.flatMap((r, i) => (r.outcome === 'SUCCESS' ? [] : [{ entryId: entries[i]!.entryId, ...r }]));
+      if (failed.length)
+        req.log.warn({ topic, entries: entries.length, failed: failed.slice(0, 10) }, 'bulk delivery: entries not processed');
+      return reply.code(200).send({ statuses });
+    }
     const result = await bus.receive(topic, eventData(req.body));
     if (result.outcome !== 'SUCCESS')
       req.log.warn(
@@ -51,7 +81,7 @@ export async function daprRoutes(app: FastifyInstance, s: Services): Promise<voi
 
   // only the topics this process consumes: a misrouted delivery gets 404 instead of a silent SUCCESS
   for (const topic of bus.topics()) {
-    app.post(`/dapr/${topic}`, { preHandler: sidecarOnly, schema: { hide: true } }, consume(topic));
+    app.post(`/dapr/${topic}`, { preHandler: sidecarOnly, bodyLimit: BULK_BODY_LIMIT, schema: { hide: true } }, consume(topic));
   }
 }
 

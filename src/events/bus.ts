@@ -26,6 +26,12 @@ export interface Subscription<T extends TopicName = TopicName> {
   name: string;
   topic: T;
   handle: EventHandler<T>;
+  /**
+   * Optional: the effect of `handle` on each payload, in order, for many at once (one round trip
+   * instead of one per event). Must be idempotent like `handle`; when it throws, the batch is
+   * handled again one event at a time so that the failing event is the one retried or dropped.
+   */
+  handleMany?: (payloads: TopicPayload[T][]) => Promise<void>;
 }
 
 /** A subscription to whichever topic: the handler's payload type follows its topic. */

@@ -6,7 +6,7 @@
 import type { Db } from '../db/types.js';
 import type { Logger } from '../logger.js';
 import { TransientError, type EventBus, type OutgoingMessage, type AnySubscription } from './bus.js';
-import { deliver } from './dispatch.js';
+import { deliverMany } from './dispatch.js';
 
 export class EmbeddedBus implements EventBus {
   private subs: AnySubscription[] = [];
@@ -27,27 +27,43 @@ export class EmbeddedBus implements EventBus {
     this.subs = this.subs.filter((s) => s.name !== name);
   }
 
+  /** Each run of one topic is delivered as a batch (consumers with `handleMany` write it in one statement). */
   async emit(messages: OutgoingMessage[]): Promise<void> {
-    for (const m of messages) {
-      const result = await deliver(
-        this.subs.filter((s) => s.topic === m.topic),
-        m.topic,
-        m.payload,
+    let rest = messages;
+    while (rest.length) {
+      const topic = rest[0]!.topic;
+      const end = rest.findIndex((m) => m.topic !== topic);
+      const run = end < 0 ? rest : rest.slice(0, end);
+      const results = await deliverMany(
+        this.subs.filter((s) => s.topic === topic),
+        topic,
+        run.map((m) => m.payload),
         this.log,
       );
-      if (result.outcome === 'RETRY') {
-        const attempts = (this.attempts.get(m.seq) ?? 0) + 1;
-        this.attempts.set(m.seq, attempts);
-        if (attempts < EmbeddedBus.MAX_ATTEMPTS) throw new TransientError(result.error ?? 'consumer asked to retry');
-        this.log.error({ seq: m.seq, topic: m.topic, attempts }, 'giving up on message after repeated failures; dead-lettered');
+      let delivered = run.length;
+      for (let i = 0; i < run.length; i++) {
+        const m = run[i]!;
+        const result = results[i]!;
+        if (result.outcome === 'RETRY') {
+          const attempts = (this.attempts.get(m.seq) ?? 0) + 1;
+          this.attempts.set(m.seq, attempts);
+          if (attempts < EmbeddedBus.MAX_ATTEMPTS) throw new TransientError(result.error ?? 'consumer asked to retry');
+          this.log.error({ seq: m.seq, topic: m.topic, attempts }, 'giving up on message after repeated failures; dead-lettered');
+        }
+        this.attempts.delete(m.seq);
+        if (result.outcome !== 'SUCCESS') {
+          await this.db
+            .insertInto('dead_letters')
+            .values({ topic: m.topic, consumer: 'embedded', payload: JSON.stringify(m.payload), error: result.error ?? 'dropped' })
+            .execute();
+        }
+        // the messages after a given-up one were not delivered: go on from the next
+        if (result.outcome === 'RETRY') {
+          delivered = i + 1;
+          break;
+        }
       }
-      this.attempts.delete(m.seq);
-      if (result.outcome !== 'SUCCESS') {
-        await this.db
-          .insertInto('dead_letters')
-          .values({ topic: m.topic, consumer: 'embedded', payload: JSON.stringify(m.payload), error: result.error ?? 'dropped' })
-          .execute();
-      }
+      rest = rest.slice(delivered);
     }
   }
 

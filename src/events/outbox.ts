@@ -8,10 +8,20 @@ import type { Task } from '../tasks/model.js';
 import { parseEvent, TOPICS, type TaskEventType, type TopicName, type TopicPayload } from './schemas.js';
 
 export async function appendToOutbox<T extends TopicName>(tx: Executor, topic: T, key: string, payload: TopicPayload[T]): Promise<void> {
-  parseEvent(topic, payload); // validated on the way out: a bad event fails the whole command
+  await appendManyToOutbox(tx, topic, [{ key, payload }]);
+}
+
+/** Several events of one topic in one statement; their outbox order (seq) is the order given. */
+export async function appendManyToOutbox<T extends TopicName>(
+  tx: Executor,
+  topic: T,
+  events: readonly { key: string; payload: TopicPayload[T] }[],
+): Promise<void> {
+  if (!events.length) return;
+  for (const e of events) parseEvent(topic, e.payload); // validated on the way out: a bad event fails the whole command
   await tx
     .insertInto('outbox')
-    .values({ topic, key, payload: JSON.stringify(payload), published_at: null })
+    .values(events.map((e) => ({ topic, key: e.key, payload: JSON.stringify(e.payload), published_at: null })))
     .execute();
 }
 

@@ -21,6 +21,8 @@ export type LiveListener = (msg: LiveMessage) => void;
 
 export interface LiveHub {
   publish(msg: LiveMessage): Promise<void>;
+  /** the same as `publish` for each, in order */
+  publishMany(msgs: LiveMessage[]): Promise<void>;
   subscribe(userId: string, listener: LiveListener): () => void;
   close(): Promise<void>;
 }
@@ -49,6 +51,9 @@ export class MemoryHub implements LiveHub {
   async publish(msg: LiveMessage): Promise<void> {
     this.listeners.deliver(msg);
   }
+  async publishMany(msgs: LiveMessage[]): Promise<void> {
+    for (const msg of msgs) this.listeners.deliver(msg);
+  }
   subscribe(userId: string, listener: LiveListener): () => void {
     return this.listeners.add(userId, listener);
   }
@@ -58,6 +63,11 @@ export class MemoryHub implements LiveHub {
 const CHANNEL = 'live_updates';
 /** NOTIFY payloads are limited to 8000 bytes; larger messages go without `data` (clients refetch). */
 const MAX_PAYLOAD = 7500;
+
+function notifyPayload(msg: LiveMessage): string {
+  const payload = JSON.stringify(msg);
+  return Buffer.byteLength(payload) > MAX_PAYLOAD ? JSON.stringify({ ...msg, data: null }) : payload;
+}
 
 export class PgNotifyHub implements LiveHub {
   private readonly listeners = new Listeners();
@@ -96,9 +106,16 @@ export class PgNotifyHub implements LiveHub {
   }
 
   async publish(msg: LiveMessage): Promise<void> {
-    let payload = JSON.stringify(msg);
-    if (Buffer.byteLength(payload) > MAX_PAYLOAD) payload = JSON.stringify({ ...msg, data: null });
-    await sql`SELECT pg_notify(${CHANNEL}, ${payload})`.execute(this.db);
+    await sql`SELECT pg_notify(${CHANNEL}, ${notifyPayload(msg)})`.execute(this.db);
+  }
+
+  /** One statement for a batch; notifications of one transaction are delivered in the order sent. */
+  async publishMany(msgs: LiveMessage[]): Promise<void> {
+    if (!msgs.length) return;
+    await sql`
+      SELECT pg_notify(${CHANNEL}, p) FROM unnest(${msgs.map(notifyPayload)}::text[]) WITH ORDINALITY AS m(p, n) ORDER BY n`.execute(
+      this.db,
+    );
   }
 
   subscribe(userId: string, listener: LiveListener): () => void {

@@ -3,27 +3,35 @@ import type { Db } from '../db/types.js';
 import type { Subscription } from '../events/bus.js';
 import { TOPICS, type NotificationEvent } from '../events/schemas.js';
 
+const row = (n: NotificationEvent) => ({
+  id: n.notification_id,
+  user_id: n.user_id,
+  task_id: n.task_id,
+  type: n.type,
+  title: n.title,
+  body: n.body,
+  due_date: n.due_date,
+  remind_at: n.remind_at,
+  late: n.late,
+  read_at: null,
+});
+
 export function inboxProcessor(deps: { db: Db }): Subscription<'notifications'> {
+  const insert = (events: NotificationEvent[]) =>
+    deps.db
+      .insertInto('notifications')
+      .values(events.map(row))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
   return {
     name: 'notification-inbox',
     topic: TOPICS.notifications,
     async handle(n: NotificationEvent) {
-      await deps.db
-        .insertInto('notifications')
-        .values({
-          id: n.notification_id,
-          user_id: n.user_id,
-          task_id: n.task_id,
-          type: n.type,
-          title: n.title,
-          body: n.body,
-          due_date: n.due_date,
-          remind_at: n.remind_at,
-          late: n.late,
-          read_at: null,
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
+      await insert([n]);
+    },
+    // one multi-row INSERT for a batch of reminders fired together
+    async handleMany(events: NotificationEvent[]) {
+      await insert(events);
     },
   };
 }

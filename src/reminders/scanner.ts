@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/types.js';
-import { appendToOutbox } from '../events/outbox.js';
+import { appendManyToOutbox } from '../events/outbox.js';
 import { TOPICS } from '../events/schemas.js';
 import { metrics } from '../metrics.js';
 import { reminderText } from './message.js';
@@ -72,23 +72,28 @@ export class ReminderScanner {
           due.rows.map((r) => r.id),
         )
         .execute();
-      for (const r of due.rows) {
+      // one INSERT for the whole batch (in remind_at order), not one round trip per reminder
+      const events = due.rows.map((r) => {
         const late = now.getTime() - r.remind_at.getTime() > LATE_AFTER_MS;
         const text = reminderText(r.title, r.due_date, now);
-        await appendToOutbox(tx, TOPICS.notifications, String(r.task_id), {
-          notification_id: randomUUID(),
-          type: 'reminder',
-          user_id: r.user_id,
-          task_id: r.task_id,
-          title: text.title,
-          body: text.body,
-          due_date: r.due_date?.toISOString() ?? null,
-          remind_at: r.remind_at.toISOString(),
-          late,
-          timestamp: now.toISOString(),
-        });
         metrics.remindersFired.inc({ late: String(late) });
-      }
+        return {
+          key: String(r.task_id),
+          payload: {
+            notification_id: randomUUID(),
+            type: 'reminder' as const,
+            user_id: r.user_id,
+            task_id: r.task_id,
+            title: text.title,
+            body: text.body,
+            due_date: r.due_date?.toISOString() ?? null,
+            remind_at: r.remind_at.toISOString(),
+            late,
+            timestamp: now.toISOString(),
+          },
+        };
+      });
+      await appendManyToOutbox(tx, TOPICS.notifications, events);
       return due.rows.length;
     });
   }
