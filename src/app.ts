@@ -11,6 +11,7 @@ import type { Db } from './db/types.js';
 import type { EventBus } from './events/bus.js';
 import { EmbeddedBus } from './events/embedded-bus.js';
 import { OutboxRelay } from './events/relay.js';
+import { OutboxWakeup } from './events/wakeup.js';
 import { AuthService } from './auth/service.js';
 import { Tokens } from './auth/tokens.js';
 import { TaskService } from './tasks/service.js';
@@ -78,7 +79,9 @@ export async function createServices(o: AppOptions): Promise<Services> {
   const daprBus = dapr ? new DaprBus(dapr, config.dapr.pubsub, log.child({ component: 'dapr-bus' })) : undefined;
   const bus: EventBus = daprBus ?? new EmbeddedBus(db, log.child({ component: 'embedded-bus' }));
   const hub = await createHub(database, log);
-  const preferences: PreferencesStore = dapr ? new DaprStatePreferencesStore(dapr, config.dapr.stateStore) : new DbPreferencesStore(db);
+  const preferences: PreferencesStore = dapr
+    ? new DaprStatePreferencesStore(dapr, config.dapr.stateStore)
+    : new DbPreferencesStore(db, { cache: database.driver === 'pglite' });
   const relay = new OutboxRelay(db, bus, log.child({ component: 'relay' }), { pollMs: config.relayPollMs });
   const scanner = new ReminderScanner(db, now);
   const servesApi = config.role === 'all' || config.role === 'api';
@@ -86,9 +89,18 @@ export async function createServices(o: AppOptions): Promise<Services> {
     servesApi && config.eventBus === 'embedded'
       ? new ReminderClock(scanner, () => relay.kick(), log.child({ component: 'reminders' }), config.reminderScanMs)
       : undefined;
+  // PostgreSQL server: the relay holding the lease may be in another process; wake it directly
+  const wakeup =
+    database.driver === 'pg' && database.url
+      ? new OutboxWakeup(database.url, db, log.child({ component: 'relay-wakeup' }), () => {
+          if (relay.holdsLease()) relay.kick();
+        })
+      : undefined;
+  await wakeup?.start();
   const changed = () => {
     relay.kick();
     clock?.rearm();
+    if (wakeup && !relay.holdsLease()) wakeup.notify();
   };
 
   if (consumes.taskEvents(config.role)) {
@@ -152,6 +164,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
       await relay.release().catch(() => undefined);
       await bus.close();
       await hub.close();
+      await wakeup?.close();
     },
   };
 }

@@ -3,10 +3,12 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import type { Db } from './types.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_consumed_events.js';
+import * as m0003 from './migrations/0003_drop_global_text_index.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_consumed_events': m0002,
+  '0003_drop_global_text_index': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

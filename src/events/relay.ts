@@ -35,6 +35,8 @@ export class OutboxRelay {
   private stopped = true;
   private failures = 0;
   private lastPrune = 0;
+  /** when our lease expires (ms since the epoch); 0 when another relay holds it */
+  private leaseUntil = 0;
 
   constructor(
     private readonly db: Db,
@@ -85,13 +87,24 @@ export class OutboxRelay {
    * restarted process or another replica — publishes at once instead of waiting out the lease.
    */
   async release(): Promise<void> {
+    this.leaseUntil = 0;
     await this.db.deleteFrom('leases').where('name', '=', LEASE).where('holder', '=', this.holder).execute();
+  }
+
+  /** Whether this relay holds the lease (as of its last renewal): the one that publishes. */
+  holdsLease(): boolean {
+    return this.leaseUntil > Date.now();
   }
 
   private async pass(): Promise<void> {
     try {
-      if (!(await this.holdLease())) return;
-      while ((await this.publishBatch()) === this.batchSize && !this.stopped);
+      // the lease is checked before every batch, so a long drain stops as soon as it would outlive it
+      let held = false;
+      while (!this.stopped && (await this.holdLease())) {
+        held = true;
+        if ((await this.publishBatch()) < this.batchSize) break;
+      }
+      if (!held) return;
       this.failures = 0;
       await this.prune();
     } catch (err) {
@@ -101,14 +114,21 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Takes or renews the lease. Renewal is a write, so it happens only once a third of the lease
+   * is used up (not on every pass and batch); no other relay can take it before it expires.
+   */
   private async holdLease(): Promise<boolean> {
+    if (this.leaseUntil - Date.now() > (this.leaseMs * 2) / 3) return true;
     const expires = new Date(Date.now() + this.leaseMs);
     const row = await sql<{ holder: string }>`
       INSERT INTO leases (name, holder, expires_at) VALUES (${LEASE}, ${this.holder}, ${expires})
       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
       WHERE leases.holder = excluded.holder OR leases.expires_at < now()
       RETURNING holder`.execute(this.db);
-    return row.rows.length > 0;
+    const held = row.rows.length > 0;
+    this.leaseUntil = held ? expires.getTime() : 0;
+    return held;
   }
 
   private async prune(): Promise<void> {

@@ -81,7 +81,7 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
     updated_at: now,
   });
   const task = toTask(row);
-  await syncReminders(tx, { ...row, reminders: task.reminders }, now);
+  await syncReminders(tx, { ...row, reminders: task.reminders }, now, true);
   await recordTaskEvent(tx, 'created', task, now);
   return true;
 }

@@ -15,6 +15,7 @@ export class ReminderClock {
   private safety: NodeJS.Timeout | undefined;
   private busy: Promise<void> = Promise.resolve();
   private stopped = true;
+  private rearmQueued = false;
 
   constructor(
     private readonly scanner: ReminderScanner,
@@ -29,10 +30,18 @@ export class ReminderClock {
     this.tick();
   }
 
-  /** Tasks changed: the earliest reminder may have moved. */
+  /**
+   * Tasks changed: the earliest reminder may have moved. Calls coalesce: while one re-arm waits
+   * to run, later ones ride on it (its query starts after they committed), so a burst of writes
+   * costs one nextDue() query, not one per write.
+   */
   rearm(): void {
-    if (this.stopped) return;
-    this.busy = this.busy.then(() => this.arm());
+    if (this.stopped || this.rearmQueued) return;
+    this.rearmQueued = true;
+    this.busy = this.busy.then(() => {
+      this.rearmQueued = false;
+      return this.arm();
+    });
   }
 
   async stop(): Promise<void> {

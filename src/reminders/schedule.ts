@@ -23,8 +23,10 @@ export async function syncReminders(
   tx: Executor,
   task: { id: number; user_id: string; completed: boolean; reminders: readonly Reminder[]; due_date: Date | null },
   now: Date,
+  /** the task row was inserted in this transaction: it has no reminders to replace (saves a statement) */
+  fresh = false,
 ): Promise<void> {
-  await tx.deleteFrom('reminders').where('task_id', '=', task.id).where('fired_at', 'is', null).execute();
+  if (!fresh) await tx.deleteFrom('reminders').where('task_id', '=', task.id).where('fired_at', 'is', null).execute();
   if (task.completed) return;
   const times = reminderTimes(task.reminders, task.due_date).filter((t) => t.getTime() > now.getTime());
   if (!times.length) return;

@@ -62,7 +62,7 @@ export class TaskService {
         created_at: now,
         updated_at: now,
       });
-      return this.recorded(tx, row, completed ? 'completed' : 'created', now);
+      return this.recorded(tx, row, completed ? 'completed' : 'created', now, true);
     });
     this.deps.changed();
     return task;
@@ -149,9 +149,9 @@ export class TaskService {
   }
 
   /** Re-derive reminders and append the event: the two things every write owes. */
-  private async recorded(tx: Tx, row: TaskRow, type: TaskEventType, now: Date): Promise<Task> {
+  private async recorded(tx: Tx, row: TaskRow, type: TaskEventType, now: Date, inserted = false): Promise<Task> {
     const task = toTask(row);
-    await syncReminders(tx, { ...row, reminders: task.reminders }, now);
+    await syncReminders(tx, { ...row, reminders: task.reminders }, now, inserted);
     await recordTaskEvent(tx, type, task, now);
     return task;
   }
