@@ -1,0 +1,220 @@
+/**
+ * Results: each mode's full record (bench/results/<mode>.json), the flat key file
+ * (bench/results/latest.json: every key of both modes, numbers only) and BENCHMARKS.md,
+ * rendered from whatever records exist plus the hand-written analysis (bench/notes.md).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadResult } from './load.js';
+import type { Machine } from './machine.js';
+import { ROOT } from './proc.js';
+
+export type Mode = 'embedded' | 'stack';
+
+export interface Record_ {
+  mode: Mode;
+  date: string;
+  duration_s: number;
+  machine: Machine;
+  /** 1-minute load average before and after each phase */
+  load: Record<string, [number, number, number]>;
+  commands: string[];
+  settings: Record<string, unknown>;
+  keys: Record<string, number>;
+  http?: Record<string, LoadResult[]>;
+  details: Record<string, unknown>;
+}
+
+const RESULTS = path.join(ROOT, 'bench', 'results');
+
+export const TARGETS: Record<string, { op: '>=' | '<='; value: number; note: string }> = {
+  embedded_create_rps: { op: '>=', value: 3000, note: 'create, embedded, 64 connections' },
+  embedded_create_p99_ms: { op: '<=', value: 25, note: 'create, embedded, 64 connections' },
+  stack_create_rps: { op: '>=', value: 2000, note: 'create through the stack with events flowing, 64 connections' },
+  pipeline_events_per_s: { op: '>=', value: 5000, note: 'outbox → Dapr → Kafka → Dapr → consumer effect' },
+  complete_to_next_p99_ms_embedded: { op: '<=', value: 20, note: '' },
+  complete_to_next_p99_ms_stack: { op: '<=', value: 100, note: '' },
+  reminder_lateness_p99_ms_embedded: { op: '<=', value: 1000, note: '' },
+  reminder_scan_ms_1m: { op: '<=', value: 20, note: 'scan() at 1M tasks, embedded (PGlite)' },
+  rss_mb_under_load: { op: '<=', value: 250, note: 'embedded server, peak during the HTTP runs' },
+};
+
+/** What each key means (rendered into BENCHMARKS.md). */
+export const KEY_DOCS: Record<string, string> = {
+  embedded_create_rps: 'POST /tasks, embedded, 64 connections: median req/s of the runs',
+  embedded_create_p99_ms: 'same runs: median of the runs’ p99 latency',
+  stack_create_rps: 'POST /tasks on the stack backend (events published to Kafka and consumed meanwhile), 64 connections',
+  stack_create_p99_ms: 'same runs: median p99',
+  list_search_p99_ms_100k: 'GET /tasks with keyword q + a filter/sort, 100k tasks of 1k users, embedded, 64 connections: median p99',
+  pipeline_events_per_s: 'stack: task events committed to the outbox at once → consumer effects (task_history rows) per second',
+  complete_to_next_p99_ms_embedded: 'PATCH …/complete of a daily task → next occurrence visible in GET (polled back-to-back), p99',
+  complete_to_next_p99_ms_stack: 'same through Dapr + Kafka + the recurring consumer process',
+  reminder_lateness_p99_ms_embedded: 'inbox entry created_at − remind_at (reminders in bursts), p99',
+  reminder_lateness_p99_ms_stack: 'same with the Dapr cron binding at @every 1s',
+  reminder_scan_ms_1m: 'ReminderScanner.scan() with 10 reminders due, 1M tasks / ~0.9M reminder rows, PGlite: median',
+  rss_mb_idle: 'embedded server RSS after start with the 100k data set, before load',
+  rss_mb_under_load: 'embedded server peak RSS during the HTTP runs',
+  start_ms: 'embedded: spawn of `node dist/src/main.js` → first 200 from /readyz, existing 100k data dir, median of 3',
+};
+
+export function saveRecord(r: Record_): void {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(path.join(RESULTS, `${r.mode}.json`), `${JSON.stringify(r, null, 2)}\n`);
+  const records = (['embedded', 'stack'] as const).map(loadRecord).filter((x): x is Record_ => !!x);
+  const latest: Record<string, number> = {};
+  for (const rec of records) for (const [k, v] of Object.entries(rec.keys)) if (typeof v === 'number' && Number.isFinite(v)) latest[k] = v;
+  writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(sortKeys(latest), null, 2)}\n`);
+  writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), render(records, latest));
+}
+
+function loadRecord(mode: Mode): Record_ | undefined {
+  const f = path.join(RESULTS, `${mode}.json`);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record_) : undefined;
+}
+
+const sortKeys = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+
+const fmt = (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v) ? '—' : Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1);
+
+function table(head: string[], rows: (string | number)[][]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map((c) => (typeof c === 'number' ? fmt(c) : c)).join(' | ')} |`),
+  ].join('\n');
+}
+
+function verdict(key: string, v: number | undefined): string {
+  const t = TARGETS[key];
+  if (!t) return '';
+  if (v === undefined || !Number.isFinite(v)) return 'not measured';
+  return (t.op === '>=' ? v >= t.value : v <= t.value) ? '**met**' : '**not met**';
+}
+
+function httpTables(rec: Record_): string {
+  if (!rec.http) return '';
+  const out: string[] = [];
+  for (const [kind, results] of Object.entries(rec.http)) {
+    out.push(`**${kind}** (${rec.mode})\n`);
+    out.push(
+      table(
+        ['connections', 'req/s (median)', 'p50 ms', 'p99 ms (median)', 'p99 ms (worst run)', 'runs: req/s', 'non-2xx', 'errors'],
+        results.map((r) => [
+          r.connections,
+          r.rps,
+          r.p50_ms,
+          r.p99_ms,
+          r.p99_ms_worst,
+          r.runs.map((x) => fmt(x.rps)).join(' / '),
+          r.non2xx,
+          r.errors,
+        ]),
+      ),
+    );
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+function section(rec: Record_): string {
+  const loads = Object.entries(rec.load)
+    .map(([phase, l]) => `${phase}: ${l.join(' / ')}`)
+    .join('; ');
+  const lines = [
+    `## ${rec.mode === 'embedded' ? 'Embedded mode' : 'Distributed mode (daprd + Kafka + PostgreSQL)'} — ${rec.date}`,
+    '',
+    `Run took ${Math.round(rec.duration_s)} s. Commands:`,
+    '',
+    '```bash',
+    ...rec.commands,
+    '```',
+    '',
+    `Machine: ${rec.machine.nproc} cores, ${rec.machine.cpu_model}, Node ${rec.machine.node}, ${rec.machine.kernel}.`,
+    '',
+    '```',
+    rec.machine.free_h,
+    '```',
+    '',
+    `Load average (1/5/15 min) at each phase: ${loads}.`,
+    '',
+    `Settings: \`${JSON.stringify(rec.settings)}\``,
+    '',
+    '### Keys',
+    '',
+    table(
+      ['key', 'value'],
+      Object.entries(rec.keys).map(([k, v]) => [`\`${k}\``, v]),
+    ),
+    '',
+    '### HTTP',
+    '',
+    httpTables(rec),
+  ];
+  for (const [name, value] of Object.entries(rec.details)) {
+    lines.push(`### ${name}`, '', typeof value === 'string' ? value : '```json\n' + JSON.stringify(value, null, 2) + '\n```', '');
+  }
+  return lines.join('\n');
+}
+
+function render(records: Record_[], latest: Record<string, number>): string {
+  const notesFile = path.join(ROOT, 'bench', 'notes.md');
+  const notes = existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : '';
+  const keys = [...new Set([...Object.keys(TARGETS), ...Object.keys(KEY_DOCS)])];
+  return [
+    '# Benchmarks',
+    '',
+    '<!-- generated by bench/ (npm run bench, npm run bench:stack) from bench/results/*.json and bench/notes.md; edit those, not this file -->',
+    '',
+    'Measured on one 2-core machine shared with other work; see each section for the machine, the load average',
+    'during the run and the exact commands. `bench/results/latest.json` holds every key (flat, numbers only);',
+    '`bench/results/embedded.json` and `stack.json` hold every run.',
+    '',
+    '## Targets',
+    '',
+    table(
+      ['key', 'value', 'target', 'verdict', 'what'],
+      keys.map((k) => [
+        `\`${k}\``,
+        latest[k] ?? NaN,
+        TARGETS[k] ? `${TARGETS[k]!.op} ${TARGETS[k]!.value}` : '',
+        verdict(k, latest[k]),
+        KEY_DOCS[k] ?? TARGETS[k]?.note ?? '',
+      ]),
+    ),
+    '',
+    notes,
+    '',
+    ...records.map(section),
+  ].join('\n');
+}
+
+interface CpuProbe {
+  wall_ms: number;
+  cpu_ms: Record<string, number>;
+  machine_busy_pct: number;
+}
+
+/** Markdown: CPU milliseconds per request by process group for each scenario × connections (the first measured run). */
+export function cpuTable(http: Record<string, LoadResult[] | undefined>): string {
+  const rows: (string | number)[][] = [];
+  let groups: string[] = [];
+  for (const [kind, results] of Object.entries(http)) {
+    for (const r of results ?? []) {
+      const run = r.runs[0];
+      const probe = run?.probe as CpuProbe | undefined;
+      if (!run || !probe) continue;
+      groups = [...new Set([...groups, ...Object.keys(probe.cpu_ms)])];
+      const total = Object.values(probe.cpu_ms).reduce((a, b) => a + b, 0);
+      rows.push([
+        `${kind} @${r.connections}`,
+        run.rps,
+        ...groups.map((g) => Math.round(((probe.cpu_ms[g] ?? 0) / Math.max(1, run.requests)) * 1000) / 1000),
+        Math.round((total / Math.max(1, run.requests)) * 1000) / 1000,
+        `${probe.machine_busy_pct}%`,
+      ]);
+    }
+  }
+  if (!rows.length) return '';
+  return table(['run', 'req/s', ...groups.map((g) => `${g} ms/req`), 'all ms/req', 'machine busy'], rows);
+}
