@@ -25,15 +25,21 @@ export async function appendManyToOutbox<T extends TopicName>(
     .execute();
 }
 
-export async function recordTaskEvent(tx: Executor, eventType: TaskEventType, task: Task, at: Date): Promise<string> {
-  const event_id = randomUUID();
-  await appendToOutbox(tx, TOPICS.taskEvents, String(task.id), {
-    event_id,
-    event_type: eventType,
-    task_id: task.id,
-    user_id: task.user_id,
-    timestamp: at.toISOString(),
-    data: task,
-  });
-  return event_id;
+/** A task's event as the outbox stores it, keyed by task id (one partition keeps a task's events in order). */
+export function taskEvent(eventType: TaskEventType, task: Task, at: Date): { key: string; payload: TopicPayload['task-events'] } {
+  return {
+    key: String(task.id),
+    payload: {
+      event_id: randomUUID(),
+      event_type: eventType,
+      task_id: task.id,
+      user_id: task.user_id,
+      timestamp: at.toISOString(),
+      data: task,
+    },
+  };
+}
+
+export async function recordTaskEvent(tx: Executor, eventType: TaskEventType, task: Task, at: Date): Promise<void> {
+  await appendManyToOutbox(tx, TOPICS.taskEvents, [taskEvent(eventType, task, at)]);
 }

@@ -14,25 +14,37 @@ export function reminderTimes(reminders: readonly Reminder[], dueDate: Date | nu
   return [...times.values()];
 }
 
+type ReminderOwner = { id: number; user_id: string; completed: boolean; reminders: readonly Reminder[]; due_date: Date | null };
+
 /**
- * Replace the task's pending reminders. Instants already in the past when set are not
- * scheduled (no surprise notifications for old times); one that already fired is kept and
- * not re-armed (UNIQUE(task_id, remind_at)), so editing a task never repeats a reminder.
+ * The reminder rows a task owes from now on. Instants already in the past when set are not
+ * scheduled (no surprise notifications for old times); a completed task has none.
  */
+export function pendingReminders(task: ReminderOwner, now: Date) {
+  if (task.completed) return [];
+  return reminderTimes(task.reminders, task.due_date)
+    .filter((t) => t.getTime() > now.getTime())
+    .map((remind_at) => ({ task_id: task.id, user_id: task.user_id, remind_at, fired_at: null }));
+}
+
+/** One that already fired is kept and not re-armed (UNIQUE(task_id, remind_at)), so editing a task never repeats a reminder. */
+export async function insertReminders(tx: Executor, rows: ReturnType<typeof pendingReminders>): Promise<void> {
+  if (!rows.length) return;
+  await tx
+    .insertInto('reminders')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['task_id', 'remind_at']).doNothing())
+    .execute();
+}
+
+/** Replace the task's pending reminders. */
 export async function syncReminders(
   tx: Executor,
-  task: { id: number; user_id: string; completed: boolean; reminders: readonly Reminder[]; due_date: Date | null },
+  task: ReminderOwner,
   now: Date,
   /** the task row was inserted in this transaction: it has no reminders to replace (saves a statement) */
   fresh = false,
 ): Promise<void> {
   if (!fresh) await tx.deleteFrom('reminders').where('task_id', '=', task.id).where('fired_at', 'is', null).execute();
-  if (task.completed) return;
-  const times = reminderTimes(task.reminders, task.due_date).filter((t) => t.getTime() > now.getTime());
-  if (!times.length) return;
-  await tx
-    .insertInto('reminders')
-    .values(times.map((remind_at) => ({ task_id: task.id, user_id: task.user_id, remind_at, fired_at: null })))
-    .onConflict((oc) => oc.columns(['task_id', 'remind_at']).doNothing())
-    .execute();
+  await insertReminders(tx, pendingReminders(task, now));
 }

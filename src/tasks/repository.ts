@@ -14,6 +14,20 @@ export async function insertTask(db: Executor, values: NewTaskRow): Promise<Task
   return db.insertInto('tasks').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
+/**
+ * Several rows in one statement, returned in the order given. PostgreSQL does not promise the
+ * order of RETURNING (it is the VALUES order in practice), so it is checked: a mismatch throws
+ * and the caller's transaction rolls back instead of answering a request with another's task.
+ */
+export async function insertTasks(db: Executor, values: NewTaskRow[]): Promise<TaskRow[]> {
+  const rows = await db.insertInto('tasks').values(values).returningAll().execute();
+  const inOrder =
+    rows.length === values.length &&
+    rows.every((r, i) => r.user_id === values[i]!.user_id && r.title === values[i]!.title && r.description === values[i]!.description);
+  if (!inOrder) throw new Error('INSERT … RETURNING gave the rows in another order than the VALUES');
+  return rows;
+}
+
 export async function updateTask(db: Executor, id: number, values: TaskUpdateRow): Promise<TaskRow> {
   return db.updateTable('tasks').set(values).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }

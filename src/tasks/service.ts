@@ -6,15 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/types.js';
 import { NotFoundError, PreconditionFailedError } from '../errors.js';
-import { recordTaskEvent } from '../events/outbox.js';
+import { appendManyToOutbox, recordTaskEvent, taskEvent } from '../events/outbox.js';
+import { TOPICS } from '../events/schemas.js';
 import type { TaskEventType } from '../events/schemas.js';
-import { syncReminders } from '../reminders/schedule.js';
+import { insertReminders, pendingReminders, syncReminders } from '../reminders/schedule.js';
+import { GroupCommit } from '../db/group-commit.js';
 import { listTasks, type ListQuery } from './list-query.js';
 import { toTask } from './mapper.js';
 import type { Task, TaskCreate, TaskUpdate } from './model.js';
 import { mergeFields, type TaskFields } from './normalize.js';
-import { columnsOf, fieldsOf, findTask, insertTask, updateTask } from './repository.js';
-import type { TaskRow } from '../db/types.js';
+import { columnsOf, fieldsOf, findTask, insertTasks, updateTask } from './repository.js';
+import type { NewTaskRow, TaskRow } from '../db/types.js';
 import type { PreferencesStore } from '../preferences/store.js';
 
 export interface TaskServiceDeps {
@@ -34,38 +36,49 @@ export interface TaskPage {
 export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {}
 
+  /** Creates that arrive while one is being written share the next transaction (src/db/group-commit.ts). */
+  private readonly creates = new GroupCommit<NewTaskRow, Task>({
+    writeMany: (rows) => this.insertMany(rows),
+    writeOne: async (row) => (await this.insertMany([row]))[0]!,
+    maxBatch: 64,
+  });
+
   async create(userId: string, body: TaskCreate): Promise<Task> {
     const now = this.deps.now();
     const zone = body.timezone ?? (await this.deps.preferences.get(userId)).timezone;
-    const task = await this.deps.db.transaction().execute(async (tx) => {
-      const defaults: TaskFields = {
-        title: '',
-        description: '',
-        priority: 'none',
-        tags: [],
-        due_date: null,
-        timezone: zone,
-        reminders: [],
-        recurrence: null,
-        recurrence_basis: 'due_date',
-      };
-      const f = mergeFields(defaults, body);
-      const completed = body.completed ?? false;
-      const row = await insertTask(tx, {
-        ...columnsOf(f),
-        user_id: userId,
-        completed,
-        completed_at: completed ? now : null,
-        ...seriesFor(f),
-        // set here, not by the column default: now() has microseconds, which the JSON and the
-        // list cursor (millisecond ISO strings) cannot carry, so keyset pages would repeat rows
-        created_at: now,
-        updated_at: now,
-      });
-      return this.recorded(tx, row, completed ? 'completed' : 'created', now, true);
+    const f = mergeFields({ ...NEW_TASK, timezone: zone }, body);
+    const completed = body.completed ?? false;
+    return this.creates.submit({
+      ...columnsOf(f),
+      user_id: userId,
+      completed,
+      completed_at: completed ? now : null,
+      ...seriesFor(f),
+      // set here, not by the column default: now() has microseconds, which the JSON and the
+      // list cursor (millisecond ISO strings) cannot carry, so keyset pages would repeat rows
+      created_at: now,
+      updated_at: now,
+    });
+  }
+
+  /** New tasks with their reminders and their events, in one transaction. */
+  private async insertMany(drafts: NewTaskRow[]): Promise<Task[]> {
+    const tasks = await this.deps.db.transaction().execute(async (tx) => {
+      const rows = await insertTasks(tx, drafts);
+      const tasks = rows.map(toTask);
+      await insertReminders(
+        tx,
+        rows.flatMap((row, i) => pendingReminders({ ...row, reminders: tasks[i]!.reminders }, row.created_at)),
+      );
+      await appendManyToOutbox(
+        tx,
+        TOPICS.taskEvents,
+        rows.map((row, i) => taskEvent(row.completed ? 'completed' : 'created', tasks[i]!, row.created_at)),
+      );
+      return tasks;
     });
     this.deps.changed();
-    return task;
+    return tasks;
   }
 
   async get(userId: string, id: number): Promise<Task> {
@@ -149,9 +162,9 @@ export class TaskService {
   }
 
   /** Re-derive reminders and append the event: the two things every write owes. */
-  private async recorded(tx: Tx, row: TaskRow, type: TaskEventType, now: Date, inserted = false): Promise<Task> {
+  private async recorded(tx: Tx, row: TaskRow, type: TaskEventType, now: Date): Promise<Task> {
     const task = toTask(row);
-    await syncReminders(tx, { ...row, reminders: task.reminders }, now, inserted);
+    await syncReminders(tx, { ...row, reminders: task.reminders }, now);
     await recordTaskEvent(tx, type, task, now);
     return task;
   }
@@ -163,6 +176,18 @@ export interface HistoryEntry {
   timestamp: string;
   data: Task;
 }
+
+/** What a new task is before its body: the zone comes from the body or the user's preferences. */
+const NEW_TASK: Omit<TaskFields, 'timezone'> = {
+  title: '',
+  description: '',
+  priority: 'none',
+  tags: [],
+  due_date: null,
+  reminders: [],
+  recurrence: null,
+  recurrence_basis: 'due_date',
+};
 
 /** A recurring task starts its series at its due date. */
 function seriesFor(f: TaskFields) {
