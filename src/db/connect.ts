@@ -33,6 +33,16 @@ const yieldAfterEachQuery: KyselyPlugin = {
   },
 };
 
+/**
+ * PGlite runs PostgreSQL inside this process's memory, so its buffers count in our RSS, and
+ * with fsync already off (PGlite's default) full-page images in the WAL buy nothing.
+ *  - shared_buffers 32MB (default 128MB): the pages are also in the OS page cache, which is not
+ *    our RSS; at 100k tasks the default grew the process by ~100 MB (BENCHMARKS.md).
+ *  - full_page_writes off: they protect against torn pages after a power loss, which fsync=off
+ *    does not survive anyway; they cost WAL volume and CPU after every checkpoint.
+ */
+const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=32MB', '-c', 'full_page_writes=off'];
+
 // timestamptz → Date, int8 (counts, bigint ids) → number: our counts stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
@@ -60,7 +70,7 @@ export async function openDatabase(opts: {
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const dir = path.resolve(opts.dataDir, 'pgdata');
   mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create(dir, { extensions: { pg_trgm } });
+  const pglite = await PGlite.create(dir, { extensions: { pg_trgm }, startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS] });
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), plugins: [yieldAfterEachQuery] });
   return { db, driver: 'pglite', url: undefined, close: () => db.destroy() };
 }
