@@ -60,6 +60,11 @@ export const KEY_DOCS: Record<string, string> = {
 export function saveRecord(r: Record_): void {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(path.join(RESULTS, `${r.mode}.json`), `${JSON.stringify(r, null, 2)}\n`);
+  renderReport();
+}
+
+/** latest.json and BENCHMARKS.md from the saved records and bench/notes.md (`npm run bench:report`: after editing the notes). */
+export function renderReport(): void {
   const records = (['embedded', 'stack'] as const).map(loadRecord).filter((x): x is Record_ => !!x);
   const latest: Record<string, number> = {};
   for (const rec of records) for (const [k, v] of Object.entries(rec.keys)) if (typeof v === 'number' && Number.isFinite(v)) latest[k] = v;
