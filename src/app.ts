@@ -78,13 +78,13 @@ export async function createServices(o: AppOptions): Promise<Services> {
 
   const daprBus = dapr ? new DaprBus(dapr, config.dapr.pubsub, log.child({ component: 'dapr-bus' })) : undefined;
   const bus: EventBus = daprBus ?? new EmbeddedBus(db, log.child({ component: 'embedded-bus' }));
-  const hub = await createHub(database, log);
   const preferences: PreferencesStore = dapr
     ? new DaprStatePreferencesStore(dapr, config.dapr.stateStore)
     : new DbPreferencesStore(db, { cache: database.driver === 'pglite' });
   const relay = new OutboxRelay(db, bus, log.child({ component: 'relay' }), { pollMs: config.relayPollMs });
   const scanner = new ReminderScanner(db, now);
   const servesApi = config.role === 'all' || config.role === 'api';
+  const hub = await createHub(database, log, servesApi);
   const clock =
     servesApi && config.eventBus === 'embedded'
       ? new ReminderClock(scanner, () => relay.kick(), log.child({ component: 'reminders' }), config.reminderScanMs)
@@ -169,9 +169,14 @@ export async function createServices(o: AppOptions): Promise<Services> {
   };
 }
 
-async function createHub(database: DatabaseHandle, log: Logger): Promise<LiveHub> {
+/**
+ * On a PostgreSQL server the consumer processes publish live messages with NOTIFY and only the
+ * API processes, which serve the streams, LISTEN: a consumer process that listened received and
+ * parsed every task event's JSON (up to 7.5 kB each) for nobody.
+ */
+async function createHub(database: DatabaseHandle, log: Logger, servesStreams: boolean): Promise<LiveHub> {
   if (database.driver !== 'pg' || !database.url) return new MemoryHub();
   const hub = new PgNotifyHub(database.url, database.db, log.child({ component: 'live' }));
-  await hub.start();
+  if (servesStreams) await hub.start();
   return hub;
 }

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEvent } from '../../src/events/schemas.js';
 import { client, eventually, signUp, type Session } from '../support/app.js';
+import { openStream } from '../support/util.js';
 import { kafkaCtl, producer, stack, stackEnv, stackTestLock, TopicReader } from './support.js';
 
 const API = 'http://127.0.0.1:8000';
@@ -220,6 +221,22 @@ describe('distributed mode through daprd, Kafka and PostgreSQL', () => {
     assert.deepEqual(await res.json(), { timezone: 'America/New_York' });
     const task = await api.post(`/api/${me.userId}/tasks`, { title: 'zoned' });
     assert.equal(task.body.timezone, 'America/New_York');
+  });
+
+  test('(i) live stream: the consumer process announces the change over NOTIFY, the API process streams it', async () => {
+    const stream = await openStream(`${API}/api/${me.userId}/stream`, { authorization: `Bearer ${me.token}` });
+    try {
+      assert.equal(stream.status, 200);
+      const created = await api.post(`/api/${me.userId}/tasks`, { title: 'live across processes' });
+      assert.equal(created.status, 201);
+      // the API process does not consume task-events (ROLE=api): the event reached it from the
+      // recurring process through Kafka and PostgreSQL LISTEN/NOTIFY
+      const e = await stream.next((x) => x.event === 'task' && x.data.task_id === created.body.id, SLOW.timeoutMs);
+      assert.equal(e.data.event_type, 'created');
+      assert.equal(e.data.data.title, 'live across processes');
+    } finally {
+      stream.close();
+    }
   });
 
   test('(h) Dapr-only routes refuse callers without the app token; the sidecar token is enforced too', async () => {
