@@ -43,14 +43,21 @@ export interface Record_ {
 /** Reads topics from the beginning with its own consumer group and keeps every record. */
 export class TopicReader {
   readonly records: Record_[] = [];
+  private readonly kafka: Kafka;
   private consumer: Consumer;
 
   constructor(brokers: string) {
-    const kafka = new Kafka({ clientId: 'taskstream-tests', brokers: [brokers], logLevel: logLevel.NOTHING });
-    this.consumer = kafka.consumer({ groupId: `taskstream-test-${process.pid}-${Date.now()}`, sessionTimeout: 10_000 });
+    this.kafka = new Kafka({ clientId: 'taskstream-tests', brokers: [brokers], logLevel: logLevel.NOTHING });
+    this.consumer = this.kafka.consumer({ groupId: `taskstream-test-${process.pid}-${Date.now()}`, sessionTimeout: 10_000 });
   }
 
+  /**
+   * Reads what is written from now on. Kafka keeps every earlier run's records (benchmarks write
+   * hundreds of thousands): reading from the beginning took longer than a test waits. Topics that
+   * do not exist yet are read from their beginning.
+   */
   async start(topics: string[]): Promise<void> {
+    const marks = await this.endOffsets(topics);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning: true });
     let joined!: () => void;
@@ -68,7 +75,24 @@ export class TopicReader {
         this.records.push({ topic, partition, key: message.key?.toString('utf8') ?? null, value });
       },
     });
+    for (const { topic, partition, offset } of marks) this.consumer.seek({ topic, partition, offset });
     await ready;
+  }
+
+  private async endOffsets(topics: string[]): Promise<{ topic: string; partition: number; offset: string }[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const marks = await Promise.all(
+        topics
+          .filter((t) => existing.has(t))
+          .map(async (topic) => (await admin.fetchTopicOffsets(topic)).map((o) => ({ topic, partition: o.partition, offset: o.high }))),
+      );
+      return marks.flat();
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** task-events records whose payload belongs to this user */
