@@ -531,7 +531,10 @@ export async function converge(db: pg.Pool, userId: string, load: Load, timeoutM
     let l: Ledger | undefined;
     try {
       l = await ledger(db, userId, load);
-      if (l.unpublished === 0 && l.lost.total === 0) return { ledger: l, drainS: round((Date.now() - start) / 1000) };
+      // also every reminder of the load has fired: the last ones fall due seconds after the load
+      // ends, and a reminder due less than 10 s ago counts neither as lost nor as expected yet
+      if (l.unpublished === 0 && l.lost.total === 0 && (await pendingReminders(db, userId)) === 0)
+        return { ledger: l, drainS: round((Date.now() - start) / 1000) };
     } catch {
       /* database still coming back */
     }
@@ -539,6 +542,15 @@ export async function converge(db: pg.Pool, userId: string, load: Load, timeoutM
       return { ledger: l ?? (await ledger(db, userId, load)), drainS: round((Date.now() - start) / 1000) };
     await sleep(500);
   }
+}
+
+async function pendingReminders(db: pg.Pool, userId: string): Promise<number> {
+  const r = await one<{ n: string }>(
+    db,
+    `SELECT count(*) AS n FROM reminders r JOIN tasks t ON t.id = r.task_id WHERE r.user_id = $1 AND r.fired_at IS NULL AND NOT t.completed`,
+    [userId],
+  );
+  return Number(r.n);
 }
 
 /** The same facts through the API: one pending next occurrence per completed series, an audit trail per task, one inbox entry per reminder. */
