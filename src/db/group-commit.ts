@@ -6,9 +6,19 @@
  * each (BENCHMARKS.md). Nothing waits for a batch to fill: an idle service writes a lone
  * request at once, so latency at low load is unchanged.
  *
- * A batch that fails is written again one item at a time, so a bad item fails alone and the
- * others still commit (each exactly once: the failed batch rolled back).
+ * A batch that certainly did not commit (writeMany threw BatchNotCommitted: a statement failed
+ * before COMMIT) is written again one item at a time, so a bad item fails alone and the others
+ * still commit, each exactly once. Any other failure may come from a COMMIT whose outcome is
+ * unknown (the connection died): writing again could write the batch twice, so every item of it
+ * gets that error, as a lone write would.
  */
+export class BatchNotCommitted extends Error {
+  override name = 'BatchNotCommitted';
+  constructor(cause: unknown) {
+    super('the batch was rolled back', { cause });
+  }
+}
+
 interface Pending<I, O> {
   item: I;
   resolve: (out: O) => void;
@@ -16,7 +26,7 @@ interface Pending<I, O> {
 }
 
 export interface GroupCommitOptions<I, O> {
-  /** writes the items in one transaction; returns their results in the same order */
+  /** writes the items in one transaction; returns their results in the same order; throws BatchNotCommitted when it certainly rolled back */
   writeMany: (items: I[]) => Promise<O[]>;
   /** writes one item in its own transaction */
   writeOne: (item: I) => Promise<O>;
@@ -48,10 +58,15 @@ export class GroupCommit<I, O> {
 
   private async write(batch: Pending<I, O>[]): Promise<void> {
     if (batch.length > 1) {
-      const outs = await this.o.writeMany(batch.map((p) => p.item)).catch(() => undefined);
-      if (outs) {
+      try {
+        const outs = await this.o.writeMany(batch.map((p) => p.item));
         batch.forEach((p, i) => p.resolve(outs[i]!));
         return;
+      } catch (err) {
+        if (!(err instanceof BatchNotCommitted)) {
+          for (const p of batch) p.reject(err);
+          return;
+        }
       }
     }
     for (const p of batch) await this.o.writeOne(p.item).then(p.resolve, p.reject);

@@ -10,7 +10,7 @@ import { appendManyToOutbox, recordTaskEvent, taskEvent } from '../events/outbox
 import { TOPICS } from '../events/schemas.js';
 import type { TaskEventType } from '../events/schemas.js';
 import { insertReminders, pendingReminders, syncReminders } from '../reminders/schedule.js';
-import { GroupCommit } from '../db/group-commit.js';
+import { BatchNotCommitted, GroupCommit } from '../db/group-commit.js';
 import { listTasks, type ListQuery } from './list-query.js';
 import { toTask } from './mapper.js';
 import type { Task, TaskCreate, TaskUpdate } from './model.js';
@@ -38,7 +38,7 @@ export class TaskService {
 
   /** Creates that arrive while one is being written share the next transaction (src/db/group-commit.ts). */
   private readonly creates = new GroupCommit<NewTaskRow, Task>({
-    writeMany: (rows) => this.insertMany(rows),
+    writeMany: (rows) => this.insertMany(rows, true),
     writeOne: async (row) => (await this.insertMany([row]))[0]!,
     maxBatch: 64,
   });
@@ -61,23 +61,35 @@ export class TaskService {
     });
   }
 
-  /** New tasks with their reminders and their events, in one transaction. */
-  private async insertMany(drafts: NewTaskRow[]): Promise<Task[]> {
+  /**
+   * New tasks with their reminders and their events, in one transaction. `batch`: a statement's
+   * failure is reported as BatchNotCommitted (nothing was committed, so each create can be
+   * written again alone); a failed COMMIT is not, its outcome being unknown.
+   */
+  private async insertMany(drafts: NewTaskRow[], batch = false): Promise<Task[]> {
     const tasks = await this.deps.db.transaction().execute(async (tx) => {
-      const rows = await insertTasks(tx, drafts);
-      const tasks = rows.map(toTask);
-      await insertReminders(
-        tx,
-        rows.flatMap((row, i) => pendingReminders({ ...row, reminders: tasks[i]!.reminders }, row.created_at)),
-      );
-      await appendManyToOutbox(
-        tx,
-        TOPICS.taskEvents,
-        rows.map((row, i) => taskEvent(row.completed ? 'completed' : 'created', tasks[i]!, row.created_at)),
-      );
-      return tasks;
+      try {
+        return await this.insertAll(tx, drafts);
+      } catch (err) {
+        throw batch ? new BatchNotCommitted(err) : err;
+      }
     });
     this.deps.changed();
+    return tasks;
+  }
+
+  private async insertAll(tx: Tx, drafts: NewTaskRow[]): Promise<Task[]> {
+    const rows = await insertTasks(tx, drafts);
+    const tasks = rows.map(toTask);
+    await insertReminders(
+      tx,
+      rows.flatMap((row, i) => pendingReminders({ ...row, reminders: tasks[i]!.reminders }, row.created_at)),
+    );
+    await appendManyToOutbox(
+      tx,
+      TOPICS.taskEvents,
+      rows.map((row, i) => taskEvent(row.completed ? 'completed' : 'created', tasks[i]!, row.created_at)),
+    );
     return tasks;
   }
 
