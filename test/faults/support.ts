@@ -426,9 +426,29 @@ export interface Ledger {
   maxEffectLagS: { nextOccurrence: number; notification: number };
 }
 
-const one = async <T>(db: pg.Pool, text: string, values: unknown[]): Promise<T> => (await db.query(text, values)).rows[0] as T;
+const one = async <T>(db: pg.Pool | pg.PoolClient, text: string, values: unknown[]): Promise<T> =>
+  (await db.query(text, values)).rows[0] as T;
 
-export async function ledger(db: pg.Pool, userId: string, load: Load): Promise<Ledger> {
+/**
+ * Every count from one snapshot (REPEATABLE READ): counted a moment apart, while the last
+ * reminders fired, "fired reminders" and "notification events" disagreed by the ones in between.
+ */
+export async function ledger(pool: pg.Pool, userId: string, load: Load): Promise<Ledger> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    return await countLedger(client, userId, load);
+  } catch (err) {
+    broken = true;
+    throw err;
+  } finally {
+    if (!broken) await client.query('COMMIT').catch(() => (broken = true));
+    client.release(broken);
+  }
+}
+
+async function countLedger(db: pg.PoolClient, userId: string, load: Load): Promise<Ledger> {
   const n = async (text: string) => Number((await one<{ n: string }>(db, text, [userId])).n);
   const produced = {
     taskEvents: await n(`SELECT count(*) AS n FROM outbox WHERE topic = 'task-events' AND payload->>'user_id' = $1`),
@@ -530,11 +550,12 @@ export async function converge(db: pg.Pool, userId: string, load: Load, timeoutM
   for (;;) {
     let l: Ledger | undefined;
     try {
+      // first every reminder of the load has fired (the last fall due seconds after the load ends,
+      // and one due less than 10 s ago counts neither as lost nor as expected yet), then nothing
+      // is missing
+      const settled = (await pendingReminders(db, userId)) === 0;
       l = await ledger(db, userId, load);
-      // also every reminder of the load has fired: the last ones fall due seconds after the load
-      // ends, and a reminder due less than 10 s ago counts neither as lost nor as expected yet
-      if (l.unpublished === 0 && l.lost.total === 0 && (await pendingReminders(db, userId)) === 0)
-        return { ledger: l, drainS: round((Date.now() - start) / 1000) };
+      if (settled && l.unpublished === 0 && l.lost.total === 0) return { ledger: l, drainS: round((Date.now() - start) / 1000) };
     } catch {
       /* database still coming back */
     }

@@ -41,6 +41,12 @@ export interface Record_ {
 }
 
 /** Reads topics from the beginning with its own consumer group and keeps every record. */
+export interface Mark {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 export class TopicReader {
   readonly records: Record_[] = [];
   private readonly kafka: Kafka;
@@ -52,12 +58,13 @@ export class TopicReader {
   }
 
   /**
-   * Reads what is written from now on. Kafka keeps every earlier run's records (benchmarks write
-   * hundreds of thousands): reading from the beginning took longer than a test waits. Topics that
-   * do not exist yet are read from their beginning.
+   * Reads what is written from now on, or from `marks` (offsets noted earlier with endOffsets()).
+   * Kafka keeps every earlier run's records (benchmarks write hundreds of thousands): reading
+   * from the beginning took longer than a test waits. Topics that do not exist yet are read from
+   * their beginning.
    */
-  async start(topics: string[]): Promise<void> {
-    const marks = await this.endOffsets(topics);
+  async start(topics: string[], marks?: Mark[]): Promise<void> {
+    marks ??= await this.endOffsets(topics);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning: true });
     let joined!: () => void;
@@ -79,7 +86,8 @@ export class TopicReader {
     await ready;
   }
 
-  private async endOffsets(topics: string[]): Promise<{ topic: string; partition: number; offset: string }[]> {
+  /** Where each partition of the topics ends now. */
+  async endOffsets(topics: string[]): Promise<Mark[]> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
