@@ -7,10 +7,6 @@ import type { Executor } from '../db/types.js';
 import type { Task } from '../tasks/model.js';
 import { parseEvent, TOPICS, type TaskEventType, type TopicName, type TopicPayload } from './schemas.js';
 
-export async function appendToOutbox<T extends TopicName>(tx: Executor, topic: T, key: string, payload: TopicPayload[T]): Promise<void> {
-  await appendManyToOutbox(tx, topic, [{ key, payload }]);
-}
-
 /** Several events of one topic in one statement; their outbox order (seq) is the order given. */
 export async function appendManyToOutbox<T extends TopicName>(
   tx: Executor,

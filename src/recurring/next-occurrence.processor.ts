@@ -11,7 +11,7 @@ import type { Subscription } from '../events/bus.js';
 import { recordTaskEvent } from '../events/outbox.js';
 import { TOPICS, type TaskEvent } from '../events/schemas.js';
 import { nextOccurrence } from '../recurrence/index.js';
-import { syncReminders } from '../reminders/schedule.js';
+import { insertReminders, pendingReminders } from '../reminders/schedule.js';
 import { toTask } from '../tasks/mapper.js';
 import type { Reminder } from '../tasks/model.js';
 import { insertTask } from '../tasks/repository.js';
@@ -81,7 +81,8 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
     updated_at: now,
   });
   const task = toTask(row);
-  await syncReminders(tx, { ...row, reminders: task.reminders }, now, true);
+  // a new row: nothing to replace, only its reminders to add
+  await insertReminders(tx, pendingReminders({ ...row, reminders: task.reminders }, now));
   await recordTaskEvent(tx, 'created', task, now);
   return true;
 }

@@ -38,13 +38,7 @@ export async function insertReminders(tx: Executor, rows: ReturnType<typeof pend
 }
 
 /** Replace the task's pending reminders. */
-export async function syncReminders(
-  tx: Executor,
-  task: ReminderOwner,
-  now: Date,
-  /** the task row was inserted in this transaction: it has no reminders to replace (saves a statement) */
-  fresh = false,
-): Promise<void> {
-  if (!fresh) await tx.deleteFrom('reminders').where('task_id', '=', task.id).where('fired_at', 'is', null).execute();
+export async function syncReminders(tx: Executor, task: ReminderOwner, now: Date): Promise<void> {
+  await tx.deleteFrom('reminders').where('task_id', '=', task.id).where('fired_at', 'is', null).execute();
   await insertReminders(tx, pendingReminders(task, now));
 }
