@@ -5,6 +5,7 @@
  *      kind: create | list_search | complete (against a server started on that data dir with AUTH_SECRET=<secret>)
  */
 import { openDatabase } from '../src/db/connect.js';
+import { openEmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { mintSessions } from './lib/api.js';
 import { load } from './lib/load.js';
@@ -17,7 +18,7 @@ const users = (n: number) => Array.from({ length: n }, (_, i) => `bench-u${Strin
 
 if (cmd === 'seed') {
   const [dir, n = '100000'] = args;
-  const h = await openDatabase({ dataDir: dir!, databaseUrl: process.env.BENCH_DATABASE_URL });
+  const h = process.env.BENCH_DATABASE_URL ? await openDatabase({ url: process.env.BENCH_DATABASE_URL }) : await openEmbeddedDatabase(dir!);
   await migrateToLatest(h.db);
   const ids = users(1000);
   await seedUsers(h.db, ids);

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { openDatabase } from '../src/db/connect.js';
+import { openEmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -26,6 +26,7 @@ import { completeToNext, reminderLateness } from './scenarios/latency.js';
 import { backlog, pipelineContext, sustained } from './scenarios/pipeline.js';
 import { scanBench } from './scenarios/scan.js';
 import { ceiling } from './scenarios/ceiling.js';
+import { BIG_10K, BIG_30K, bigUserSuite, seedBigUsers } from './scenarios/big-user.js';
 import { createServices } from '../src/app.js';
 
 const began = Date.now();
@@ -44,10 +45,11 @@ try {
   const seedT0 = performance.now();
   const tasks = new Map<string, number[]>();
   {
-    const h = await openDatabase({ dataDir });
+    const h = await openEmbeddedDatabase(dataDir);
     await migrateToLatest(h.db);
     await seedUsers(h.db, users);
     await seedTasks(h.db, { userIds: users, count: S.tasks, profile: REALISTIC, onProgress: (d) => log(`  ${d} tasks`) });
+    await seedBigUsers(h.db);
     await analyze(h.db);
     const rows = await sql<{ user_id: string; id: number }>`SELECT user_id, id FROM tasks WHERE id % 5 = 0`.execute(h.db);
     for (const r of rows.rows) tasks.set(r.user_id, [...(tasks.get(r.user_id) ?? []), r.id]);
@@ -111,6 +113,21 @@ try {
   keys.embedded_complete_rps = at('complete', 64)?.rps ?? NaN;
   keys.embedded_complete_p99_ms = at('complete', 64)?.p99_ms ?? NaN;
 
+  // 3b. one large account: a 10k-task user's first page, a 30k-task user's fruitless search
+  loads.big_user = loadAvg();
+  const [big10k, big30k] = await mintSessions(secret, [BIG_10K, BIG_30K]);
+  const big = await bigUserSuite({
+    url: server.url,
+    sessions: { big10k: big10k!, big30k: big30k! },
+    warmupS: S.warmupS,
+    durationS: S.durationS,
+    runs: S.runs,
+  });
+  keys.list_page_rps_10k_c16 = big.list_page[0]!.rps;
+  keys.list_page_p99_ms_10k_c64 = big.list_page[1]!.p99_ms;
+  keys.search_p50_ms_30k = big.search_miss[0]!.p50_ms;
+  keys.search_rps_30k_c16 = big.search_miss[1]!.rps;
+
   // 4. end-to-end latencies (idle server)
   loads.latency = loadAvg();
   const [latencyUser] = await mintSessions(secret, [`bench-latency-${Date.now()}`]);
@@ -170,7 +187,7 @@ try {
   // 7. the ceiling of the design: the create command without HTTP and without the relay running
   {
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_SECRET: secret });
-    const h = await openDatabase({ dataDir });
+    const h = await openEmbeddedDatabase(dataDir);
     try {
       const services = await createServices({ config, log: createLogger('warn'), database: h, authSecret: secret });
       const c = await ceiling(services, users, QUICK ? 400 : 2000);
@@ -187,7 +204,7 @@ try {
   // 8. reminder selection cost against table size (a separate PGlite database)
   loads.scan = loadAvg();
   {
-    const h = await openDatabase({ dataDir: path.join(work, 'scan') });
+    const h = await openEmbeddedDatabase(path.join(work, 'scan'));
     try {
       await migrateToLatest(h.db);
       const sizes = await scanBench(h.db, S.scanSizes, { iterations: S.scanIterations, prefix: 'bench-s' });

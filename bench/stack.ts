@@ -52,7 +52,7 @@ const pids = Object.fromEntries(Object.entries(STACK_PORTS).map(([name, port]) =
 log(`stack up in ${keys.stack_up_ms} ms: ${JSON.stringify(pids)}`);
 const rssOf = () => Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, pid ? rssMb(pid) : NaN]));
 
-const database: DatabaseHandle = await openDatabase({ databaseUrl: dbUrl, dataDir: '' });
+const database: DatabaseHandle = await openDatabase({ url: dbUrl });
 const db = database.db;
 let http: Partial<HttpResults> | undefined;
 try {
@@ -189,7 +189,7 @@ loads.scan = loadAvg();
 {
   await psqlAdmin(`DROP DATABASE IF EXISTS ${BENCH_DB}`);
   await psqlAdmin(`CREATE DATABASE ${BENCH_DB} OWNER todo`);
-  const h = await openDatabase({ databaseUrl: dbUrl.replace(/\/[^/]+$/, `/${BENCH_DB}`), dataDir: '' });
+  const h = await openDatabase({ url: dbUrl.replace(/\/[^/]+$/, `/${BENCH_DB}`) });
   try {
     await migrateToLatest(h.db);
     const sizes = await scanBench(h.db, S.scanSizes, { iterations: S.scanIterations, prefix: 'bench-s' });

@@ -20,7 +20,7 @@ import { inboxProcessor } from './notifications/inbox.processor.js';
 import { historyProcessor } from './audit/history.processor.js';
 import { nextOccurrenceProcessor } from './recurring/next-occurrence.processor.js';
 import { liveProcessors } from './live/live.processor.js';
-import { MemoryHub, PgNotifyHub, type LiveHub } from './live/hub.js';
+import { PgNotifyHub, type LiveHub } from './live/hub.js';
 import { ReminderScanner } from './reminders/scanner.js';
 import { ReminderClock } from './reminders/clock.js';
 import { DbPreferencesStore, type PreferencesStore } from './preferences/store.js';
@@ -78,9 +78,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
 
   const daprBus = dapr ? new DaprBus(dapr, config.dapr.pubsub, log.child({ component: 'dapr-bus' })) : undefined;
   const bus: EventBus = daprBus ?? new EmbeddedBus(db, log.child({ component: 'embedded-bus' }));
-  const preferences: PreferencesStore = dapr
-    ? new DaprStatePreferencesStore(dapr, config.dapr.stateStore)
-    : new DbPreferencesStore(db, { cache: database.driver === 'pglite' });
+  const preferences: PreferencesStore = dapr ? new DaprStatePreferencesStore(dapr, config.dapr.stateStore) : new DbPreferencesStore(db);
   const relay = new OutboxRelay(db, bus, log.child({ component: 'relay' }), { pollMs: config.relayPollMs });
   const scanner = new ReminderScanner(db, now);
   const servesApi = config.role === 'all' || config.role === 'api';
@@ -89,18 +87,15 @@ export async function createServices(o: AppOptions): Promise<Services> {
     servesApi && config.eventBus === 'embedded'
       ? new ReminderClock(scanner, () => relay.kick(), log.child({ component: 'reminders' }), config.reminderScanMs)
       : undefined;
-  // PostgreSQL server: the relay holding the lease may be in another process; wake it directly
-  const wakeup =
-    database.driver === 'pg' && database.url
-      ? new OutboxWakeup(database.url, db, log.child({ component: 'relay-wakeup' }), () => {
-          if (relay.holdsLease()) relay.kick();
-        })
-      : undefined;
-  await wakeup?.start();
+  // the relay holding the lease may be in another process (replica, cluster worker): wake it directly
+  const wakeup = new OutboxWakeup(database.url, db, log.child({ component: 'relay-wakeup' }), () => {
+    if (relay.holdsLease()) relay.kick();
+  });
+  await wakeup.start();
   const changed = () => {
     relay.kick();
     clock?.rearm();
-    if (wakeup && !relay.holdsLease()) wakeup.notify();
+    if (!relay.holdsLease()) wakeup.notify();
   };
 
   if (consumes.taskEvents(config.role)) {
@@ -164,18 +159,17 @@ export async function createServices(o: AppOptions): Promise<Services> {
       await relay.release().catch(() => undefined);
       await bus.close();
       await hub.close();
-      await wakeup?.close();
+      await wakeup.close();
     },
   };
 }
 
 /**
- * On a PostgreSQL server the consumer processes publish live messages with NOTIFY and only the
- * API processes, which serve the streams, LISTEN: a consumer process that listened received and
- * parsed every task event's JSON (up to 7.5 kB each) for nobody.
+ * Live messages travel by NOTIFY, so a stream served by one process (replica, cluster worker)
+ * hears changes consumed in another. Only the API processes, which serve the streams, LISTEN: a
+ * consumer process that listened received and parsed every task event's JSON for nobody.
  */
 async function createHub(database: DatabaseHandle, log: Logger, servesStreams: boolean): Promise<LiveHub> {
-  if (database.driver !== 'pg' || !database.url) return new MemoryHub();
   const hub = new PgNotifyHub(database.url, database.db, log.child({ component: 'live' }));
   if (servesStreams) await hub.start();
   return hub;

@@ -5,6 +5,7 @@
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
+import { startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrateToLatest } from './db/migrate.js';
 import { loadOrCreateSecret } from './auth/secret.js';
 import { DaprClient } from './dapr/client.js';
@@ -37,13 +38,15 @@ export async function start(initial: Config, log: Logger, opts: { now?: () => Da
     await dapr.waitUntilReady(SIDECAR_WAIT_MS);
     config = await secretsFromDapr(config, dapr, log);
   }
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, log);
+  const url = config.databaseUrl ?? embedded!.url;
+  await migrate(url, log);
   const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
+    url,
+    poolSize: config.dbPoolSize,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
     onIdleError: (err) => log.warn({ err: err.message }, 'idle database connection lost; the pool reconnects on demand'),
   });
-  const applied = await migrateToLatest(database.db);
-  if (applied.length) log.info({ applied }, 'migrations applied');
   const authSecret = config.authSecret ?? (await loadOrCreateSecret(config.dataDir));
 
   const services = await createServices({ config, log, database, authSecret, dapr, now: opts.now });
@@ -53,7 +56,10 @@ export async function start(initial: Config, log: Logger, opts: { now?: () => Da
   await services.start();
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ port, mode: config.eventBus, role: config.role, database: database.driver }, 'taskstream ready');
+  log.info(
+    { port, mode: config.eventBus, role: config.role, database: embedded ? 'embedded' : 'server', node: process.version },
+    'taskstream ready',
+  );
 
   return {
     services,
@@ -65,8 +71,20 @@ export async function start(initial: Config, log: Logger, opts: { now?: () => Da
       await server.close();
       await services.stop();
       await database.close();
+      await embedded?.stop();
     },
   };
+}
+
+/** Migrations run without the statement timeout: building an index on a large table may take minutes. */
+export async function migrate(url: string, log: Logger): Promise<void> {
+  const handle = await openDatabase({ url, poolSize: 1 });
+  try {
+    const applied = await migrateToLatest(handle.db);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Answers /healthz (and 503 for everything else) while the sidecar comes up. */

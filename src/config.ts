@@ -1,4 +1,6 @@
 /** Typed, validated environment (DESIGN §6). Fails fast with every bad variable named. */
+import { availableParallelism } from 'node:os';
+
 export const ROLES = ['all', 'api', 'recurring', 'notifications'] as const;
 export type Role = (typeof ROLES)[number];
 export type EventBusKind = 'embedded' | 'dapr';
@@ -31,6 +33,12 @@ export interface Config {
   /** safety scan of the embedded reminder clock (the armed timer does the precise work) */
   reminderScanMs: number;
   relayPollMs: number;
+  /** HTTP worker processes (node:cluster); 1 = this process serves alone */
+  webConcurrency: number;
+  /** connections per process */
+  dbPoolSize: number;
+  /** a query running longer is cancelled (0 = no limit) */
+  dbStatementTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +91,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     reminderScanMs: int(env, 'REMINDER_SCAN_MS', 30_000, errors, 100),
     relayPollMs: int(env, 'RELAY_POLL_MS', 200, errors, 10),
+    // embedded mode scales on this machine's cores; under Dapr the orchestrator scales replicas
+    webConcurrency: int(env, 'WEB_CONCURRENCY', daprHttpPort ? 1 : Math.min(availableParallelism(), 8), errors, 1, 64),
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, errors, 1, 100),
+    dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, errors, 0),
   };
   if (config.authSecret !== undefined && config.authSecret.length < 32) errors.push('AUTH_SECRET must be at least 32 characters');
   if (config.eventBus === 'dapr' && config.dapr.httpPort === undefined) errors.push('EVENT_BUS=dapr needs DAPR_HTTP_PORT');

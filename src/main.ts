@@ -1,14 +1,16 @@
-/** Process entry point: configuration, logging, start, graceful shutdown on SIGTERM/SIGINT. */
+/** Process entry point: configuration, logging, start (alone or as a cluster), graceful shutdown on SIGTERM/SIGINT. */
+import cluster from 'node:cluster';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { start } from './bootstrap.js';
+import { startPrimary } from './cluster.js';
 
 const SHUTDOWN_GRACE_MS = 15_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const running = await start(config, log);
+  const running = cluster.isPrimary && config.webConcurrency > 1 ? await startPrimary(config, log) : await start(config, log);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -26,6 +28,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // a worker whose primary died (SIGKILL) would otherwise serve on with nobody to restart it
+  if (cluster.isWorker) process.on('disconnect', () => void shutdown('primary gone'));
 }
 
 main().catch((err: unknown) => {

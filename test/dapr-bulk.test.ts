@@ -13,8 +13,8 @@ import { sql } from 'kysely';
 import { createServices, type Services } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { DaprClient } from '../src/dapr/client.js';
-import { openDatabase, type DatabaseHandle } from '../src/db/connect.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import type { DatabaseHandle } from '../src/db/connect.js';
+import { openEmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { buildServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 
@@ -26,8 +26,7 @@ let server: Awaited<ReturnType<typeof buildServer>>;
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'taskstream-bulk-'));
-  database = await openDatabase({ dataDir: dir });
-  await migrateToLatest(database.db);
+  database = await openEmbeddedDatabase(dir);
   const config = loadConfig({
     EVENT_BUS: 'dapr',
     DAPR_HTTP_PORT: '3599',

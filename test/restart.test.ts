@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { client, eventually, signUp, type Session, type TestApp } from './support/app.js';
 import { drained, sleep, startTestApp } from './support/util.js';
 import { openDatabase } from '../src/db/connect.js';
+import { openEmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { TransientError } from '../src/events/bus.js';
 import { ReminderClock } from '../src/reminders/clock.js';
 import type { ReminderScanner } from '../src/reminders/scanner.js';
@@ -83,7 +84,9 @@ describe('restart with pending outbox rows and missed reminders', () => {
     // while down: the short-outage reminder's time passes for real; for the long outage, move
     // its reminder (row and task) as far into the past as a 10-minute outage would have
     await sleep(Math.max(0, Date.parse(soon) - Date.now() + 100));
-    const database = await openDatabase({ databaseUrl: first.env.DATABASE_URL, dataDir: first.dataDir });
+    const database = first.env.DATABASE_URL
+      ? await openDatabase({ url: first.env.DATABASE_URL })
+      : await openEmbeddedDatabase(first.dataDir);
     try {
       const long = new Date(Date.now() - DOWNTIME_MS);
       left.longRemindAt = long.toISOString();

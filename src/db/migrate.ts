@@ -4,11 +4,13 @@ import type { Db } from './types.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_consumed_events.js';
 import * as m0003 from './migrations/0003_drop_global_text_index.js';
+import * as m0004 from './migrations/0004_user_text_search_index.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_consumed_events': m0002,
   '0003_drop_global_text_index': m0003,
+  '0004_user_text_search_index': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,7 +1,7 @@
 /**
  * Live updates for open clients (SSE). A consumer publishes; every process that holds a
- * stream of that user delivers. Embedded: one process, an in-memory hub. PostgreSQL server:
- * LISTEN/NOTIFY fans out to every replica, whichever consumer process handled the event.
+ * stream of that user delivers: LISTEN/NOTIFY fans out to every process (replica, cluster worker),
+ * whichever consumer process handled the event.
  */
 import pg from 'pg';
 import { sql } from 'kysely';
@@ -44,20 +44,6 @@ class Listeners {
   deliver(msg: LiveMessage): void {
     for (const l of this.byUser.get(msg.user_id) ?? []) l(msg);
   }
-}
-
-export class MemoryHub implements LiveHub {
-  private readonly listeners = new Listeners();
-  async publish(msg: LiveMessage): Promise<void> {
-    this.listeners.deliver(msg);
-  }
-  async publishMany(msgs: LiveMessage[]): Promise<void> {
-    for (const msg of msgs) this.listeners.deliver(msg);
-  }
-  subscribe(userId: string, listener: LiveListener): () => void {
-    return this.listeners.add(userId, listener);
-  }
-  async close(): Promise<void> {}
 }
 
 const CHANNEL = 'live_updates';

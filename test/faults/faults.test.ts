@@ -161,7 +161,7 @@ describe('faults under load: zero lost events, zero duplicated effects', { concu
     // pg-pool re-emits an idle client's error on the pool; unhandled, it killed every app process
     // when PostgreSQL restarted (the postgres-restart case below found it)
     let lost = 0;
-    const handle = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: '.', onIdleError: () => lost++ });
+    const handle = await openDatabase({ url: env.DATABASE_URL!, onIdleError: () => lost++ });
     try {
       const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(handle.db);
       await db.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
@@ -179,7 +179,7 @@ describe('faults under load: zero lost events, zero duplicated effects', { concu
     // pg-pool listens only to idle clients: a client held by a transaction that waits on the app
     // emitted an unhandled 'error' when PostgreSQL went away (found by test:faults, postgres-restart)
     let lost = 0;
-    const handle = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: '.', onIdleError: () => lost++ });
+    const handle = await openDatabase({ url: env.DATABASE_URL!, onIdleError: () => lost++ });
     try {
       await assert.rejects(
         handle.db.transaction().execute(async (tx) => {

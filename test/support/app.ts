@@ -1,5 +1,5 @@
 /**
- * Starts the real service in-process for integration tests: embedded PGlite in a fresh temp
+ * Starts the real service in-process for integration tests: the embedded PostgreSQL in a fresh temp
  * DATA_DIR (or a PostgreSQL server when DATABASE_URL is passed), on a free port, through the
  * same bootstrap as `npm start`. Helpers speak HTTP to it like any client.
  */

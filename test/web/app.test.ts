@@ -1,5 +1,5 @@
 /**
- * The web app end to end: the real service (embedded mode, temp PGlite) in this process, the built
+ * The web app end to end: the real service (embedded mode, temp data folder) in this process, the built
  * app at `/`, Debian's Chromium. Every wait is for a condition in the page, never a fixed sleep.
  */
 import assert from 'node:assert/strict';

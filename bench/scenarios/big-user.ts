@@ -1,0 +1,56 @@
+/**
+ * Reads of one large account: the first 50-task page of a user with 10k tasks (the list a heavy
+ * user opens all day) and a keyword search that matches nothing on a user with 30k tasks (the
+ * worst case of the search: every candidate must be ruled out).
+ *   list_page_rps_10k_c16, list_page_p99_ms_10k_c64, search_p50_ms_30k
+ */
+import type { Db } from '../../src/db/types.js';
+import type { Session } from '../lib/api.js';
+import { load, type LoadResult } from '../lib/load.js';
+import { REALISTIC, seedTasks, seedUsers } from '../lib/seed.js';
+import { log } from '../lib/util.js';
+
+export const BIG_10K = 'bench-big-10k';
+export const BIG_30K = 'bench-big-30k';
+
+export async function seedBigUsers(db: Db): Promise<void> {
+  await seedUsers(db, [BIG_10K, BIG_30K]);
+  await seedTasks(db, { userIds: [BIG_10K], count: 10_000, profile: REALISTIC, seed: 0.1 });
+  await seedTasks(db, { userIds: [BIG_30K], count: 30_000, profile: REALISTIC, seed: 0.2 });
+}
+
+export interface BigUserResults {
+  list_page: LoadResult[];
+  search_miss: LoadResult[];
+}
+
+export async function bigUserSuite(o: {
+  url: string;
+  sessions: { big10k: Session; big30k: Session };
+  warmupS: number;
+  durationS: number;
+  runs: number;
+}): Promise<BigUserResults> {
+  const get = (s: Session, query: string) => () => ({
+    method: 'GET' as const,
+    path: `/api/${s.userId}/tasks?${query}`,
+    headers: { authorization: `Bearer ${s.token}` },
+  });
+  const run = async (label: string, next: ReturnType<typeof get>, connections: number) =>
+    load({
+      url: o.url,
+      next,
+      connections,
+      warmupS: o.warmupS,
+      durationS: o.durationS,
+      runs: o.runs,
+      onRun: (i, s) =>
+        log(`${label} c=${connections} run ${i + 1}: ${s.rps} req/s, p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, non2xx ${s.non2xx}`),
+    });
+  const page = get(o.sessions.big10k, 'limit=50');
+  const miss = get(o.sessions.big30k, 'q=zzz&limit=50');
+  return {
+    list_page: [await run('list page 10k', page, 16), await run('list page 10k', page, 64)],
+    search_miss: [await run('search q=zzz 30k', miss, 1), await run('search q=zzz 30k', miss, 16)],
+  };
+}
