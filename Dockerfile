@@ -11,7 +11,7 @@
 
 # The Node.js release the project is tested with, on Debian 12 (bookworm) like the project's machines;
 # slim: no compilers or docs. Pin a digest too in a release pipeline (NODE_IMAGE=node:…@sha256:…).
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # ---- builder: full dependencies, compile the server (tsc) and the web app (vite) -------------
 FROM ${NODE_IMAGE} AS builder

@@ -15,7 +15,8 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { start } from '../src/bootstrap.js';
 import { mintSessions } from './lib/api.js';
-import { loadAvg, machine, rssMb } from './lib/machine.js';
+import { loadAvg, machine, treePssMb } from './lib/machine.js';
+import { descendants } from './lib/cpu.js';
 import { rssSampler, startServer } from './lib/proc.js';
 import { cpuTable, saveRecord, type Record_ } from './lib/report.js';
 import { analyze, REALISTIC, seedTasks, seedUsers } from './lib/seed.js';
@@ -70,7 +71,8 @@ try {
   const starts = [server.startMs];
   log(`server up in ${Math.round(server.startMs)} ms (pid ${server.pid})`);
   await sleep(2000);
-  keys.rss_mb_idle = rssMb(server.pid);
+  // the primary, its workers and the embedded PostgreSQL together
+  keys.rss_mb_idle = treePssMb(server.pid);
 
   // 3. HTTP
   const sessions = await mintSessions(secret, users);
@@ -84,9 +86,9 @@ try {
     warmupS: S.warmupS,
     durationS: S.durationS,
     runs: S.runs,
-    cpu: { server: () => [server.pid] },
+    cpu: { server: () => [server.pid, ...descendants(server.pid)] },
     around: async (label, fn) => {
-      const rss = rssSampler(server.pid);
+      const rss = rssSampler(server.pid, 100, treePssMb);
       const lag = lagSampler(server.url);
       try {
         return await fn();

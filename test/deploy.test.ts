@@ -590,11 +590,11 @@ describe('Docker Compose (deploy/compose/docker-compose.yml) matches scripts/sta
 const runtimeStage = () => dockerfile.stages[dockerfile.stages.length - 1];
 
 describe('Dockerfile', () => {
-  test('BuildKit parsed it without warnings: multi-stage on one pinned Node 20 base', () => {
+  test('BuildKit parsed it without warnings: multi-stage on one pinned Node 24 base', () => {
     assert.deepEqual(dockerfile.warnings, []);
     assert.ok(dockerfile.stages.length >= 2, 'multi-stage');
     const base = dockerfile.meta_args.NODE_IMAGE;
-    assert.match(base, /^node:20\.\d+\.\d+-(bookworm|bullseye|trixie)-slim(@sha256:[0-9a-f]{64})?$/, 'an exact Node 20 release, slim');
+    assert.match(base, /^node:24\.\d+\.\d+-(bookworm|bullseye|trixie)-slim(@sha256:[0-9a-f]{64})?$/, 'an exact Node 24 release, slim');
     for (const s of dockerfile.stages) assert.equal(s.base, '${NODE_IMAGE}');
   });
 

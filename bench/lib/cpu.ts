@@ -16,6 +16,30 @@ function procTicks(pid: number): number {
   }
 }
 
+/** Every process below `pid` (children, their children, …): a cluster's workers, PostgreSQL's backends. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {
+      /* gone */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
 /** All pids whose command name is `comm` (e.g. every PostgreSQL backend). */
 export function pidsByName(comm: string): number[] {
   const out: number[] = [];

@@ -1,5 +1,6 @@
 /** What the numbers were measured on: cores, memory, CPU model, load, versions. */
 import { execFileSync } from 'node:child_process';
+import { descendants } from './cpu.js';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -48,6 +49,23 @@ export async function waitForQuiet(below: number, maxWaitMs: number, log: (...a:
     load = loadAvg()[0];
   }
   return load;
+}
+
+/**
+ * Memory of a process and everything below it (cluster workers, PostgreSQL's processes), in MB:
+ * the sum of their proportional set sizes, so pages they share (PostgreSQL's shared buffers, the
+ * workers' common code) count once, not once per process as summed RSS would.
+ */
+export function treePssMb(pid: number): number {
+  let kb = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      kb += Number(/^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* gone */
+    }
+  }
+  return kb ? Math.round((kb / 1024) * 10) / 10 : NaN;
 }
 
 /** Resident set size of a process in MB (from /proc/<pid>/status). */

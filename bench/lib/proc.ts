@@ -88,10 +88,10 @@ export async function startServer(o: ServerOptions): Promise<Server> {
 }
 
 /** Samples a process's RSS every `everyMs` until stopped; returns the peak and the samples. */
-export function rssSampler(pid: number, everyMs = 100) {
+export function rssSampler(pid: number, everyMs = 100, measure: (pid: number) => number = rssMb) {
   const samples: number[] = [];
   const timer = setInterval(() => {
-    const mb = rssMb(pid);
+    const mb = measure(pid);
     if (Number.isFinite(mb)) samples.push(mb);
   }, everyMs);
   return {

@@ -140,6 +140,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   const fresh = !(await stat(path.join(dir, 'PG_VERSION')).catch(() => undefined));
   if (fresh) {
     log.info({ dir }, 'initialising the embedded PostgreSQL (once)');
+    if (await stat(path.resolve(dataDir, 'pgdata')).catch(() => undefined))
+      log.warn({ dataDir }, 'DATA_DIR/pgdata holds a PGlite database of version 0.1, which this version does not read');
     await run(bin.initdb, ['-D', dir, '-U', USER, '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-instructions']);
   } else {
     await stopOrphan(dir, log);
