@@ -81,10 +81,11 @@ test('the next occurrence of a recurring task is announced too', async () => {
 test('a reminder arrives as a `notification` event', async () => {
   const s = await open(alice);
   const api = client(app.url, alice.token);
+  const due = new Date(Date.now() + 15 * 60_000 + 700).toISOString();
   const t = (
     await api.post(`/api/${alice.userId}/tasks`, {
       title: 'Buy Milk',
-      due_date: new Date(Date.now() + 15 * 60_000 + 700).toISOString(),
+      due_date: due,
       reminders: [{ before_minutes: 15 }],
     })
   ).body;
@@ -92,7 +93,7 @@ test('a reminder arrives as a `notification` event', async () => {
   assert.equal(n.data.user_id, alice.userId);
   assert.equal(n.data.type, 'reminder');
   assert.equal(n.data.title, 'Task Due Soon');
-  assert.equal(n.data.body, "Your task 'Buy Milk' is due in 15 minutes.");
+  assert.equal(n.data.body, `Your task 'Buy Milk' is due in 15 minutes (at ${due.slice(11, 16)}).`);
   assert.equal(n.id, n.data.notification_id);
   const inbox = (await api.get(`/api/${alice.userId}/notifications`)).body;
   assert.ok(

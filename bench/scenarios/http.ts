@@ -49,7 +49,8 @@ export function listRequest(r: () => number, sessions: readonly Session[]): Requ
 export function createBody(r: () => number, now = Date.now()): Record<string, unknown> {
   const words = Array.from({ length: 8 + Math.floor(r() * 18) }, () => (r() < 0.3 ? pick(r, NOUNS) : pick(r, FILLER)));
   const tags = [...new Set(Array.from({ length: Math.floor(r() * 4) }, () => pick(r, TAGS)))];
-  const due = r() < 0.75 ? new Date(now + Math.floor(1 + r() * 60 * 24 * 60) * 60_000) : null;
+  // at least 61 minutes ahead: a reminder up to 60 minutes before it is in the future (a past one is refused)
+  const due = r() < 0.75 ? new Date(now + Math.floor(61 + r() * 60 * 24 * 60) * 60_000) : null;
   const body: Record<string, unknown> = {
     title: `${pick(r, VERBS)} ${pick(r, NOUNS)}${r() < 0.5 ? ` ${pick(r, NOUNS)}` : ''}`,
     description: words.join(' '),

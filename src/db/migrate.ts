@@ -5,12 +5,14 @@ import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_consumed_events.js';
 import * as m0003 from './migrations/0003_drop_global_text_index.js';
 import * as m0004 from './migrations/0004_user_text_search_index.js';
+import * as m0005 from './migrations/0005_reminder_snooze.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_consumed_events': m0002,
   '0003_drop_global_text_index': m0003,
   '0004_user_text_search_index': m0004,
+  '0005_reminder_snooze': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

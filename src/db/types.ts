@@ -50,6 +50,8 @@ export interface RemindersTable {
   user_id: string;
   remind_at: Timestamp;
   fired_at: Timestamp | null;
+  /** set on a snooze: the notification this row fires again (one row per notification) */
+  snooze_of: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OutboxTable {

@@ -1,6 +1,6 @@
 /** The notification inbox as users see it. */
 import type { Db, NotificationRow } from '../db/types.js';
-import { NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 
 export interface Notification {
   id: string;
@@ -14,6 +14,10 @@ export interface Notification {
   created_at: string;
   read: boolean;
   read_at: string | null;
+}
+
+export interface Snoozed extends Notification {
+  snoozed_until: string;
 }
 
 export function toNotification(r: NotificationRow): Notification {
@@ -36,6 +40,8 @@ export class NotificationService {
   constructor(
     private readonly db: Db,
     private readonly now: () => Date,
+    /** called after a commit that wrote a reminder (re-arms the clocks) */
+    private readonly changed: () => void = () => undefined,
   ) {}
 
   async list(userId: string, opts: { unreadOnly: boolean; limit: number }): Promise<{ items: Notification[]; unread: number }> {
@@ -71,5 +77,51 @@ export class NotificationService {
       .where('read_at', 'is', null)
       .executeTakeFirst();
     return Number(res.numUpdatedRows);
+  }
+
+  /**
+   * Remind again in `minutes`: a reminder row keyed by this notification (`snooze_of`), fired by
+   * the scanner like any other as a NEW notification of the same task — so it survives restarts
+   * and fires once across replicas. One pending re-fire per notification: snoozing again moves
+   * it (the later snooze wins). Completing the task deletes it; deleting the task cascades.
+   * Snoozing also marks the notification read: the user has acted on it.
+   * 404: no such notification of this user; 409: its task was deleted or is completed.
+   */
+  async snooze(userId: string, id: string, minutes: number): Promise<Snoozed> {
+    const now = this.now();
+    const until = new Date(now.getTime() + minutes * 60_000);
+    const row = await this.db.transaction().execute(async (tx) => {
+      const note = await tx
+        .selectFrom('notifications')
+        .select('task_id')
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      if (!note) throw new NotFoundError(`notification ${id} not found`);
+      // FOR SHARE: a completion or deletion committing meanwhile either waits for us (and then
+      // deletes the snooze) or has committed (and we see it here)
+      const task = await tx
+        .selectFrom('tasks')
+        .select('completed')
+        .where('id', '=', note.task_id)
+        .where('user_id', '=', userId)
+        .forShare()
+        .executeTakeFirst();
+      if (!task) throw new ConflictError(`task ${note.task_id} of this notification was deleted`);
+      if (task.completed) throw new ConflictError(`task ${note.task_id} of this notification is completed`);
+      await tx
+        .insertInto('reminders')
+        .values({ task_id: note.task_id, user_id: userId, remind_at: until, fired_at: null, snooze_of: id })
+        .onConflict((oc) => oc.column('snooze_of').doUpdateSet({ remind_at: until, fired_at: null }))
+        .execute();
+      return tx
+        .updateTable('notifications')
+        .set((eb) => ({ read_at: eb.fn.coalesce('read_at', eb.val(now)) }))
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+    this.changed();
+    return { ...toNotification(row), snoozed_until: until.toISOString() };
   }
 }

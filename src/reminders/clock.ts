@@ -1,7 +1,12 @@
 /**
- * The embedded reminder clock: a timer armed for the earliest pending reminder (so each fires
- * within a second of its time), re-armed whenever tasks change, plus a periodic safety scan.
- * Missed reminders (service was down) are simply due at the first scan after start.
+ * The reminder clock: a timer armed for the earliest pending reminder (so each fires within a
+ * second of its time), re-armed whenever tasks change, plus a periodic safety scan. Missed
+ * reminders (service was down) are simply due at the first scan after start.
+ *
+ * Every API process runs one, in both modes (issue 12). With several replicas every clock is
+ * armed for the same reminder and they all scan at its time: the claim (SKIP LOCKED, fired_at)
+ * lets one of them fire it, and a killed replica leaves the others armed — no failover wait.
+ * Replicas learn about reminders written elsewhere through `rearm()` (app.ts: LISTEN/NOTIFY).
  */
 import type { Logger } from '../logger.js';
 import type { ReminderScanner } from './scanner.js';
@@ -9,6 +14,11 @@ import type { ReminderScanner } from './scanner.js';
 /** setTimeout's ceiling (~24.8 days); longer waits are re-armed by the safety scan anyway. */
 const MAX_DELAY = 2_147_483_647;
 const RETRY_DELAY = 1_000;
+/**
+ * The earliest reminder is due but the scan claimed nothing: another replica holds it (it is
+ * committing it, or its connection is dying with it). Look again shortly instead of spinning.
+ */
+const CONTENDED_DELAY = 50;
 
 export class ReminderClock {
   private timer: NodeJS.Timeout | undefined;
@@ -56,27 +66,33 @@ export class ReminderClock {
   private tick(): void {
     if (this.stopped) return;
     this.busy = this.busy.then(async () => {
-      let healthy = true;
+      let dueDelay = 0;
       try {
         const fired = await this.scanner.scan();
         if (fired) this.onFired();
+        else dueDelay = CONTENDED_DELAY;
       } catch (err) {
-        healthy = false;
+        dueDelay = RETRY_DELAY;
         this.log.warn({ err: (err as Error).message }, 'reminder scan failed');
       }
-      await this.arm(healthy ? 0 : RETRY_DELAY);
+      await this.arm(dueDelay);
     });
   }
 
-  /** `minDelay` keeps a failing scan (database down) from spinning on an overdue reminder. */
-  private async arm(minDelay = 0): Promise<void> {
+  /**
+   * `dueDelay`: the wait when the earliest reminder is already due — none after a scan that fired
+   * (fire the rest), longer after one that claimed nothing or failed (database down), so the
+   * clock never spins on a reminder it cannot fire.
+   */
+  private async arm(dueDelay = 0): Promise<void> {
     if (this.stopped) return;
     try {
       const next = await this.scanner.nextDue();
       clearTimeout(this.timer);
       if (this.stopped) return;
       if (!next) return;
-      const delay = Math.min(MAX_DELAY, Math.max(minDelay, next.getTime() - Date.now()));
+      const wait = next.getTime() - Date.now();
+      const delay = Math.min(MAX_DELAY, wait > 0 ? wait : dueDelay);
       this.timer = setTimeout(() => this.tick(), delay);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not arm reminder timer');

@@ -22,6 +22,7 @@ interface DueRow {
   remind_at: Date;
   title: string;
   due_date: Date | null;
+  timezone: string;
 }
 
 export class ReminderScanner {
@@ -40,7 +41,7 @@ export class ReminderScanner {
     }
   }
 
-  /** The earliest pending reminder, for the embedded clock's timer. */
+  /** The earliest pending reminder, for the clock's timer. */
   async nextDue(): Promise<Date | null> {
     const row = await this.db
       .selectFrom('reminders')
@@ -56,7 +57,7 @@ export class ReminderScanner {
     const now = this.now();
     return this.db.transaction().execute(async (tx) => {
       const due = await sql<DueRow>`
-        SELECT r.id, r.task_id, r.user_id, r.remind_at, t.title, t.due_date
+        SELECT r.id, r.task_id, r.user_id, r.remind_at, t.title, t.due_date, t.timezone
         FROM reminders r JOIN tasks t ON t.id = r.task_id
         WHERE r.fired_at IS NULL AND r.remind_at <= ${now} AND t.completed = false
         ORDER BY r.remind_at
@@ -75,7 +76,7 @@ export class ReminderScanner {
       // one INSERT for the whole batch (in remind_at order), not one round trip per reminder
       const events = due.rows.map((r) => {
         const late = now.getTime() - r.remind_at.getTime() > LATE_AFTER_MS;
-        const text = reminderText(r.title, r.due_date, now);
+        const text = reminderText(r.title, r.due_date, now, r.timezone);
         metrics.remindersFired.inc({ late: String(late) });
         return {
           key: String(r.task_id),

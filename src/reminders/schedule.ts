@@ -5,13 +5,35 @@
 import type { Executor } from '../db/types.js';
 import type { Reminder } from '../tasks/model.js';
 
+/** The instant one reminder stands for, or null (a relative reminder of a task without a due date). */
+export function reminderTime(r: Reminder, dueDate: Date | null): Date | null {
+  if ('at' in r) return new Date(r.at);
+  return dueDate ? new Date(dueDate.getTime() - r.before_minutes * 60_000) : null;
+}
+
 export function reminderTimes(reminders: readonly Reminder[], dueDate: Date | null): Date[] {
   const times = new Map<number, Date>();
   for (const r of reminders) {
-    const t = 'at' in r ? new Date(r.at) : dueDate ? new Date(dueDate.getTime() - r.before_minutes * 60_000) : null;
+    const t = reminderTime(r, dueDate);
     if (t) times.set(t.getTime(), t);
   }
   return [...times.values()];
+}
+
+type ReminderSet = { reminders: readonly Reminder[]; due_date: Date | null };
+
+/**
+ * Indexes of the reminders that are being set for a time already past: they would never fire
+ * (issue 12), so the API refuses them. A reminder the task already had at that instant is not
+ * being set — it fired already, or it is an unchanged one on a task whose due date did not move —
+ * so an edit of such a task is not refused for it.
+ */
+export function pastReminders(next: ReminderSet, had: ReminderSet | null, now: Date): number[] {
+  const before = new Set(had ? reminderTimes(had.reminders, had.due_date).map((t) => t.getTime()) : []);
+  return next.reminders.flatMap((r, i) => {
+    const t = reminderTime(r, next.due_date);
+    return t && t.getTime() <= now.getTime() && !before.has(t.getTime()) ? [i] : [];
+  });
 }
 
 type ReminderOwner = { id: number; user_id: string; completed: boolean; reminders: readonly Reminder[]; due_date: Date | null };
@@ -33,12 +55,17 @@ export async function insertReminders(tx: Executor, rows: ReturnType<typeof pend
   await tx
     .insertInto('reminders')
     .values(rows)
-    .onConflict((oc) => oc.columns(['task_id', 'remind_at']).doNothing())
+    .onConflict((oc) => oc.columns(['task_id', 'remind_at']).where('snooze_of', 'is', null).doNothing())
     .execute();
 }
 
-/** Replace the task's pending reminders. */
+/**
+ * Replace the task's pending reminders. A pending snooze is the user's own request, not derived
+ * from the task: it survives edits, but not completion (a completed task reminds of nothing).
+ */
 export async function syncReminders(tx: Executor, task: ReminderOwner, now: Date): Promise<void> {
-  await tx.deleteFrom('reminders').where('task_id', '=', task.id).where('fired_at', 'is', null).execute();
+  let pending = tx.deleteFrom('reminders').where('task_id', '=', task.id).where('fired_at', 'is', null);
+  if (!task.completed) pending = pending.where('snooze_of', 'is', null);
+  await pending.execute();
   await insertReminders(tx, pendingReminders(task, now));
 }

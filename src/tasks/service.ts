@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/types.js';
-import { NotFoundError, PreconditionFailedError } from '../errors.js';
+import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import { appendManyToOutbox, recordTaskEvent, taskEvent } from '../events/outbox.js';
 import { TOPICS, type TaskEventType } from '../events/schemas.js';
-import { insertReminders, pendingReminders, syncReminders } from '../reminders/schedule.js';
+import { insertReminders, pastReminders, pendingReminders, syncReminders } from '../reminders/schedule.js';
 import { BatchNotCommitted, GroupCommit } from '../db/group-commit.js';
 import { listTasks, type ListQuery } from './list-query.js';
 import { toTask } from './mapper.js';
@@ -47,6 +47,7 @@ export class TaskService {
     const zone = body.timezone ?? (await this.deps.preferences.get(userId)).timezone;
     const f = mergeFields({ ...NEW_TASK, timezone: zone }, body);
     const completed = body.completed ?? false;
+    if (!completed) refusePastReminders(f, null, now);
     return this.creates.submit({
       ...columnsOf(f),
       user_id: userId,
@@ -108,6 +109,7 @@ export class TaskService {
       const before = fieldsOf(current);
       const f = mergeFields(before, body);
       const completed = body.completed ?? current.completed;
+      if (!completed) refusePastReminders(f, before, now);
       const row = await updateTask(tx, id, {
         ...columnsOf(f),
         ...seriesAfterEdit(current, f),
@@ -215,6 +217,18 @@ function seriesAfterEdit(current: TaskRow, f: TaskFields) {
   if (!current.series_id || f.recurrence !== current.recurrence) return { ...seriesFor(f), series_id: current.series_id ?? randomUUID() };
   if (f.due_date?.getTime() !== current.due_date?.getTime()) return { series_start: f.due_date };
   return {};
+}
+
+/** A reminder set for a time already past would never fire: refuse it (see pastReminders). */
+function refusePastReminders(f: TaskFields, had: TaskFields | null, now: Date): void {
+  const past = pastReminders(f, had, now);
+  if (past.length)
+    throw new ValidationError(
+      past.map((i) => ({
+        field: `reminders/${i}`,
+        message: `must be in the future: its time has already passed (now ${now.toISOString()})`,
+      })),
+    );
 }
 
 async function mustFind(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<TaskRow> {

@@ -25,6 +25,14 @@ const Notification = Type.Object({
   read: Type.Boolean(),
   read_at: Type.Union([Type.String(), Type.Null()]),
 });
+const Snoozed = Type.Composite([
+  Notification,
+  Type.Object({ snoozed_until: Type.String({ format: 'date-time', description: 'when the reminder fires again, as a new notification' }) }),
+]);
+const SnoozeBody = Type.Object(
+  { minutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'remind again this many minutes from now' }) },
+  { additionalProperties: false },
+);
 const errors = problems(401, 403, 404, 422);
 const bodyErrors = problems(400, 401, 403, 404, 413, 415, 422);
 const HEARTBEAT_MS = 15_000;
@@ -93,6 +101,24 @@ export const meRoutes =
         },
       },
       async (req) => s.notifications.markRead(userOf(req), req.params.id),
+    );
+
+    app.post(
+      '/api/:user_id/notifications/:id/snooze',
+      {
+        schema: {
+          tags: ['notifications'],
+          summary: 'Remind again later',
+          description:
+            'The reminder fires again after `minutes` as a NEW notification (new id, same task), unless the task is ' +
+            'completed or deleted meanwhile. One pending re-fire per notification: snoozing again replaces it. ' +
+            'Marks this notification read. 409 when the task was deleted or is completed.',
+          params: Type.Object({ user_id: Type.String(), id: Type.String({ format: 'uuid' }) }),
+          body: SnoozeBody,
+          response: { 200: Snoozed, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
+        },
+      },
+      async (req) => s.notifications.snooze(userOf(req), req.params.id, req.body.minutes),
     );
 
     app.post(
