@@ -83,19 +83,25 @@ export async function createServices(o: AppOptions): Promise<Services> {
   const scanner = new ReminderScanner(db, now);
   const servesApi = config.role === 'all' || config.role === 'api';
   const hub = await createHub(database, log, servesApi);
-  const clock =
-    servesApi && config.eventBus === 'embedded'
-      ? new ReminderClock(scanner, () => relay.kick(), log.child({ component: 'reminders' }), config.reminderScanMs)
-      : undefined;
-  // the relay holding the lease may be in another process (replica, cluster worker): wake it directly
+  // every API process arms a clock, in distributed mode too (issue 12): the claim fires each reminder once
+  const clock = servesApi
+    ? new ReminderClock(scanner, () => outboxWritten(), log.child({ component: 'reminders' }), config.reminderScanMs)
+    : undefined;
+  // the relay holding the lease and the other API processes' clocks may be in other processes
+  // (replicas, cluster workers): wake them directly (a NOTIFY after each burst of commits)
   const wakeup = new OutboxWakeup(database.url, db, log.child({ component: 'relay-wakeup' }), () => {
     if (relay.holdsLease()) relay.kick();
+    clock?.rearm();
   });
   await wakeup.start();
+  const outboxWritten = () => {
+    relay.kick();
+    if (!relay.holdsLease()) wakeup.notify();
+  };
   const changed = () => {
     relay.kick();
     clock?.rearm();
-    if (!relay.holdsLease()) wakeup.notify();
+    wakeup.notify();
   };
 
   if (consumes.taskEvents(config.role)) {
@@ -122,7 +128,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
     db,
     auth: new AuthService(db, tokens),
     tasks: new TaskService({ db, preferences, now, changed }),
-    notifications: new NotificationService(db, now),
+    notifications: new NotificationService(db, now, changed),
     preferences,
     hub,
     bus,
