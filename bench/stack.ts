@@ -1,7 +1,8 @@
 /**
  * `npm run bench:stack`: the distributed mode — backend (ROLE=api) and the two consumer
- * processes, each behind its own daprd, Kafka and PostgreSQL (scripts/stack.sh), restarted with
- * the cron binding at `@every 1s`. Run under `flock /tmp/stack.lock` (the npm script does) so
+ * processes, each behind its own daprd, Kafka and PostgreSQL (scripts/stack.sh), restarted as
+ * shipped: the cron binding at the seed's `@every 5m`, so reminder lateness is the API clock's
+ * (issue 12: an `@every 1s` override hid that the binding alone is minutes late). Run under `flock /tmp/stack.lock` (the npm script does) so
  * it never overlaps another user of the stack's fixed ports. Users come through the public API
  * (register + login); bulk data goes straight into the stack's PostgreSQL and is removed at the
  * end. Writes bench/results/stack.json, bench/results/latest.json and BENCHMARKS.md.
@@ -32,13 +33,13 @@ const runTag = `bench-${Date.now().toString(36)}`;
 const SYNTH = 'bench-su';
 const BENCH_DB = 'todo_bench';
 
-// 1. a fresh stack: cron binding every second, warn-level logs (like the embedded runs)
-log('restarting the stack (REMINDER_SCHEDULE=@every 1s, LOG_LEVEL=warn)');
+// 1. a fresh stack: the default cron schedule (no REMINDER_SCHEDULE), warn-level logs (like the embedded runs)
+log('restarting the stack (default REMINDER_SCHEDULE, LOG_LEVEL=warn)');
 await stackSh(['down']);
 const upT0 = performance.now();
 // BENCH_STACK_APP_CMD: run another build of the app (e.g. a checkout of the previous commit, for before/after)
+delete process.env.REMINDER_SCHEDULE;
 await stackSh(['up'], {
-  REMINDER_SCHEDULE: '@every 1s',
   LOG_LEVEL: 'warn',
   STACK_SKIP_BUILD: '1',
   ...(process.env.BENCH_STACK_APP_CMD ? { STACK_APP_CMD: process.env.BENCH_STACK_APP_CMD } : {}),
@@ -147,7 +148,7 @@ try {
   keys.reminder_lateness_p99_ms_stack = rem.summary.p99;
   keys.reminder_lateness_p50_ms_stack = rem.summary.p50;
   if (rem.fired) keys.reminder_fire_lateness_p99_ms_stack = rem.fired.p99;
-  details['Reminder lateness (stack, cron @every 1s)'] = { ...rem, samples_ms: undefined };
+  details['Reminder lateness (stack, default cron @every 5m: the API clock)'] = { ...rem, samples_ms: undefined };
 
   // 5. pipeline: outbox rows → backend relay → daprd → Kafka → daprd → recurring consumer → task_history
   loads.pipeline = loadAvg();
@@ -220,7 +221,7 @@ const record: Record_ = {
   commands: [
     'npm run bench:stack',
     '# = tsc -p tsconfig.build.json && flock /tmp/stack.lock node --import tsx bench/stack.ts',
-    "# which runs: scripts/stack.sh down; REMINDER_SCHEDULE='@every 1s' LOG_LEVEL=warn STACK_SKIP_BUILD=1 scripts/stack.sh up",
+    "# which runs: scripts/stack.sh down; LOG_LEVEL=warn STACK_SKIP_BUILD=1 scripts/stack.sh up (default REMINDER_SCHEDULE '@every 5m')",
   ],
   settings: {
     ...S,
