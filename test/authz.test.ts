@@ -105,6 +105,13 @@ const routes: Route[] = [
     path: (u) => `/api/${u}/notifications/${u === bob.userId ? bobNotification.id : '00000000-0000-4000-8000-000000000000'}/read`,
     foreign: (u) => `/api/${u}/notifications/${bobNotification.id}/read`,
   },
+  {
+    name: 'snooze notification',
+    method: 'POST',
+    path: (u) => `/api/${u}/notifications/${u === bob.userId ? bobNotification.id : '00000000-0000-4000-8000-000000000000'}/snooze`,
+    body: { minutes: 5 },
+    foreign: (u) => `/api/${u}/notifications/${bobNotification.id}/snooze`,
+  },
   { name: 'read all notifications', method: 'POST', path: (u) => `/api/${u}/notifications/read-all` },
   { name: 'stream', method: 'GET', path: (u) => `/api/${u}/stream` },
 ];

@@ -109,9 +109,10 @@ describe('distributed mode through daprd, Kafka and PostgreSQL', () => {
 
   test('(c) a due reminder → one notifications record on Kafka and one inbox entry', async () => {
     const at = new Date(Date.now() + 3000).toISOString();
+    const due = new Date(Date.now() + 15 * 60_000 + 3000).toISOString();
     const created = await api.post(`/api/${me.userId}/tasks`, {
       title: 'Call the plumber',
-      due_date: new Date(Date.now() + 15 * 60_000 + 3000).toISOString(),
+      due_date: due,
       reminders: [{ at }],
     });
     assert.equal(created.status, 201);
@@ -123,7 +124,7 @@ describe('distributed mode through daprd, Kafka and PostgreSQL', () => {
     }, SLOW);
     assert.equal(inbox.length, 1);
     assert.equal(inbox[0].title, 'Task Due Soon');
-    assert.equal(inbox[0].body, "Your task 'Call the plumber' is due in 15 minutes.");
+    assert.equal(inbox[0].body, `Your task 'Call the plumber' is due in 15 minutes (at ${due.slice(11, 16)}).`);
     const records = await eventually(async () => {
       const n = reader.payloads('notifications', (p) => mine(p, id));
       return n.length ? n : undefined;
