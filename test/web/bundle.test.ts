@@ -27,3 +27,10 @@ test('the first screen ships under 200 KB of JavaScript (gzip)', () => {
   assert.ok(jsKb < 200, `first-screen JS is ${jsKb.toFixed(1)} KB gzip`);
   assert.ok(!js.some((f) => /Editor|en-/.test(f ?? '')), 'the editor and the date parser are loaded on demand');
 });
+
+test('the service worker is built to a stable URL at the root, as one classic script', () => {
+  const sw = readFileSync(path.join(ROOT, 'dist/web/sw.js'), 'utf8');
+  // a module worker (import/export) would not run where `{ type: 'module' }` is unsupported
+  assert.doesNotMatch(sw, /^\s*(import|export)\b|\bimport\s*\(/m);
+  assert.match(sw, /notificationclick/);
+});

@@ -71,6 +71,8 @@ export interface AppNotification {
   created_at: string;
   read: boolean;
   read_at: string | null;
+  /** set once the reminder was snoozed: when it fires again (as a new notification) */
+  snoozed_until?: string | null;
 }
 
 /** The `notification` SSE event (a notifications-topic message). */
@@ -233,6 +235,9 @@ export const api = {
   },
   async markRead(id: string) {
     return (await request<AppNotification>('POST', userPath(`/notifications/${id}/read`))).body;
+  },
+  async snooze(id: string, minutes: number) {
+    return (await request<AppNotification>('POST', userPath(`/notifications/${id}/snooze`), { minutes })).body;
   },
   async markAllRead() {
     await request('POST', userPath('/notifications/read-all'));

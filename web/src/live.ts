@@ -1,10 +1,12 @@
 /**
  * The live stream (SSE): task events patch the list, notification events feed the inbox, the
- * unread badge and — once the user allowed it — the browser's Notification API. After a
- * reconnect the list and inbox are refetched, since events may have been missed meanwhile.
+ * unread badge and — once the user allowed it — browser notifications (system-notifications.ts).
+ * After a reconnect the list and inbox are refetched, since events may have been missed meanwhile.
  */
 import { api, type AppNotification, type NotificationEvent, type TaskEvent } from './api';
+import { trackTaskEvent } from './reminders';
 import { getState, setState, toast } from './store';
+import { showSystemNotification } from './system-notifications';
 import { applyTaskEvent, reload } from './tasks';
 
 let source: EventSource | null = null;
@@ -37,7 +39,9 @@ export function connectLive(): void {
   });
   es.addEventListener('task', (ev) => {
     try {
-      applyTaskEvent(JSON.parse((ev as MessageEvent<string>).data) as TaskEvent);
+      const e = JSON.parse((ev as MessageEvent<string>).data) as TaskEvent;
+      applyTaskEvent(e);
+      trackTaskEvent(e);
     } catch {
       /* a malformed event is ignored; the next reload corrects the list */
     }
@@ -86,39 +90,19 @@ function receiveNotification(n: NotificationEvent): void {
   };
   setState({ notifications: [item, ...s.notifications].slice(0, 100), unread: s.unread + 1 });
   toast(`${n.title}: ${n.body}`);
-  showSystemNotification(item);
-}
-
-export const notificationsSupported = () => typeof Notification !== 'undefined';
-
-export async function enableSystemNotifications(): Promise<NotificationPermission> {
-  if (!notificationsSupported()) return 'denied';
-  return Notification.requestPermission();
-}
-
-function showSystemNotification(n: AppNotification): void {
-  if (!notificationsSupported() || Notification.permission !== 'granted') return;
-  // the in-page toast is enough while the user is looking at the page
-  if (document.visibilityState === 'visible' && document.hasFocus()) return;
-  try {
-    const sys = new Notification(n.title, { body: n.body, tag: n.id });
-    sys.onclick = () => {
-      window.focus();
-      location.hash = `#/tasks/${n.task_id}`;
-      void markRead(n.id);
-    };
-  } catch {
-    /* some platforms only allow notifications from a service worker */
-  }
+  void showSystemNotification(item);
 }
 
 export async function markRead(id: string): Promise<void> {
   const s = getState();
   const n = s.notifications.find((x) => x.id === id);
-  if (!n || n.read) return;
-  setState({ notifications: s.notifications.map((x) => (x.id === id ? { ...x, read: true } : x)), unread: Math.max(0, s.unread - 1) });
+  if (n?.read) return;
+  // not listed (yet): a browser notification acted on before the inbox loaded is still marked read
+  if (n)
+    setState({ notifications: s.notifications.map((x) => (x.id === id ? { ...x, read: true } : x)), unread: Math.max(0, s.unread - 1) });
   try {
     await api.markRead(id);
+    if (!n) void loadNotifications();
   } catch {
     void loadNotifications();
   }

@@ -3,6 +3,7 @@ import { App } from './components/App';
 import { setUnauthorizedHandler } from './api';
 import { signOut, startSession } from './session';
 import { getState, setState, toast } from './store';
+import { registerWorker } from './system-notifications';
 import './styles.css';
 
 window.addEventListener('hashchange', () => setState({ route: location.hash || '#/' }));
@@ -12,4 +13,5 @@ setUnauthorizedHandler(() => {
   toast('Your session has ended. Please sign in again.', { tone: 'error' });
 });
 if (getState().session) startSession();
+registerWorker();
 render(<App />, document.getElementById('app') as HTMLElement);

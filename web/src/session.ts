@@ -43,6 +43,7 @@ export function signOut(): void {
     loaded: false,
     notifications: [],
     unread: 0,
+    noteTasks: {},
     knownTags: [],
     query: { ...DEFAULT_QUERY },
   });

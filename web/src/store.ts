@@ -47,6 +47,7 @@ export interface Toast {
 }
 
 export type Theme = 'system' | 'light' | 'dark';
+export type TaskState = 'pending' | 'completed' | 'deleted';
 
 export interface State {
   session: Session | null;
@@ -60,6 +61,8 @@ export interface State {
   loadError: string | null;
   notifications: AppNotification[];
   unread: number;
+  /** what is known of the tasks notifications point at (beyond the loaded list): offers Complete or not */
+  noteTasks: Record<number, TaskState>;
   toasts: Toast[];
   live: 'off' | 'connecting' | 'live' | 'reconnecting';
   /** every tag seen on the user's tasks (editor suggestions, tag filter) */
@@ -94,6 +97,7 @@ let state: State = {
   loadError: null,
   notifications: [],
   unread: 0,
+  noteTasks: {},
   toasts: [],
   live: 'off',
   knownTags: [],

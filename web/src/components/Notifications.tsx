@@ -1,16 +1,25 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useStore } from '../store';
-import { enableSystemNotifications, markAllRead, markRead, notificationsSupported } from '../live';
+import { markAllRead, markRead } from '../live';
+import { isReminder, resolveTaskStates, snoozeTime } from '../reminders';
+import { enableSystemNotifications, notificationsSupported } from '../system-notifications';
 import { fullDate, relative } from '../dates';
 import { Empty } from './Field';
+import { NoteActions } from './NoteActions';
 
 export function NotificationPanel({ onClose }: { onClose: () => void }) {
   const s = useStore();
   const ref = useRef<HTMLDivElement>(null);
   const [perm, setPerm] = useState(notificationsSupported() ? Notification.permission : 'denied');
 
+  // once, on opening: the header re-renders on every store change with a new onClose, and
+  // focus must not jump back to the panel then (e.g. when a toast announces a result)
   useEffect(() => {
     ref.current?.focus();
+    void resolveTaskStates();
+  }, []);
+
+  useEffect(() => {
     const onDown = (e: MouseEvent) => {
       const wrap = ref.current?.parentElement;
       if (wrap && !wrap.contains(e.target as Node)) onClose();
@@ -55,16 +64,24 @@ export function NotificationPanel({ onClose }: { onClose: () => void }) {
                   {n.title}
                   {n.late && <span class="pill warn">late</span>}
                 </span>
-                <span class="note-body">{n.body}</span>
+                <span class="note-body" id={`note-${n.id}`}>
+                  {n.body}
+                </span>
                 <time dateTime={n.created_at} title={fullDate(n.created_at)}>
                   {relative(n.created_at)}
                 </time>
+                {n.snoozed_until && (
+                  <span class="note-snoozed" data-testid="snoozed">
+                    Snoozed until {snoozeTime(n.snoozed_until)}
+                  </span>
+                )}
               </a>
               {!n.read && (
-                <button type="button" class="btn ghost small" onClick={() => void markRead(n.id)} aria-label={`Mark “${n.body}” read`}>
+                <button type="button" class="btn ghost small" onClick={() => void markRead(n.id)} aria-describedby={`note-${n.id}`}>
                   Mark read
                 </button>
               )}
+              {isReminder(n) && <NoteActions n={n} s={s} describedBy={`note-${n.id}`} />}
             </li>
           ))}
         </ul>

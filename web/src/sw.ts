@@ -1,0 +1,74 @@
+/**
+ * The service worker (built to `/sw.js`, scope: the app). It only routes clicks on reminder
+ * notifications back to the app: it holds no token and stores nothing. Snooze / Complete / a plain
+ * click are posted to an open app window, which calls the API with the session it already has;
+ * with no window open, one is opened with the action in its URL. Both are read by
+ * system-notifications.ts. No fetch handler: the app is always loaded from the network.
+ * No imports either: a shared chunk would make this a module worker, which not every browser runs.
+ */
+
+/** Mirrored in system-notifications.ts (the browser tests exercise both ends). */
+const ACTION_MESSAGE = 'taskstream:notification-action';
+type NoteAction = 'snooze' | 'complete' | 'open';
+interface NoteData {
+  notification_id: string;
+  task_id: number;
+}
+
+/** `<scope>?notification_action=snooze&notification=…&task=42#/` for a window opened by a click. */
+function actionUrl(scope: string, action: NoteAction, d: NoteData): string {
+  const q = new URLSearchParams({ notification_action: action, notification: d.notification_id, task: String(d.task_id) });
+  return `${scope}?${q}#/${action === 'open' ? `tasks/${d.task_id}` : ''}`;
+}
+
+// lib.webworker clashes with the app's DOM lib, so the few worker types used here are declared locally
+interface AppWindow {
+  focused: boolean;
+  focus(): Promise<unknown>;
+  postMessage(message: unknown): void;
+}
+interface WaitEvent extends Event {
+  waitUntil(p: Promise<unknown>): void;
+}
+interface NoteClickEvent extends WaitEvent {
+  action: string;
+  notification: Notification;
+}
+interface WorkerScope {
+  registration: { scope: string };
+  clients: {
+    matchAll(o: { type: 'window'; includeUncontrolled: boolean }): Promise<AppWindow[]>;
+    openWindow(url: string): Promise<unknown>;
+    claim(): Promise<void>;
+  };
+  skipWaiting(): Promise<void>;
+  addEventListener(type: 'install' | 'activate', fn: (e: WaitEvent) => void): void;
+  addEventListener(type: 'notificationclick', fn: (e: NoteClickEvent) => void): void;
+}
+
+const sw = self as unknown as WorkerScope;
+
+// a new version takes over at once: it has no cache whose consistency a gradual rollout would protect
+sw.addEventListener('install', (e) => e.waitUntil(sw.skipWaiting()));
+sw.addEventListener('activate', (e) => e.waitUntil(sw.clients.claim()));
+
+sw.addEventListener('notificationclick', (e) => {
+  const data = e.notification.data as Partial<NoteData> | null;
+  e.notification.close();
+  if (typeof data?.notification_id !== 'string' || typeof data.task_id !== 'number') return;
+  const action: NoteAction = e.action === 'snooze' || e.action === 'complete' ? e.action : 'open';
+  e.waitUntil(deliver(action, { notification_id: data.notification_id, task_id: data.task_id }));
+});
+
+async function deliver(action: NoteAction, data: NoteData): Promise<void> {
+  const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const win = windows.find((w) => w.focused) ?? windows[0];
+  if (!win) {
+    await sw.clients.openWindow(actionUrl(sw.registration.scope, action, data));
+    return;
+  }
+  win.postMessage({ type: ACTION_MESSAGE, action, ...data });
+  // Snooze and Complete run in the background tab; only a plain click brings the app forward.
+  // focus() is refused outside a real click (a synthetic event): the message is already delivered.
+  if (action === 'open') await win.focus().catch(() => undefined);
+}

@@ -1,0 +1,93 @@
+/**
+ * Browser (system) notifications for reminders, shown through the service worker (web/src/sw.ts)
+ * so they carry Snooze and Complete actions. The worker never sees the token: it hands a click
+ * back to this page, by postMessage to an open window or in the URL of a window it opens, and the
+ * page calls the API with its session. Permission is only ever asked from a click (the button in
+ * the notification center), never on load.
+ */
+import type { AppNotification } from './api';
+import { markRead } from './live';
+import { completeTask, isReminder, snooze } from './reminders';
+import { getState, toast } from './store';
+
+/** Mirrored in sw.ts. */
+const ACTION_MESSAGE = 'taskstream:notification-action';
+type NoteAction = 'snooze' | 'complete' | 'open';
+const SNOOZE_MINUTES = 10; // the notification's "Snooze 10 min" button
+
+export const notificationsSupported = () => typeof Notification !== 'undefined';
+const workersSupported = () => 'serviceWorker' in navigator;
+
+/** From a click only: browsers block (and users resent) a prompt nobody asked for. */
+export async function enableSystemNotifications(): Promise<NotificationPermission> {
+  if (!notificationsSupported()) return 'denied';
+  return Notification.requestPermission();
+}
+
+/** Registering asks nothing of the user; the worker is in place before the first reminder. */
+export function registerWorker(): void {
+  if (!workersSupported()) return;
+  navigator.serviceWorker.addEventListener('message', (e: MessageEvent) => {
+    const d = e.data as { type?: unknown; action?: unknown; notification_id?: unknown; task_id?: unknown } | null;
+    if (d?.type !== ACTION_MESSAGE || typeof d.notification_id !== 'string' || typeof d.task_id !== 'number') return;
+    if (d.action === 'snooze' || d.action === 'complete' || d.action === 'open') runAction(d.action, d.notification_id, d.task_id);
+  });
+  navigator.serviceWorker.register('./sw.js', { scope: './' }).catch(() => {
+    /* no worker (e.g. private mode): reminders still show, without action buttons */
+  });
+  takeActionFromUrl();
+}
+
+/** A window the worker opened for a click carries the action in its query string (see sw.ts). */
+function takeActionFromUrl(): void {
+  const q = new URLSearchParams(location.search);
+  const action = q.get('notification_action');
+  const id = q.get('notification');
+  const task = Number(q.get('task'));
+  if (!action || !id || !Number.isInteger(task)) return;
+  history.replaceState(null, '', location.pathname + location.hash); // a reload must not repeat it
+  if (action === 'snooze' || action === 'complete' || action === 'open') runAction(action, id, task);
+}
+
+function runAction(action: NoteAction, id: string, taskId: number): void {
+  if (!getState().session) {
+    toast('Sign in to act on this reminder.', { tone: 'error' });
+    return;
+  }
+  const note = { id, task_id: taskId };
+  if (action === 'snooze') void snooze(note, SNOOZE_MINUTES);
+  else if (action === 'complete') void completeTask(note);
+  else {
+    location.hash = `#/tasks/${taskId}`;
+    void markRead(id);
+  }
+}
+
+/** Shown when the tab is hidden or unfocused: the in-page toast covers the visible case. */
+export async function showSystemNotification(n: AppNotification): Promise<void> {
+  if (!notificationsSupported() || Notification.permission !== 'granted') return;
+  if (document.visibilityState === 'visible' && document.hasFocus()) return;
+  const reg = workersSupported() ? await navigator.serviceWorker.getRegistration() : undefined;
+  // one per task: a snoozed reminder firing again replaces the earlier one, and open tabs share it
+  const options = { body: n.body, tag: `task-${n.task_id}`, data: { notification_id: n.id, task_id: n.task_id } };
+  if (reg?.active) {
+    const actions = isReminder(n)
+      ? [
+          { action: 'snooze', title: `Snooze ${SNOOZE_MINUTES} min` },
+          { action: 'complete', title: 'Complete' },
+        ]
+      : [];
+    // `actions` is valid only here (not for `new Notification`), so lib.dom leaves it out
+    await reg.showNotification(n.title, { ...options, actions } as NotificationOptions).catch(() => undefined);
+    return;
+  }
+  try {
+    const sys = new Notification(n.title, options);
+    sys.onclick = () => {
+      window.focus();
+      runAction('open', n.id, n.task_id);
+    };
+  } catch {
+    /* some platforms only allow notifications from a service worker */
+  }
+}
