@@ -1,0 +1,223 @@
+/**
+ * Reminders you can act on, in the browser: Snooze and Complete in the notification center, and
+ * browser notifications shown by the service worker, whose click handler hands the action back to
+ * the page (the worker holds no token). The real service in-process, Debian's Chromium.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page, Worker } from 'playwright-core';
+import { client, eventually, signUp, startApp, type Session, type TestApp } from '../support/app.js';
+import { ensureWebBuilt, launch, newContext, shot, signedInPage } from './browser.js';
+
+let app: TestApp;
+let browser: Browser;
+
+before(async () => {
+  ensureWebBuilt();
+  [app, browser] = await Promise.all([startApp(), launch()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+interface Note {
+  id: string;
+  title: string;
+  task_id: number;
+  type: string;
+  read: boolean;
+  body: string;
+  snoozed_until?: string | null;
+}
+
+/** A task whose reminder fires in about a second (the embedded clock fires within 1 s). */
+async function taskWithReminder(s: Session, title: string): Promise<number> {
+  const at = new Date(Date.now() + 1500).toISOString();
+  const res = await client(app.url, s.token).post(`/api/${s.userId}/tasks`, {
+    title,
+    due_date: new Date(Date.now() + 3600_000).toISOString(),
+    reminders: [{ at }],
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.id;
+}
+
+const notes = async (s: Session) => (await client(app.url, s.token).get<Note[]>(`/api/${s.userId}/notifications`)).body;
+const noteOf = async (s: Session, taskId: number) => eventually(async () => (await notes(s)).find((n) => n.task_id === taskId));
+const getTask = async (s: Session, id: number) => client(app.url, s.token).get(`/api/${s.userId}/tasks/${id}`);
+
+/** The panel's entry for a reminder, found by the task title in its text. */
+const entry = (page: Page, title: string) => page.locator('[data-testid="notifications"] li', { hasText: title });
+
+async function openPanel(page: Page): Promise<void> {
+  await page.getByTestId('bell').click();
+  await page.locator('#notification-panel').waitFor();
+}
+
+describe('reminder actions in the notification center', () => {
+  test('Complete from the panel completes the task; completed and deleted tasks offer no Complete', async () => {
+    const s = await signUp(app.url, 'complete');
+    const api = client(app.url, s.token);
+    const [doneId, goneId, openId] = await Promise.all([
+      taskWithReminder(s, 'Renew the passport'),
+      taskWithReminder(s, 'Cancel the gym'),
+      taskWithReminder(s, 'Pay the phone bill'),
+    ]);
+    await Promise.all([doneId, goneId, openId].map((id) => noteOf(s, id)));
+    // changed elsewhere before the page opens: one completed, one deleted
+    assert.equal((await api.patch(`/api/${s.userId}/tasks/${doneId}/complete`, { completed: true })).status, 200);
+    assert.equal((await api.del(`/api/${s.userId}/tasks/${goneId}`)).status, 204);
+
+    const context = await newContext(browser);
+    const page = await signedInPage(context, app.url, s);
+    await openPanel(page);
+    await entry(page, 'Renew the passport').getByText('Task completed').waitFor();
+    await entry(page, 'Cancel the gym').getByText('Task deleted').waitFor();
+    for (const title of ['Renew the passport', 'Cancel the gym'])
+      assert.equal(await entry(page, title).getByRole('button', { name: 'Complete' }).count(), 0, `no Complete on “${title}”`);
+
+    const li = entry(page, 'Pay the phone bill');
+    await li.getByRole('button', { name: 'Complete', exact: true }).click();
+    await page.locator('.toasts[role="status"]').getByText('Completed “Pay the phone bill”').waitFor();
+    await li.getByText('Task completed').waitFor();
+    await shot(page, 'notifications-completed-desktop');
+    assert.equal((await getTask(s, openId)).body.completed, true);
+    await eventually(async () => (await noteOf(s, openId)).read);
+    // focus stays in the panel, on the reminder that was acted on
+    assert.equal(
+      await page.evaluate<string>(`document.activeElement?.closest('li')?.querySelector('.note-body')?.textContent ?? ''`),
+      (await noteOf(s, openId)).body,
+    );
+    await context.close();
+  });
+
+  test('every button in the panel is named by its visible label (label-content-name-mismatch)', async () => {
+    const s = await signUp(app.url, 'names');
+    const taskId = await taskWithReminder(s, 'Water the ficus');
+    await noteOf(s, taskId);
+    const context = await newContext(browser);
+    const page = await signedInPage(context, app.url, s);
+    await openPanel(page);
+    const li = entry(page, 'Water the ficus');
+    await li.getByRole('button', { name: 'Snooze', exact: true }).click();
+    await li.getByRole('group', { name: 'Snooze for' }).waitFor();
+    const buttons = page.locator('#notification-panel button');
+    const count = await buttons.count();
+    assert.ok(count >= 8, `buttons found: ${count}`);
+    for (let i = 0; i < count; i++) {
+      const b = buttons.nth(i);
+      const visible = ((await b.innerText()) ?? '').trim();
+      const name = /button "([^"]*)"/.exec(await b.ariaSnapshot())?.[1] ?? '';
+      assert.ok(visible && name.toLowerCase().includes(visible.toLowerCase()), `button “${visible}” is named “${name}”`);
+    }
+    await context.close();
+  });
+});
+
+describe('browser notifications through the service worker', () => {
+  /** Permission granted, the tab in the background (so reminders go to the system, not a toast). */
+  async function backgroundPage(s: Session): Promise<{ context: BrowserContext; page: Page; worker: Worker }> {
+    const context = await newContext(browser);
+    await context.grantPermissions(['notifications'], { origin: app.url });
+    await context.addInitScript({ content: `document.hasFocus = () => false;` });
+    const workerSeen = context.waitForEvent('serviceworker');
+    const page = await signedInPage(context, app.url, s);
+    const worker = context.serviceWorkers()[0] ?? (await workerSeen);
+    assert.equal(worker.url(), `${app.url}/sw.js`);
+    // active and in control of the page, at the app's root scope
+    assert.equal(await page.evaluate<string>('navigator.serviceWorker.ready.then((r) => r.scope)'), `${app.url}/`);
+    await page.locator('.live-live').waitFor();
+    return { context, page, worker };
+  }
+
+  /** The shown notifications, read in the worker: what the user would see. */
+  const shown = (worker: Worker) =>
+    worker.evaluate(
+      `self.registration.getNotifications().then((ns) => ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data, actions: n.actions.map((a) => ({ action: a.action, title: a.title })) })))`,
+    ) as Promise<
+      {
+        title: string;
+        body: string;
+        tag: string;
+        data: { notification_id: string; task_id: number };
+        actions: { action: string; title: string }[];
+      }[]
+    >;
+
+  /** What the OS does when the user clicks the notification (or one of its buttons). */
+  const click = (worker: Worker, tag: string, action: string) =>
+    worker.evaluate(`self.registration.getNotifications({ tag: ${JSON.stringify(tag)} }).then(([n]) => {
+      if (!n) throw new Error('no notification ${tag}');
+      self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n, action: ${JSON.stringify(action)} }));
+    })`);
+
+  test('a reminder arriving live is shown with Snooze and Complete; Complete and a plain click are handed to the page', async () => {
+    const s = await signUp(app.url, 'sw');
+    const { context, page, worker } = await backgroundPage(s);
+    const [completeId, openId] = await Promise.all([taskWithReminder(s, 'Send the invoice'), taskWithReminder(s, 'Book the flights')]);
+    const list = await eventually(async () => {
+      const l = await shown(worker);
+      return l.length === 2 && l;
+    });
+    const first = list.find((n) => n.data.task_id === completeId) ?? assert.fail(`no notification for task ${completeId}`);
+    assert.equal(first.title, (await noteOf(s, completeId)).title);
+    assert.match(first.body, /Send the invoice/);
+    assert.equal(first.tag, `task-${completeId}`);
+    assert.equal(first.data.notification_id, (await noteOf(s, completeId)).id);
+    assert.deepEqual(first.actions, [
+      { action: 'snooze', title: 'Snooze 10 min' },
+      { action: 'complete', title: 'Complete' },
+    ]);
+
+    // Complete: the page (not the worker) calls the API with its token
+    const completed = page.waitForResponse((r) => r.url().endsWith(`/tasks/${completeId}/complete`));
+    await click(worker, first.tag, 'complete');
+    const res = await completed;
+    assert.equal(res.status(), 200);
+    assert.deepEqual(res.request().postDataJSON(), { completed: true });
+    assert.match(res.request().headers().authorization ?? '', /^Bearer /);
+    assert.equal((await getTask(s, completeId)).body.completed, true);
+    await eventually(async () => (await noteOf(s, completeId)).read);
+    assert.equal((await shown(worker)).filter((n) => n.tag === first.tag).length, 0, 'the clicked notification is closed');
+
+    // a plain click opens that task in the app and changes nothing
+    await click(worker, `task-${openId}`, '');
+    await page.getByRole('dialog', { name: 'Edit task' }).waitFor();
+    assert.equal(await page.evaluate<string>('location.hash'), `#/tasks/${openId}`);
+    assert.equal(await page.getByLabel('Title').inputValue(), 'Book the flights');
+    await eventually(async () => (await noteOf(s, openId)).read);
+    assert.equal((await getTask(s, openId)).body.completed, false);
+    await context.close();
+  });
+
+  test('with no window open, the worker opens one with the action in its URL; the page performs it once', async () => {
+    const s = await signUp(app.url, 'sw-url');
+    const taskId = await taskWithReminder(s, 'Return the library books');
+    const note = await noteOf(s, taskId);
+    const context = await newContext(browser);
+    const page = await signedInPage(context, app.url, s, `?notification_action=complete&notification=${note.id}&task=${taskId}#/`);
+    await page.getByText('Completed “Return the library books”').waitFor();
+    assert.equal((await getTask(s, taskId)).body.completed, true);
+    await eventually(async () => (await noteOf(s, taskId)).read);
+    assert.equal(await page.evaluate<string>('location.search'), '', 'the action is taken out of the URL');
+    await context.close();
+  });
+
+  test('permission is asked only from the button in the notification center, never on load', async () => {
+    const s = await signUp(app.url, 'perm');
+    const context = await newContext(browser);
+    await context.addInitScript({
+      content: `window.__asked = 0; Notification.requestPermission = () => { window.__asked++; return Promise.resolve('granted'); };`,
+    });
+    const page = await signedInPage(context, app.url, s);
+    await page.locator('.live-live').waitFor();
+    assert.equal(await page.evaluate<number>('window.__asked'), 0);
+    await openPanel(page);
+    await page.getByRole('button', { name: 'Enable browser notifications' }).click();
+    await page.getByRole('button', { name: 'Enable browser notifications' }).waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate<number>('window.__asked'), 1);
+    await context.close();
+  });
+});
