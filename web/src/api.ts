@@ -237,7 +237,7 @@ export const api = {
     return (await request<AppNotification>('POST', userPath(`/notifications/${id}/read`))).body;
   },
   async snooze(id: string, minutes: number) {
-    return (await request<AppNotification>('POST', userPath(`/notifications/${id}/snooze`), { minutes })).body;
+    return (await request<AppNotification & { snoozed_until: string }>('POST', userPath(`/notifications/${id}/snooze`), { minutes })).body;
   },
   async markAllRead() {
     await request('POST', userPath('/notifications/read-all'));

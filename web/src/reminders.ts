@@ -5,7 +5,7 @@
  * live events, else from a lookup when the panel opens.
  */
 import { api, ApiError, type AppNotification, type TaskEvent } from './api';
-import { markRead } from './live';
+import { loadNotifications, markRead } from './live';
 import { getState, setState, toast, type State, type TaskState } from './store';
 import { undoComplete, upsert } from './tasks';
 
@@ -40,41 +40,51 @@ export function trackTaskEvent(e: TaskEvent): void {
 
 const inFlight = new Set<number>();
 
+async function lookUp(id: number): Promise<void> {
+  if (inFlight.has(id)) return;
+  inFlight.add(id);
+  try {
+    const task = await api.getTask(id);
+    setTaskState(id, task.completed ? 'completed' : 'pending');
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) setTaskState(id, 'deleted');
+  } finally {
+    inFlight.delete(id);
+  }
+}
+
 /** Look up the tasks of listed reminders whose state is unknown (a bounded few per call). */
 export async function resolveTaskStates(max = 20): Promise<void> {
   const s = getState();
-  const ids = [...new Set(s.notifications.filter(isReminder).map((n) => n.task_id))]
-    .filter((id) => taskState(s, id) === 'unknown' && !inFlight.has(id))
-    .slice(0, max);
-  await Promise.all(
-    ids.map(async (id) => {
-      inFlight.add(id);
-      try {
-        const task = await api.getTask(id);
-        setTaskState(id, task.completed ? 'completed' : 'pending');
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 404) setTaskState(id, 'deleted');
-      } finally {
-        inFlight.delete(id);
-      }
-    }),
-  );
+  const ids = [...new Set(s.notifications.filter(isReminder).map((n) => n.task_id))].filter((id) => taskState(s, id) === 'unknown');
+  await Promise.all(ids.slice(0, max).map(lookUp));
 }
 
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 export const snoozeTime = (iso: string) => clock.format(new Date(iso));
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** The server marks a snoozed reminder read itself. 409: its task was completed or deleted meanwhile. */
 export async function snooze(n: NoteRef, minutes: number): Promise<boolean> {
   try {
     const saved = await api.snooze(n.id, minutes);
-    const until = saved.snoozed_until ?? new Date(Date.now() + minutes * 60_000).toISOString();
-    setState((s) => ({ notifications: s.notifications.map((x) => (x.id === n.id ? { ...x, snoozed_until: until } : x)) }));
+    const until = saved.snoozed_until;
+    setState((s) => {
+      const before = s.notifications.find((x) => x.id === n.id);
+      return {
+        notifications: s.notifications.map((x) => (x.id === n.id ? { ...x, read: true, read_at: saved.read_at, snoozed_until: until } : x)),
+        unread: before && !before.read ? Math.max(0, s.unread - 1) : s.unread,
+      };
+    });
+    if (!getState().notifications.some((x) => x.id === n.id)) void loadNotifications();
     toast(`Snoozed until ${snoozeTime(until)}`);
-    void markRead(n.id);
     return true;
   } catch (err) {
-    toast(`Could not snooze the reminder: ${reason(err)}`, { tone: 'error' });
+    const gone = err instanceof ApiError && err.status === 409;
+    if (gone) void lookUp(n.task_id); // its Snooze and Complete then give way to the task's state
+    toast(gone ? 'Nothing to snooze: this task is already completed or deleted.' : `Could not snooze the reminder: ${reason(err)}`, {
+      tone: 'error',
+    });
     return false;
   }
 }
