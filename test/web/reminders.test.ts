@@ -57,6 +57,52 @@ async function openPanel(page: Page): Promise<void> {
 }
 
 describe('reminder actions in the notification center', () => {
+  test('Snooze from the panel (keyboard): the API is called, the reminder shows as snoozed and read', async () => {
+    const s = await signUp(app.url, 'snooze');
+    const taskId = await taskWithReminder(s, 'Call the plumber');
+    const note = await noteOf(s, taskId);
+    const context = await newContext(browser);
+    const page = await signedInPage(context, app.url, s);
+    await page.getByTestId('unread-count').waitFor();
+    await openPanel(page);
+    const li = entry(page, 'Call the plumber');
+    await li.waitFor();
+
+    // keyboard: the toggle opens the presets with focus on the first; Escape closes only the menu
+    await li.getByRole('button', { name: 'Snooze', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    const presets = li.getByRole('group', { name: 'Snooze for' });
+    await page.waitForFunction(`document.activeElement?.textContent === '10 min'`);
+    assert.deepEqual(await presets.getByRole('button').allTextContents(), ['10 min', '1 hour', '3 hours', 'Tomorrow']);
+    await shot(page, 'notifications-snooze-menu-desktop');
+    await page.keyboard.press('Escape');
+    await presets.waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate<string>('document.activeElement?.textContent'), 'Snooze');
+    assert.equal(await page.locator('#notification-panel').count(), 1, 'the panel stays open');
+
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(`document.activeElement?.textContent === '10 min'`);
+    await page.keyboard.press('Tab'); // → "1 hour"
+    const call = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/notifications/${note.id}/snooze`));
+    const reply = page.waitForResponse((r) => r.url().endsWith(`/notifications/${note.id}/snooze`));
+    await page.keyboard.press('Enter');
+    assert.deepEqual((await call).postDataJSON(), { minutes: 60 });
+    assert.equal((await reply).status(), 200);
+    // announced in the live region, and shown on the entry
+    await page
+      .locator('.toasts[role="status"]')
+      .getByText(/^Snoozed until \d\d:\d\d$/)
+      .waitFor();
+    const until = (await (await reply).json()).snoozed_until as string;
+    assert.ok(Math.abs(new Date(until).getTime() - (Date.now() + 3600_000)) < 60_000, `snoozed_until ${until} is about an hour away`);
+    await li.getByTestId('snoozed').waitFor();
+    assert.match((await li.getByTestId('snoozed').textContent()) ?? '', /^Snoozed until \d\d:\d\d$/);
+    await page.getByTestId('unread-count').waitFor({ state: 'detached' });
+    await eventually(async () => (await noteOf(s, taskId)).read); // acting on it marked it read on the server
+    await shot(page, 'notifications-snoozed-desktop');
+    await context.close();
+  });
+
   test('Complete from the panel completes the task; completed and deleted tasks offer no Complete', async () => {
     const s = await signUp(app.url, 'complete');
     const api = client(app.url, s.token);
@@ -189,6 +235,40 @@ describe('browser notifications through the service worker', () => {
     assert.equal(await page.getByLabel('Title').inputValue(), 'Book the flights');
     await eventually(async () => (await noteOf(s, openId)).read);
     assert.equal((await getTask(s, openId)).body.completed, false);
+    await context.close();
+  });
+
+  test('Snooze 10 min on the browser notification: the page calls the API; the panel shows it snoozed', async () => {
+    const s = await signUp(app.url, 'sw-snooze');
+    const { context, page, worker } = await backgroundPage(s);
+    const taskId = await taskWithReminder(s, 'Defrost the freezer');
+    const [n] = await eventually(async () => {
+      const l = await shown(worker);
+      return l.length === 1 && l;
+    });
+    const noteId = n?.data.notification_id;
+    const snoozed = page.waitForResponse((r) => r.url().endsWith(`/notifications/${noteId}/snooze`));
+    await click(worker, `task-${taskId}`, 'snooze');
+    const res = await snoozed;
+    assert.equal(res.status(), 200);
+    assert.deepEqual(res.request().postDataJSON(), { minutes: 10 });
+    assert.match(res.request().headers().authorization ?? '', /^Bearer /);
+    await eventually(async () => (await noteOf(s, taskId)).read);
+    assert.equal((await shown(worker)).length, 0, 'the clicked notification is closed');
+    await openPanel(page);
+    await entry(page, 'Defrost the freezer').getByTestId('snoozed').waitFor();
+    assert.equal((await getTask(s, taskId)).body.completed, false);
+    await page.keyboard.press('Escape');
+
+    // completed on another device after the notification was shown: the API refuses (409), the page says so
+    const doneId = await taskWithReminder(s, 'Descale the kettle');
+    await eventually(async () => (await shown(worker)).some((x) => x.tag === `task-${doneId}`));
+    const done = await client(app.url, s.token).patch(`/api/${s.userId}/tasks/${doneId}/complete`, { completed: true });
+    assert.equal(done.status, 200);
+    const refused = page.waitForResponse((r) => r.url().endsWith('/snooze'));
+    await click(worker, `task-${doneId}`, 'snooze');
+    assert.equal((await refused).status(), 409);
+    await page.getByText('Nothing to snooze: this task is already completed or deleted.').waitFor();
     await context.close();
   });
 
