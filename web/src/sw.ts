@@ -1,9 +1,9 @@
 /**
  * The service worker (built to `/sw.js`, scope: the app). It only routes clicks on reminder
  * notifications back to the app: it holds no token and stores nothing. Snooze / Complete / a plain
- * click are posted to an open app window, which calls the API with the session it already has;
- * with no window open, one is opened with the action in its URL. Both are read by
- * system-notifications.ts. No fetch handler: the app is always loaded from the network.
+ * click are posted to an app window (an open one, else one opened for it), which calls the API
+ * with the session it already has (system-notifications.ts). Never through the URL: a link anyone
+ * can craft must not complete a task. No fetch handler: the app is always loaded from the network.
  * No imports either: a shared chunk would make this a module worker, which not every browser runs.
  */
 
@@ -13,12 +13,6 @@ type NoteAction = 'snooze' | 'complete' | 'open';
 interface NoteData {
   notification_id: string;
   task_id: number;
-}
-
-/** `<scope>?notification_action=snooze&notification=…&task=42#/` for a window opened by a click. */
-function actionUrl(scope: string, action: NoteAction, d: NoteData): string {
-  const q = new URLSearchParams({ notification_action: action, notification: d.notification_id, task: String(d.task_id) });
-  return `${scope}?${q}#/${action === 'open' ? `tasks/${d.task_id}` : ''}`;
 }
 
 // lib.webworker clashes with the app's DOM lib, so the few worker types used here are declared locally
@@ -38,7 +32,7 @@ interface WorkerScope {
   registration: { scope: string };
   clients: {
     matchAll(o: { type: 'window'; includeUncontrolled: boolean }): Promise<AppWindow[]>;
-    openWindow(url: string): Promise<unknown>;
+    openWindow(url: string): Promise<AppWindow | null>;
     claim(): Promise<void>;
   };
   skipWaiting(): Promise<void>;
@@ -62,11 +56,10 @@ sw.addEventListener('notificationclick', (e) => {
 
 async function deliver(action: NoteAction, data: NoteData): Promise<void> {
   const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
-  const win = windows.find((w) => w.focused) ?? windows[0];
-  if (!win) {
-    await sw.clients.openWindow(actionUrl(sw.registration.scope, action, data));
-    return;
-  }
+  const open = windows.find((w) => w.focused) ?? windows[0];
+  // openWindow resolves once the page has loaded: its listener is in place (registerWorker)
+  const win = open ?? (await sw.clients.openWindow(`${sw.registration.scope}#/`));
+  if (!win) return;
   win.postMessage({ type: ACTION_MESSAGE, action, ...data });
   // Snooze and Complete run in the background tab; only a plain click brings the app forward.
   // focus() is refused outside a real click (a synthetic event): the message is already delivered.

@@ -1,9 +1,8 @@
 /**
  * Browser (system) notifications for reminders, shown through the service worker (web/src/sw.ts)
- * so they carry Snooze and Complete actions. The worker never sees the token: it hands a click
- * back to this page, by postMessage to an open window or in the URL of a window it opens, and the
- * page calls the API with its session. Permission is only ever asked from a click (the button in
- * the notification center), never on load.
+ * so they carry Snooze and Complete actions. The worker never sees the token: it posts a click to
+ * an app window (opening one if needed) and the page calls the API with its session. Permission
+ * is only ever asked from a click (the button in the notification center), never on load.
  */
 import type { AppNotification } from './api';
 import { markRead } from './live';
@@ -32,21 +31,10 @@ export function registerWorker(): void {
     if (d?.type !== ACTION_MESSAGE || typeof d.notification_id !== 'string' || typeof d.task_id !== 'number') return;
     if (d.action === 'snooze' || d.action === 'complete' || d.action === 'open') runAction(d.action, d.notification_id, d.task_id);
   });
+  navigator.serviceWorker.startMessages(); // a window the worker opened for a click gets it now
   navigator.serviceWorker.register('./sw.js', { scope: './' }).catch(() => {
     /* no worker (e.g. private mode): reminders still show, without action buttons */
   });
-  takeActionFromUrl();
-}
-
-/** A window the worker opened for a click carries the action in its query string (see sw.ts). */
-function takeActionFromUrl(): void {
-  const q = new URLSearchParams(location.search);
-  const action = q.get('notification_action');
-  const id = q.get('notification');
-  const task = Number(q.get('task'));
-  if (!action || !id || !Number.isInteger(task)) return;
-  history.replaceState(null, '', location.pathname + location.hash); // a reload must not repeat it
-  if (action === 'snooze' || action === 'complete' || action === 'open') runAction(action, id, task);
 }
 
 function runAction(action: NoteAction, id: string, taskId: number): void {
