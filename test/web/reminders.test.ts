@@ -128,6 +128,8 @@ describe('reminder actions in the notification center', () => {
       assert.equal(await entry(page, title).getByRole('button', { name: 'Complete' }).count(), 0, `no Complete on “${title}”`);
 
     const li = entry(page, 'Pay the phone bill');
+    await li.getByRole('button', { name: 'Complete', exact: true }).waitFor();
+    await shot(page, 'notifications-actions-desktop');
     await li.getByRole('button', { name: 'Complete', exact: true }).click();
     await page.locator('.toasts[role="status"]').getByText('Completed “Pay the phone bill”').waitFor();
     await li.getByText('Task completed').waitFor();

@@ -22,7 +22,11 @@ export function NoteActions({ n, s, describedBy }: { n: AppNotification; s: Stat
 
   const state = taskState(s, n.task_id);
   if (state === 'completed' || state === 'deleted') {
-    return <span class="pill note-state">{state === 'completed' ? 'Task completed' : 'Task deleted'}</span>;
+    return (
+      <div class="note-actions">
+        <span class="pill">{state === 'completed' ? 'Task completed' : 'Task deleted'}</span>
+      </div>
+    );
   }
 
   async function run(action: () => Promise<boolean>, after: () => void) {
