@@ -6,6 +6,7 @@
  */
 import type { Db } from '../../src/db/types.js';
 import type { Session } from '../lib/api.js';
+import { cpuMeter, type Groups } from '../lib/cpu.js';
 import { load, type LoadResult } from '../lib/load.js';
 import { REALISTIC, seedTasks, seedUsers } from '../lib/seed.js';
 import { log } from '../lib/util.js';
@@ -26,6 +27,8 @@ export interface BigUserResults {
 
 export async function bigUserSuite(o: {
   url: string;
+  /** process groups whose CPU is counted during each measured run */
+  cpu?: Groups;
   sessions: { big10k: Session; big30k: Session };
   warmupS: number;
   durationS: number;
@@ -44,6 +47,7 @@ export async function bigUserSuite(o: {
       warmupS: o.warmupS,
       durationS: o.durationS,
       runs: o.runs,
+      probe: o.cpu ? () => cpuMeter(o.cpu!) : undefined,
       onRun: (i, s) =>
         log(`${label} c=${connections} run ${i + 1}: ${s.rps} req/s, p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, non2xx ${s.non2xx}`),
     });

@@ -31,9 +31,19 @@ export interface ListQuery extends ListFilter {
 
 export interface ListPage {
   rows: TaskRow[];
+  /** how many tasks match, counted up to TOTAL_CAP + 1 */
   total: number;
+  /** more than TOTAL_CAP match: `total` is a lower bound */
+  totalCapped: boolean;
   nextCursor: string | null;
 }
+
+/**
+ * The total is counted up to here. A full count reads every matching index entry (10k tasks:
+ * ~1.6 ms of PostgreSQL CPU, ten times the 50-row page it accompanies); capped, it costs about
+ * as much as the page, and a list that long is paged or filtered, not counted by its reader.
+ */
+export const TOTAL_CAP = 1000;
 
 interface Cursor {
   s: string;
@@ -124,9 +134,15 @@ export async function listTasks(db: Db, userId: string, q: ListQuery, now: Date)
       .limit(q.limit + 1)
       .execute(),
     db
-      .selectFrom('tasks')
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('tasks')
+          .select(sql`1`.as('one'))
+          .where((w) => w.and(where))
+          .limit(TOTAL_CAP + 1)
+          .as('capped'),
+      )
       .select((eb) => eb.fn.countAll<number>().as('count'))
-      .where((eb) => eb.and(where))
       .executeTakeFirstOrThrow(),
   ]);
   const more = rows.length > q.limit;
@@ -134,5 +150,5 @@ export async function listTasks(db: Db, userId: string, q: ListQuery, now: Date)
   const last = shown[shown.length - 1];
   const nextCursor =
     more && last ? Buffer.from(JSON.stringify({ s: q.sort, v: cursorValue(last, q.sort), id: last.id })).toString('base64url') : null;
-  return { rows: shown, total: Number(count), nextCursor };
+  return { rows: shown, total: Number(count), totalCapped: Number(count) > TOTAL_CAP, nextCursor };
 }

@@ -29,6 +29,7 @@ export interface TaskServiceDeps {
 export interface TaskPage {
   tasks: Task[];
   total: number;
+  totalCapped: boolean;
   nextCursor: string | null;
 }
 
@@ -99,7 +100,7 @@ export class TaskService {
 
   async list(userId: string, query: ListQuery): Promise<TaskPage> {
     const page = await listTasks(this.deps.db, userId, query, this.deps.now());
-    return { tasks: page.rows.map(toTask), total: page.total, nextCursor: page.nextCursor };
+    return { tasks: page.rows.map(toTask), total: page.total, totalCapped: page.totalCapped, nextCursor: page.nextCursor };
   }
 
   async update(userId: string, id: number, body: TaskUpdate, ifMatch?: number): Promise<Task> {

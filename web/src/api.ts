@@ -208,7 +208,10 @@ export const api = {
   async listTasks(query: URLSearchParams | string) {
     const path = typeof query === 'string' ? query : userPath(`/tasks?${query.toString()}`);
     const r = await request<Task[]>('GET', path);
-    return { tasks: r.body, total: Number(r.headers.get('x-total-count') ?? r.body.length), next: nextLink(r.headers.get('link')) };
+    // a long list is counted only up to a cap: then the server says how many at least
+    const atLeast = r.headers.get('x-total-count-at-least');
+    const total = Number(r.headers.get('x-total-count') ?? atLeast ?? r.body.length);
+    return { tasks: r.body, total, totalAtLeast: atLeast !== null, next: nextLink(r.headers.get('link')) };
   },
   async getTask(id: number) {
     return (await request<Task>('GET', userPath(`/tasks/${id}`))).body;

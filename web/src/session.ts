@@ -39,6 +39,7 @@ export function signOut(): void {
     session: null,
     tasks: [],
     total: 0,
+    totalAtLeast: false,
     next: null,
     loaded: false,
     notifications: [],

@@ -55,6 +55,8 @@ export interface State {
   query: ListQuery;
   tasks: Task[];
   total: number;
+  /** `total` is a lower bound (the server counts long lists only up to a cap) */
+  totalAtLeast: boolean;
   next: string | null;
   loading: boolean;
   loaded: boolean;
@@ -91,6 +93,7 @@ let state: State = {
   query: loadQuery(),
   tasks: [],
   total: 0,
+  totalAtLeast: false,
   next: null,
   loading: false,
   loaded: false,

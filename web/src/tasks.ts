@@ -33,7 +33,7 @@ export async function reload(opts: { keepCount?: boolean } = {}): Promise<void> 
   try {
     const page = await api.listTasks(queryParams(s.query, limit));
     if (gen !== generation) return;
-    setState({ tasks: page.tasks, total: page.total, next: page.next, loading: false, loaded: true });
+    setState({ tasks: page.tasks, total: page.total, totalAtLeast: page.totalAtLeast, next: page.next, loading: false, loaded: true });
     rememberTags(page.tasks);
   } catch (err) {
     if (gen !== generation) return;
@@ -54,6 +54,7 @@ export async function loadMore(): Promise<void> {
       tasks: [...st.tasks, ...page.tasks.filter((t) => !seen.has(t.id))],
       next: page.next,
       total: page.total,
+      totalAtLeast: page.totalAtLeast,
       loading: false,
     }));
     rememberTags(page.tasks);

@@ -98,7 +98,9 @@ export const taskRoutes =
           limit: q.limit ?? 50,
           cursor: q.cursor,
         });
-        reply.header('x-total-count', String(page.total));
+        // beyond the counting cap the exact total is unknown: say how many at least, never a wrong number
+        if (page.totalCapped) reply.header('x-total-count-at-least', String(page.total));
+        else reply.header('x-total-count', String(page.total));
         if (page.nextCursor) reply.header('link', nextLink(req, page.nextCursor));
         return page.tasks;
       },

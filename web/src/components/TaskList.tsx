@@ -137,7 +137,7 @@ export function TaskList() {
       <div class="list-head">
         <h1 id="list-heading">{heading}</h1>
         <span class="total" aria-live="polite" data-testid="total">
-          {s.loaded ? `${s.total} ${s.total === 1 ? 'task' : 'tasks'}` : ''}
+          {s.loaded ? `${s.total}${s.totalAtLeast ? '+' : ''} ${s.total === 1 ? 'task' : 'tasks'}` : ''}
         </span>
         {s.loading && <Spinner label="Loading tasks" />}
       </div>
@@ -175,7 +175,7 @@ export function TaskList() {
       {s.next && (
         <div ref={sentinel} class="more">
           <button type="button" class="btn" onClick={() => void loadMore()} disabled={s.loading}>
-            Load more ({s.total - s.tasks.length} left)
+            {s.totalAtLeast ? 'Load more' : `Load more (${s.total - s.tasks.length} left)`}
           </button>
         </div>
       )}
