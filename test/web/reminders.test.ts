@@ -192,7 +192,7 @@ describe('browser notifications through the service worker', () => {
         title: string;
         body: string;
         tag: string;
-        data: { notification_id: string; task_id: number };
+        data: { notification_id: string; task_id: number; user_id: string };
         actions: { action: string; title: string }[];
       }[]
     >;
@@ -217,6 +217,7 @@ describe('browser notifications through the service worker', () => {
     assert.match(first.body, /Send the invoice/);
     assert.equal(first.tag, `task-${completeId}`);
     assert.equal(first.data.notification_id, (await noteOf(s, completeId)).id);
+    assert.equal(first.data.user_id, s.userId);
     assert.deepEqual(first.actions, [
       { action: 'snooze', title: 'Snooze 10 min' },
       { action: 'complete', title: 'Complete' },
@@ -291,6 +292,31 @@ describe('browser notifications through the service worker', () => {
     assert.deepEqual(requests, [], 'nothing but reads');
     assert.equal((await getTask(s, taskId)).body.completed, false);
     assert.equal((await noteOf(s, taskId)).read, false);
+    await context.close();
+  });
+
+  test('a reminder of another account is not acted on; signing out clears the shown reminders', async () => {
+    const s = await signUp(app.url, 'sw-account');
+    const other = await signUp(app.url, 'sw-other');
+    const otherTask = await taskWithReminder(other, 'Feed the neighbour’s cat');
+    const otherNote = await noteOf(other, otherTask);
+    const { context, page, worker } = await backgroundPage(s);
+    // left over from the other account, signed in earlier in this browser
+    await worker.evaluate(
+      `self.registration.showNotification('Task Due Soon', { tag: 'task-${otherTask}', data: ${JSON.stringify({ notification_id: otherNote.id, task_id: otherTask, user_id: other.userId })} })`,
+    );
+    const writes: string[] = [];
+    page.on('request', (r) => void (r.method() !== 'GET' && writes.push(`${r.method()} ${r.url()}`)));
+    await click(worker, `task-${otherTask}`, 'complete');
+    await page.getByText('This reminder belongs to another account: sign in to it to act on it.').waitFor();
+    assert.deepEqual(writes, []);
+    assert.equal((await getTask(other, otherTask)).body.completed, false);
+
+    const mine = await taskWithReminder(s, 'Take out the bins');
+    await eventually(async () => (await shown(worker)).some((n) => n.tag === `task-${mine}`));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await eventually(async () => (await shown(worker)).length === 0);
     await context.close();
   });
 

@@ -2,6 +2,7 @@
 import { api, setSession, type Session } from './api';
 import { connectLive, disconnectLive, loadNotifications } from './live';
 import { browserZone, DEFAULT_QUERY, setState } from './store';
+import { closeSystemNotifications } from './system-notifications';
 import { reload } from './tasks';
 
 export function startSession(): void {
@@ -34,6 +35,7 @@ export async function adoptBrowserZone(): Promise<void> {
 
 export function signOut(): void {
   disconnectLive();
+  void closeSystemNotifications().catch(() => undefined);
   setSession(null);
   setState({
     session: null,

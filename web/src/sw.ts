@@ -13,6 +13,8 @@ type NoteAction = 'snooze' | 'complete' | 'open';
 interface NoteData {
   notification_id: string;
   task_id: number;
+  /** whose reminder: another account may be signed in by the time it is clicked */
+  user_id: string;
 }
 
 // lib.webworker clashes with the app's DOM lib, so the few worker types used here are declared locally
@@ -49,9 +51,9 @@ sw.addEventListener('activate', (e) => e.waitUntil(sw.clients.claim()));
 sw.addEventListener('notificationclick', (e) => {
   const data = e.notification.data as Partial<NoteData> | null;
   e.notification.close();
-  if (typeof data?.notification_id !== 'string' || typeof data.task_id !== 'number') return;
+  if (typeof data?.notification_id !== 'string' || typeof data.task_id !== 'number' || typeof data.user_id !== 'string') return;
   const action: NoteAction = e.action === 'snooze' || e.action === 'complete' ? e.action : 'open';
-  e.waitUntil(deliver(action, { notification_id: data.notification_id, task_id: data.task_id }));
+  e.waitUntil(deliver(action, { notification_id: data.notification_id, task_id: data.task_id, user_id: data.user_id }));
 });
 
 async function deliver(action: NoteAction, data: NoteData): Promise<void> {

@@ -27,9 +27,10 @@ export async function enableSystemNotifications(): Promise<NotificationPermissio
 export function registerWorker(): void {
   if (!workersSupported()) return;
   navigator.serviceWorker.addEventListener('message', (e: MessageEvent) => {
-    const d = e.data as { type?: unknown; action?: unknown; notification_id?: unknown; task_id?: unknown } | null;
+    const d = e.data as { type?: unknown; action?: unknown; notification_id?: unknown; task_id?: unknown; user_id?: unknown } | null;
     if (d?.type !== ACTION_MESSAGE || typeof d.notification_id !== 'string' || typeof d.task_id !== 'number') return;
-    if (d.action === 'snooze' || d.action === 'complete' || d.action === 'open') runAction(d.action, d.notification_id, d.task_id);
+    if (d.action === 'snooze' || d.action === 'complete' || d.action === 'open')
+      runAction(d.action, d.notification_id, d.task_id, d.user_id);
   });
   navigator.serviceWorker.startMessages(); // a window the worker opened for a click gets it now
   navigator.serviceWorker.register('./sw.js', { scope: './' }).catch(() => {
@@ -37,9 +38,10 @@ export function registerWorker(): void {
   });
 }
 
-function runAction(action: NoteAction, id: string, taskId: number): void {
-  if (!getState().session) {
-    toast('Sign in to act on this reminder.', { tone: 'error' });
+/** `userId`: whose reminder it was when shown; someone else may be signed in by now. */
+function runAction(action: NoteAction, id: string, taskId: number, userId: unknown): void {
+  if (userId !== getState().session?.userId) {
+    toast('This reminder belongs to another account: sign in to it to act on it.', { tone: 'error' });
     return;
   }
   const note = { id, task_id: taskId };
@@ -57,7 +59,8 @@ export async function showSystemNotification(n: AppNotification): Promise<void> 
   if (document.visibilityState === 'visible' && document.hasFocus()) return;
   const reg = workersSupported() ? await navigator.serviceWorker.getRegistration() : undefined;
   // one per task: a snoozed reminder firing again replaces the earlier one, and open tabs share it
-  const options = { body: n.body, tag: `task-${n.task_id}`, data: { notification_id: n.id, task_id: n.task_id } };
+  const data = { notification_id: n.id, task_id: n.task_id, user_id: getState().session?.userId };
+  const options = { body: n.body, tag: `task-${n.task_id}`, data };
   if (reg?.active) {
     const actions = isReminder(n)
       ? [
@@ -73,9 +76,15 @@ export async function showSystemNotification(n: AppNotification): Promise<void> 
     const sys = new Notification(n.title, options);
     sys.onclick = () => {
       window.focus();
-      runAction('open', n.id, n.task_id);
+      runAction('open', n.id, n.task_id, data.user_id);
     };
   } catch {
     /* some platforms only allow notifications from a service worker */
   }
+}
+
+/** On sign-out: reminders (task titles) are not left in the system's notification center. */
+export async function closeSystemNotifications(): Promise<void> {
+  const reg = workersSupported() ? await navigator.serviceWorker.getRegistration() : undefined;
+  for (const n of (await reg?.getNotifications()) ?? []) n.close();
 }
