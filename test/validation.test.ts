@@ -86,6 +86,20 @@ const badFields: [string, Record<string, unknown>, string | RegExp][] = [
   ['due_date garbage', { due_date: 'next tuesday' }, 'due_date'],
   ['due_date impossible day', { due_date: '2031-02-30T09:00:00Z' }, 'due_date'],
   ['due_date a number', { due_date: 1700000000000 }, 'due_date'],
+  // DESIGN §10: years 1900–2200 (0050 used to be stored as 1950)
+  ['due_date in year 0050', { due_date: '0050-06-01T00:00:00Z' }, 'due_date'],
+  ['due_date in year 1899', { due_date: '1899-12-31T23:59:59Z' }, 'due_date'],
+  ['due_date pushed before 1900 by its offset', { due_date: '1900-01-01T00:30:00+01:00' }, 'due_date'],
+  ['due_date in year 2201', { due_date: '2201-01-01T00:00:00Z' }, 'due_date'],
+  ['due_date in year 9999', { due_date: '9999-12-31T00:00:00Z' }, 'due_date'],
+  [
+    'reminder at in year 0050',
+    { due_date: inFuture, reminders: [{ before_minutes: 5 }, { at: '0050-06-01T00:00:00Z' }] },
+    'reminders/1/at',
+  ],
+  ['reminder at in year 2300', { reminders: [{ at: '2300-01-01T00:00:00Z' }] }, 'reminders/0/at'],
+  ['recurrence UNTIL in year 1500', { due_date: inFuture, recurrence: 'FREQ=DAILY;UNTIL=15000101' }, 'recurrence'],
+  ['recurrence UNTIL in year 2201', { due_date: inFuture, recurrence: 'FREQ=DAILY;UNTIL=22010101T000000Z' }, 'recurrence'],
   ['timezone unknown', { timezone: 'Mars/Olympus_Mons' }, 'timezone'],
   ['timezone empty', { timezone: '' }, 'timezone'],
   ['11 reminders', { due_date: inFuture, reminders: Array.from({ length: 11 }, (_, i) => ({ before_minutes: i })) }, 'reminders'],
@@ -161,6 +175,26 @@ describe('create: every bad field → 422 naming it, nothing written', () => {
     assert.equal(r.body.tags.length, 20);
     assert.equal(r.body.reminders.length, 10);
     assert.equal((await api.del(`${tasks()}/${r.body.id}`)).status, 204);
+    await drained(app);
+  });
+
+  test('the first and last instants of the years 1900–2200 are accepted, stored as sent', async () => {
+    for (const [due, until] of [
+      ['1900-01-01T00:00:00.000Z', '19000105'],
+      ['2200-12-31T23:59:59.000Z', '22001231T235959Z'],
+    ] as const) {
+      const r = await api.post(tasks(), {
+        title: 'edge',
+        due_date: due,
+        reminders: [{ at: due }],
+        recurrence: `FREQ=DAILY;UNTIL=${until}`,
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.equal(r.body.due_date, due);
+      assert.equal((await api.get(`${tasks()}/${r.body.id}`)).body.due_date, due);
+      assert.equal((await api.get(`${tasks()}?due_from=${due}&due_to=${due}`)).status, 200);
+      assert.equal((await api.del(`${tasks()}/${r.body.id}`)).status, 204);
+    }
     await drained(app);
   });
 });
@@ -265,6 +299,8 @@ describe('invalid query parameters → 422 naming the parameter', () => {
     ['status=done', 'status'],
     ['due_from=yesterday', 'due_from'],
     ['due_to=2031-01-01', 'due_to'],
+    ['due_from=0050-06-01T00:00:00Z', 'due_from'],
+    ['due_to=2201-01-01T00:00:00Z', 'due_to'],
     ['overdue=maybe', 'overdue'],
     ['unknown=1', 'unknown'],
     [`q=${long(201)}`, 'q'],

@@ -4,6 +4,7 @@
  */
 import { RRuleTemporal } from 'rrule-temporal';
 import { formatRRule, parseRule, RecurrenceRuleError, type RRuleParts } from './rule.js';
+import { candidatesPerPeriod, MAX_CANDIDATES_PER_PERIOD, PROBE_CANDIDATES } from './budget.js';
 import { isIterationCapError } from './series.js';
 import { Temporal } from './timezone.js';
 
@@ -32,8 +33,16 @@ function engineProblem(parts: RRuleParts): string | null {
   } catch (error) {
     return `Recurrence rule not supported: ${error instanceof Error ? error.message : String(error)}`;
   }
-  return canEverOccur(parts) ? null : NEVER;
+  const perPeriod = candidatesPerPeriod(parts);
+  if (perPeriod > MAX_CANDIDATES_PER_PERIOD) {
+    return `This rule expands to up to ${perPeriod} times per ${PERIOD[parts.freq]} (at most ${MAX_CANDIDATES_PER_PERIOD}): use a finer FREQ or fewer BYxxx values`;
+  }
+  // BYSETPOS picks among one period's candidates: a position beyond their number never exists.
+  if (parts.bySetPos && !parts.bySetPos.some((pos) => Math.abs(pos) <= perPeriod)) return NEVER;
+  return occurrenceProblem(parts, perPeriod);
 }
+
+const PERIOD = { YEARLY: 'year', MONTHLY: 'month', WEEKLY: 'week', DAILY: 'day', HOURLY: 'hour' } as const;
 
 /**
  * Whether the rule matches any date at all, independent of the task's start. COUNT/UNTIL are
@@ -42,14 +51,25 @@ function engineProblem(parts: RRuleParts): string | null {
  *
  * For DAILY/WEEKLY/HOURLY the BYMONTH/BYMONTHDAY/BYDAY/BYYEARDAY parts only filter days, and the
  * YEARLY rule with the same parts expands to exactly those days — 400 yearly periods are much
- * cheaper to scan than 146,097 daily ones. BYSETPOS there picks within one period, whose size we
- * can count directly.
+ * cheaper to scan than 146,097 daily ones.
+ *
+ * rrule-temporal jumps over periods that a filter excludes, except with BYSETPOS, which needs
+ * every candidate of every period it visits (the rule of issue 11, 360 candidates × 401 years,
+ * cost 4.8 s). So a BYSETPOS probe gets a budget of PROBE_CANDIDATES candidates; a rule that
+ * finds no occurrence within it is refused — it would cost as much at every completion.
  */
-function canEverOccur(parts: RRuleParts): boolean {
+function occurrenceProblem(parts: RRuleParts, perPeriod: number): string | null {
   const probe: RRuleParts = { ...parts, interval: 1, count: undefined, until: undefined };
-  if (parts.freq === 'YEARLY' || parts.freq === 'MONTHLY') return probeHasOccurrence(probe, FOUR_CENTURIES[parts.freq]);
-  if (parts.bySetPos && !parts.bySetPos.some((pos) => Math.abs(pos) <= candidatesPerPeriod(parts))) return false;
-  return probeHasOccurrence({ ...probe, freq: 'YEARLY', bySetPos: undefined, wkst: undefined }, FOUR_CENTURIES.YEARLY);
+  const full = FOUR_CENTURIES[parts.freq === 'MONTHLY' ? 'MONTHLY' : 'YEARLY'];
+  const periods = parts.bySetPos ? Math.max(1, Math.min(full, Math.floor(PROBE_CANDIDATES / perPeriod))) : full;
+  const found =
+    parts.freq === 'YEARLY' || parts.freq === 'MONTHLY'
+      ? probeHasOccurrence(probe, periods)
+      : probeHasOccurrence({ ...probe, freq: 'YEARLY', bySetPos: undefined, wkst: undefined }, full);
+  if (found) return null;
+  return periods < full
+    ? `This rule produces no occurrence within its computation budget (${periods} ${PERIOD[parts.freq]}s of up to ${perPeriod} candidates each): check BYSETPOS against the other BYxxx parts`
+    : NEVER;
 }
 
 function probeHasOccurrence(parts: RRuleParts, maxIterations: number): boolean {
@@ -60,13 +80,4 @@ function probeHasOccurrence(parts: RRuleParts, maxIterations: number): boolean {
     if (isIterationCapError(error)) return false;
     throw error;
   }
-}
-
-/** Candidates one DAILY/WEEKLY/HOURLY period can hold before BYSETPOS picks among them. */
-function candidatesPerPeriod(p: RRuleParts): number {
-  const n = (xs: readonly unknown[] | undefined) => xs?.length ?? 1;
-  const sub = n(p.byMinute) * n(p.bySecond);
-  if (p.freq === 'HOURLY') return sub;
-  const perDay = n(p.byHour) * sub;
-  return p.freq === 'WEEKLY' ? n(p.byDay) * perDay : perDay;
 }

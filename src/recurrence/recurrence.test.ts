@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Temporal } from 'temporal-polyfill';
+import { EXACT_COUNT } from './budget.js';
 import { checkRecurrence, isValidTimeZone, nextOccurrence, normalizeTimeZone, previewOccurrences, type RecurrenceBasis } from './index.js';
+import { engineWork } from './series.js';
 
 const BERLIN = 'Europe/Berlin';
 const NEW_YORK = 'America/New_York';
@@ -1131,5 +1133,92 @@ describe('time zones', () => {
     assert.equal(normalizeTimeZone('europe/berlin'), 'Europe/Berlin');
     assert.equal(normalizeTimeZone('utc'), 'UTC');
     assert.equal(normalizeTimeZone('+01:00'), null);
+  });
+});
+
+describe('bounded work (DESIGN §10, issue 11)', () => {
+  const days = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(',');
+  const hours = Array.from({ length: 24 }, (_, i) => i).join(',');
+
+  test("the issue's pathological BYSETPOS rule is refused without scanning 400 years", () => {
+    const before = { ...engineWork };
+    const result = checkRecurrence(`FREQ=YEARLY;BYSETPOS=-366;BYYEARDAY=${days(15)};BYHOUR=${hours}`);
+    assert.equal(result.ok, false);
+    if (!result.ok) assert.match(result.message, /never produce/);
+    // decided from the rule's shape: 15 days × 24 hours = 360 candidates, position 366 cannot exist
+    assert.equal(engineWork.calls, before.calls);
+  });
+
+  test('a BYSETPOS rule whose position exists but is not found within the probe budget is refused naming the budget', () => {
+    // 360 candidates a year, BYMONTH=6 excludes them all: the probe may look at 4 years, not 401
+    const result = checkRecurrence(`FREQ=YEARLY;BYMONTH=6;BYSETPOS=-300;BYYEARDAY=${days(15)};BYHOUR=${hours}`);
+    assert.equal(result.ok, false);
+    if (!result.ok) assert.match(result.message, /computation budget \(4 years of up to 360 candidates each\)/);
+  });
+
+  test('a rule expanding to more than 500 candidates per period is refused', () => {
+    const result = checkRecurrence(`FREQ=YEARLY;BYDAY=MO,TU;BYHOUR=${hours}`);
+    assert.equal(result.ok, false);
+    if (!result.ok) assert.match(result.message, /up to 2544 times per year \(at most 500\)/);
+    assert.deepEqual(checkRecurrence(`FREQ=MONTHLY;BYMONTHDAY=${days(20)};BYHOUR=${hours}`), {
+      ok: true,
+      rule: `FREQ=MONTHLY;BYMONTHDAY=${days(20)};BYHOUR=${hours}`,
+    });
+  });
+
+  test('UNTIL outside the years 1900–2200 is refused', () => {
+    for (const until of ['15000101', '18991231T235959Z', '22010101']) {
+      const result = checkRecurrence(`FREQ=DAILY;UNTIL=${until}`);
+      assert.equal(result.ok, false, until);
+      if (!result.ok) assert.match(result.message, /years 1900–2200/);
+    }
+    assert.equal(checkRecurrence('FREQ=DAILY;UNTIL=22001231T235959Z').ok, true);
+  });
+
+  const overdue = (rule: string, start: string, zone = BERLIN) => {
+    const before = { ...engineWork };
+    const result = nextOccurrence({
+      rule,
+      basis: 'due_date',
+      timezone: zone,
+      seriesStart: at(start, zone),
+      previousDue: at(start, zone),
+      index: 0,
+      completedAt: at('2026-12-04T14:10', zone),
+      now: at('2026-12-04T14:10', zone),
+    });
+    return { result, occurrences: engineWork.occurrences - before.occurrences, calls: engineWork.calls - before.calls };
+  };
+
+  test('completing an HOURLY task due in 1500 counts at most 1,000 occurrences and extrapolates the rest', () => {
+    const { result, occurrences, calls } = overdue('FREQ=HOURLY', '1500-01-01T00:00', 'UTC');
+    assert.ok(result);
+    assert.equal(local(result.due, 'UTC'), '2026-12-04T15:00+00:00');
+    // 1500-01-01 → 2026-12-04T15:00 is 4,618,935 hours; in UTC the hours are evenly spaced, so the
+    // extrapolation is exact
+    assert.equal(result.index, 4_618_935);
+    assert.ok(occurrences <= EXACT_COUNT + 64, `materialised ${occurrences} occurrences`);
+    assert.ok(calls <= 20, `${calls} engine calls`);
+  });
+
+  test('HOURLY from 1900 in a DST zone: the index is an estimate within 0.01 %, the due date exact', () => {
+    const { result, occurrences } = overdue('FREQ=HOURLY', '1900-01-01T00:00');
+    assert.ok(result);
+    assert.equal(local(result.due), '2026-12-04T15:00+01:00');
+    assert.ok(Math.abs(result.index - 1_112_547) < 112, `index ${result.index}`);
+    assert.ok(occurrences <= EXACT_COUNT + 64, `materialised ${occurrences} occurrences`);
+  });
+
+  test('with a COUNT smaller than the missed occurrences the series ends after counting at most COUNT of them', () => {
+    const { result, occurrences } = overdue('FREQ=HOURLY;COUNT=500', '1900-01-01T00:00');
+    assert.equal(result, null);
+    assert.ok(occurrences <= 500 + 64, `materialised ${occurrences} occurrences`);
+  });
+
+  test('dense weekly rule from 1900: bounded, due date exact', () => {
+    const { result, occurrences } = overdue(`FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=${hours}`, '1900-01-01T00:00');
+    assert.ok(result);
+    assert.equal(local(result.due), '2026-12-04T15:00+01:00');
+    assert.ok(occurrences <= EXACT_COUNT + 64, `materialised ${occurrences} occurrences`);
   });
 });

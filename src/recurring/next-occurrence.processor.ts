@@ -12,6 +12,7 @@ import { recordTaskEvent } from '../events/outbox.js';
 import { TOPICS, type TaskEvent } from '../events/schemas.js';
 import { nextOccurrence } from '../recurrence/index.js';
 import { insertReminders, pendingReminders } from '../reminders/schedule.js';
+import { inDateRange } from '../tasks/date-range.js';
 import { toTask } from '../tasks/mapper.js';
 import type { Reminder } from '../tasks/model.js';
 import { insertTask } from '../tasks/repository.js';
@@ -59,7 +60,8 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
     completedAt: done.completed_at,
     now,
   });
-  if (!next) return false; // COUNT/UNTIL ended the series
+  // COUNT/UNTIL ended the series, or it left the years the API accepts (DESIGN §10)
+  if (!next || !inDateRange(next.due)) return false;
   const row = await insertTask(tx, {
     user_id: done.user_id,
     title: done.title,

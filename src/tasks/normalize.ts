@@ -4,6 +4,7 @@
  */
 import { checkRecurrence, isValidTimeZone } from '../recurrence/index.js';
 import { ValidationError, type FieldError } from '../errors.js';
+import { checkedDate } from './date-range.js';
 import { LIMITS, type Reminder, type TaskCreate } from './model.js';
 
 export function normalizeTags(tags: readonly string[], errors: FieldError[]): string[] {
@@ -67,12 +68,15 @@ export function mergeFields(current: TaskFields, patch: TaskCreate | Partial<Tas
   if (patch.description !== undefined) next.description = patch.description;
   if (patch.priority !== undefined) next.priority = patch.priority;
   if (patch.tags !== undefined) next.tags = normalizeTags(patch.tags, errors);
-  if (patch.due_date !== undefined) next.due_date = patch.due_date === null ? null : new Date(patch.due_date);
+  if (patch.due_date !== undefined) next.due_date = patch.due_date === null ? null : checkedDate('due_date', patch.due_date, errors);
   if (patch.timezone !== undefined) {
     checkTimeZone(patch.timezone, errors);
     next.timezone = patch.timezone;
   }
-  if (patch.reminders !== undefined) next.reminders = patch.reminders;
+  if (patch.reminders !== undefined) {
+    patch.reminders.forEach((r, i) => 'at' in r && checkedDate(`reminders/${i}/at`, r.at, errors));
+    next.reminders = patch.reminders;
+  }
   if (patch.recurrence !== undefined) next.recurrence = normalizeRecurrence(patch.recurrence, errors);
   if (patch.recurrence_basis !== undefined) next.recurrence_basis = patch.recurrence_basis;
   checkReminders(next.reminders, next.due_date !== null, errors);

@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
-import { PreconditionFailedError } from '../../errors.js';
+import { PreconditionFailedError, ValidationError, type FieldError } from '../../errors.js';
+import { checkedDate } from '../../tasks/date-range.js';
 import { parsePriorities, parseSort, SORT_FIELDS } from '../../tasks/list-query.js';
 import { CompleteBody, DateTime, PRIORITIES, Task, TaskCreate, TaskUpdate, TEXT_RULES } from '../../tasks/model.js';
 import { requireUser, userOf } from '../auth.js';
@@ -86,13 +87,17 @@ export const taskRoutes =
       },
       async (req, reply) => {
         const q = req.query;
+        const dateErrors: FieldError[] = [];
+        const dueFrom = q.due_from ? checkedDate('due_from', q.due_from, dateErrors) : undefined;
+        const dueTo = q.due_to ? checkedDate('due_to', q.due_to, dateErrors) : undefined;
+        if (dateErrors.length) throw new ValidationError(dateErrors);
         const page = await s.tasks.list(userOf(req), {
           q: q.q,
           status: q.status,
           priority: parsePriorities(q.priority),
           tags: q.tag?.map((t) => t.trim().toLowerCase()).filter(Boolean),
-          dueFrom: q.due_from ? new Date(q.due_from) : undefined,
-          dueTo: q.due_to ? new Date(q.due_to) : undefined,
+          dueFrom,
+          dueTo,
           overdue: q.overdue,
           ...parseSort(q.sort),
           limit: q.limit ?? 50,
