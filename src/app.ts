@@ -108,7 +108,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
     bus.subscribe(nextOccurrenceProcessor({ db, now, changed }));
     bus.subscribe(historyProcessor({ db }));
   }
-  if (consumes.notifications(config.role)) bus.subscribe(inboxProcessor({ db }));
+  if (consumes.notifications(config.role)) bus.subscribe(inboxProcessor({ db, keep: config.limits.notificationsPerUser }));
   const [liveTasks, liveNotes] = liveProcessors(hub);
   if (consumes.taskEvents(config.role)) bus.subscribe(liveTasks);
   if (consumes.notifications(config.role)) bus.subscribe(liveNotes);
@@ -127,7 +127,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
     log,
     db,
     auth: new AuthService(db, tokens),
-    tasks: new TaskService({ db, preferences, now, changed }),
+    tasks: new TaskService({ db, preferences, now, changed, maxTasksPerUser: config.limits.tasksPerUser }),
     notifications: new NotificationService(db, now, changed),
     preferences,
     hub,

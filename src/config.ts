@@ -39,6 +39,17 @@ export interface Config {
   dbPoolSize: number;
   /** a query running longer is cancelled (0 = no limit) */
   dbStatementTimeoutMs: number;
+  /** DESIGN §10 per-user limits (see src/limits/ for which are per process and why) */
+  limits: Limits;
+}
+
+export interface Limits {
+  sseStreamsPerUser: number;
+  sseBufferBytes: number;
+  writesPerSecond: number;
+  writeBurst: number;
+  tasksPerUser: number;
+  notificationsPerUser: number;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +106,14 @@ export function loadConfig(env: Env = process.env): Config {
     webConcurrency: int(env, 'WEB_CONCURRENCY', daprHttpPort ? 1 : Math.min(availableParallelism(), 8), errors, 1, 64),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 10, errors, 1, 100),
     dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, errors, 0),
+    limits: {
+      sseStreamsPerUser: int(env, 'LIMIT_SSE_STREAMS', 5, errors, 1),
+      sseBufferBytes: int(env, 'LIMIT_SSE_BUFFER_BYTES', 1024 * 1024, errors, 1024),
+      writesPerSecond: int(env, 'LIMIT_WRITES_PER_SECOND', 50, errors, 1),
+      writeBurst: int(env, 'LIMIT_WRITE_BURST', 200, errors, 1),
+      tasksPerUser: int(env, 'LIMIT_TASKS', 100_000, errors, 1),
+      notificationsPerUser: int(env, 'LIMIT_NOTIFICATIONS', 1000, errors, 10),
+    },
   };
   if (config.authSecret !== undefined && config.authSecret.length < 32) errors.push('AUTH_SECRET must be at least 32 characters');
   if (config.eventBus === 'dapr' && config.dapr.httpPort === undefined) errors.push('EVENT_BUS=dapr needs DAPR_HTTP_PORT');

@@ -32,4 +32,9 @@ export const metrics = {
   }),
   remindersFired: new Counter({ name: 'reminders_fired_total', help: 'Reminders fired', labelNames: ['late'], registers: [registry] }),
   sseClients: new Gauge({ name: 'sse_clients', help: 'Open live-update streams', registers: [registry] }),
+  sseOverflows: new Counter({
+    name: 'sse_overflows_total',
+    help: 'Live-update streams closed because their client stopped reading (buffer above LIMIT_SSE_BUFFER_BYTES)',
+    registers: [registry],
+  }),
 };

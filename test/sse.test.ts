@@ -14,7 +14,8 @@ const streams: SseStream[] = [];
 let closed = false;
 
 before(async () => {
-  app = await startTestApp();
+  // the tests keep their streams open until the end: alice holds more than the default per-user cap
+  app = await startTestApp({ LIMIT_SSE_STREAMS: '20' });
   [alice, bob] = await Promise.all([signUp(app.url, 'alice'), signUp(app.url, 'bob')]);
 });
 after(async () => {

@@ -19,6 +19,7 @@ import { isWellFormed, WELL_FORMED } from '../tasks/model.js';
 import { authRoutes } from './routes/auth.js';
 import { meRoutes, streamRoutes } from './routes/me.js';
 import { taskRoutes } from './routes/tasks.js';
+import { WriteRate } from '../limits/write-rate.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 export const BODY_LIMIT = 64 * 1024;
@@ -128,6 +129,9 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
       }
     }
   });
+  // DESIGN §10: per-user write rate, checked once the route's auth hook named the user
+  const writeRate = new WriteRate(s.config.limits.writesPerSecond, s.config.limits.writeBurst);
+  app.addHook('preParsing', async (req) => writeRate.hook(req));
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);

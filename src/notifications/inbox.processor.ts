@@ -2,6 +2,7 @@
 import type { Db } from '../db/types.js';
 import type { Subscription } from '../events/bus.js';
 import { TOPICS, type NotificationEvent } from '../events/schemas.js';
+import { pruneInbox } from './prune.js';
 
 const row = (n: NotificationEvent) => ({
   id: n.notification_id,
@@ -16,13 +17,16 @@ const row = (n: NotificationEvent) => ({
   read_at: null,
 });
 
-export function inboxProcessor(deps: { db: Db }): Subscription<'notifications'> {
-  const insert = (events: NotificationEvent[]) =>
-    deps.db
+/** `keep`: notifications kept per user (DESIGN §10), see pruneInbox. */
+export function inboxProcessor(deps: { db: Db; keep?: number }): Subscription<'notifications'> {
+  const insert = async (events: NotificationEvent[]) => {
+    await deps.db
       .insertInto('notifications')
       .values(events.map(row))
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
+    if (deps.keep !== undefined) await pruneInbox(deps.db, [...new Set(events.map((e) => e.user_id))], deps.keep);
+  };
   return {
     name: 'notification-inbox',
     topic: TOPICS.notifications,

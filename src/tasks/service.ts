@@ -17,6 +17,7 @@ import { mergeFields, type TaskFields } from './normalize.js';
 import { columnsOf, fieldsOf, findTask, insertTasks, updateTask } from './repository.js';
 import type { NewTaskRow, TaskRow } from '../db/types.js';
 import type { PreferencesStore } from '../preferences/store.js';
+import { TaskCap } from '../limits/task-cap.js';
 
 export interface TaskServiceDeps {
   db: Db;
@@ -24,6 +25,8 @@ export interface TaskServiceDeps {
   now: () => Date;
   /** called after a commit that wrote outbox rows or reminders (kicks the relay, re-arms the clock) */
   changed: () => void;
+  /** DESIGN §10: tasks per user (unlimited when absent) */
+  maxTasksPerUser?: number;
 }
 
 export interface TaskPage {
@@ -34,7 +37,11 @@ export interface TaskPage {
 }
 
 export class TaskService {
-  constructor(private readonly deps: TaskServiceDeps) {}
+  private readonly cap: TaskCap | undefined;
+
+  constructor(private readonly deps: TaskServiceDeps) {
+    this.cap = deps.maxTasksPerUser === undefined ? undefined : new TaskCap(deps.db, deps.maxTasksPerUser);
+  }
 
   /** Creates that arrive while one is being written share the next transaction (src/db/group-commit.ts). */
   private readonly creates = new GroupCommit<NewTaskRow, Task>({
@@ -47,6 +54,7 @@ export class TaskService {
     const now = this.deps.now();
     const zone = body.timezone ?? (await this.deps.preferences.get(userId)).timezone;
     const f = mergeFields({ ...NEW_TASK, timezone: zone }, body);
+    await this.cap?.check(userId);
     const completed = body.completed ?? false;
     if (!completed) refusePastReminders(f, null, now);
     return this.creates.submit({

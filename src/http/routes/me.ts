@@ -6,6 +6,7 @@ import { ValidationError } from '../../errors.js';
 import { isValidTimeZone } from '../../recurrence/index.js';
 import { metrics } from '../../metrics.js';
 import type { LiveMessage } from '../../live/hub.js';
+import { boundedWriter, StreamGate } from '../../live/stream-limits.js';
 import { requireUser, userOf } from '../auth.js';
 import { problems } from '../problems.js';
 import { TEXT_RULES } from '../../tasks/model.js';
@@ -140,6 +141,7 @@ export const streamRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.addHook('onRequest', requireUser(s.auth, { allowQueryToken: true }));
+    const gate = new StreamGate(s.config.limits.sseStreamsPerUser);
     app.get(
       '/api/:user_id/stream',
       {
@@ -153,20 +155,23 @@ export const streamRoutes =
       },
       async (req, reply) => {
         const userId = userOf(req);
+        const release = gate.enter(userId); // 429 when the user holds too many
         reply.hijack();
         const res = reply.raw;
+        const write = boundedWriter(res, s.config.limits.sseBufferBytes);
         res.writeHead(200, {
           'content-type': 'text/event-stream',
           'cache-control': 'no-cache, no-transform',
           connection: 'keep-alive',
           'x-accel-buffering': 'no',
         });
-        res.write(`retry: 2000\n: connected\n\n`);
-        const send = (m: LiveMessage) => res.write(`id: ${m.id}\nevent: ${m.kind}\ndata: ${JSON.stringify(m.data)}\n\n`);
+        write(`retry: 2000\n: connected\n\n`);
+        const send = (m: LiveMessage) => write(`id: ${m.id}\nevent: ${m.kind}\ndata: ${JSON.stringify(m.data)}\n\n`);
         const unsubscribe = s.hub.subscribe(userId, send);
-        const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+        const heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS);
         metrics.sseClients.inc();
         const cleanup = () => {
+          release();
           clearInterval(heartbeat);
           unsubscribe();
           metrics.sseClients.dec();
