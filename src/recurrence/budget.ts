@@ -18,6 +18,9 @@ export const MAX_CANDIDATES_PER_PERIOD = 500;
 /** Candidates a validation probe may build (≈ 50 ms at 33 µs each). */
 export const PROBE_CANDIDATES = 1_500;
 
+/** Candidates counting the occurrences a completion skipped may build. */
+export const COUNT_WORK = 2_000;
+
 /**
  * Occurrences counted one by one when a completion skips missed ones (basis due_date). Beyond
  * this the rest of the gap is extrapolated from the counted ones (series.ts, countBetween).

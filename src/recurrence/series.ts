@@ -5,7 +5,7 @@
  */
 import { RRuleTemporal } from 'rrule-temporal';
 import type { Preset, RRuleParts } from './rule.js';
-import { EXACT_COUNT } from './budget.js';
+import { candidatesPerPeriod, COUNT_WORK, EXACT_COUNT } from './budget.js';
 import { formatRRule } from './rule.js';
 import { fromWallClock, Temporal, type PlainDateTime, type ZonedDateTime } from './timezone.js';
 
@@ -72,14 +72,14 @@ export function isIterationCapError(error: unknown): boolean {
   return error instanceof Error && /Maximum iterations/.test(error.message);
 }
 
-function buildRRule(parts: RRuleParts, dtstart: ZonedDateTime, includeDtstart = true): RRuleTemporal {
+function buildRRule(parts: RRuleParts, dtstart: ZonedDateTime, includeDtstart = true, maxIterations?: number): RRuleTemporal {
   return new RRuleTemporal({
     rruleString: formatRRule(parts),
     dtstart,
     // RFC 5545 §3.8.5.3: DTSTART always counts as the first occurrence. For a task that is the
     // first due date of the series, even if it does not match BYDAY etc.
     includeDtstart,
-    maxIterations: MAX_PERIODS[parts.freq],
+    maxIterations: Math.min(maxIterations ?? Infinity, MAX_PERIODS[parts.freq]),
   });
 }
 
@@ -96,49 +96,63 @@ const counted = <T extends ZonedDateTime | ZonedDateTime[] | null>(result: T): T
   return result;
 };
 
+const capToNull = <T>(f: () => T): T | null => {
+  try {
+    return f();
+  } catch (error) {
+    if (isIterationCapError(error)) return null;
+    throw error;
+  }
+};
+
+/**
+ * rrule-temporal counts its work in iterations (periods visited, or filter jumps), each building at
+ * most `candidatesPerPeriod` instants; every query gets an iteration cap from the candidate budgets
+ * (budget.ts), so no rule and no date range can make one cost more.
+ */
 export function rruleSeries(parts: RRuleParts, dtstart: ZonedDateTime): Series {
   const ruleNear = nearRule(parts, dtstart);
-  const capToNull = <T>(f: () => T): T | null => {
-    try {
-      return f();
-    } catch (error) {
-      if (isIterationCapError(error)) return null;
-      throw error;
-    }
-  };
-  const between = (afterMs: number, beforeMs: number): ZonedDateTime[] =>
-    capToNull(() => counted(ruleNear(afterMs).between(new Date(afterMs), new Date(beforeMs), false))) ?? [];
+  const perPeriod = candidatesPerPeriod(parts);
+  const iterations = (work: number) => Math.max(1, Math.floor(work / perPeriod));
+  const periodMs = PERIOD_MS[parts.freq] * parts.interval;
 
   return {
+    // From a start moved close to `afterMs`, so the engine's walk is the gap to the next occurrence.
     firstAfter: (afterMs) => capToNull(() => counted(ruleNear(afterMs).next(new Date(afterMs), false))?.epochMilliseconds ?? null),
     countBetween: (afterMs, beforeMs, limit) => {
-      // Counted chunk by chunk, at most EXACT_COUNT occurrences (each costs a Temporal object);
-      // nothing recurs more often than hourly, so a 64-hour chunk holds at most 64. Chunks widen
-      // while they come back sparse, so a rule that occurs yearly needs few of them.
+      // Chunk by chunk, at most EXACT_COUNT occurrences and COUNT_WORK candidates (nothing recurs
+      // more often than hourly, so a 64-hour chunk holds at most 64); chunks widen while they come
+      // back sparse. Each query is capped at the iterations left.
       const cap = Math.min(limit, EXACT_COUNT);
+      let left = iterations(COUNT_WORK);
       let count = 0;
-      let lastMs = afterMs;
-      let from = afterMs;
+      let coveredMs = afterMs;
       let window = 64 * HOUR_MS;
-      while (from < beforeMs) {
-        const to = Math.min(from + window, beforeMs);
+      while (coveredMs < beforeMs && left > 0) {
+        const to = Math.min(coveredMs + window, beforeMs);
         // `between` excludes both ends, so re-include the chunk boundary (except the very first).
-        const found = between(from === afterMs ? from : from - 1, to);
+        const lower = coveredMs === afterMs ? coveredMs : coveredMs - 1;
+        const found = capToNull(() => counted(ruleNear(coveredMs, left).between(new Date(lower), new Date(to), false)));
+        if (!found) break; // the budget ran out inside this chunk
+        // HOURLY is charged what it returned (the engine jumps over the hours a filter excludes);
+        // coarser rules the periods the chunk spans (BYSETPOS expands each of them)
+        left -= parts.freq === 'HOURLY' ? found.length + 1 : Math.ceil((to - coveredMs) / periodMs) + 1;
         if (count + found.length >= cap) {
-          lastMs = (found[cap - count - 1] as ZonedDateTime).epochMilliseconds;
+          coveredMs = (found[cap - count - 1] as ZonedDateTime).epochMilliseconds + 1;
           count = cap;
           break;
         }
         count += found.length;
-        from = to;
+        coveredMs = to;
         if (found.length < 32) window *= 2;
       }
-      if (from >= beforeMs || count >= limit) return Math.min(limit, count);
-      // More than EXACT_COUNT missed occurrences (a task overdue by years): the rest of the gap is
-      // counted at the rate of the counted ones — exact for a rule that repeats evenly (FREQ and
-      // INTERVAL only: 'every 3 days'), an estimate otherwise (README, "Bounded work").
-      const rate = count / (lastMs - afterMs);
-      return Math.min(limit, count + Math.max(0, Math.round(rate * (beforeMs - lastMs)) - 1));
+      if (coveredMs >= beforeMs || count >= limit || count === 0) return Math.min(limit, count);
+      // The rest of the gap is counted at the rate of what was counted — exact for a rule that
+      // repeats evenly (FREQ and INTERVAL only: 'every 3 days'), an estimate otherwise, and none
+      // for a rule too sparse to show a rate within the budget (README, "Bounded work");
+      // `beforeMs` is the next occurrence itself, hence the - 1.
+      const rate = count / (coveredMs - afterMs);
+      return Math.min(limit, count + Math.max(0, Math.round(rate * (beforeMs - coveredMs)) - 1));
     },
     first: (n) => {
       if (n <= 0) return [];
@@ -157,24 +171,108 @@ export function rruleSeries(parts: RRuleParts, dtstart: ZonedDateTime): Series {
   };
 }
 
+/** Shortest length of one period, for the work estimate of a counting chunk. */
+const PERIOD_MS = { HOURLY: HOUR_MS, DAILY: 23 * HOUR_MS, WEEKLY: 167 * HOUR_MS, MONTHLY: 28 * 24 * HOUR_MS, YEARLY: 365 * 24 * HOUR_MS };
+
 /**
- * The rule to ask about instants after `ms`. rrule-temporal walks an HOURLY rule hour by hour
- * from DTSTART (a task due in 1900 costs a million steps before today), so for HOURLY the start
- * is moved forward by whole INTERVAL steps to just before `ms`: HOURLY steps real hours, so the
- * moved start lies on the same grid and every later occurrence is the same. The moved start is
- * not the series' first occurrence (includeDtstart off), and the minute/second it would impose
- * are pinned to the real start's. Coarser rules jump ahead by themselves.
+ * The rule to ask about instants after `ms`. rrule-temporal walks from DTSTART period by period
+ * (it jumps over periods a BYxxx filter excludes, but not always — and a BYSETPOS rule expands
+ * every period it visits), so a series that started in 1900 costs centuries of work before today.
+ * Instead the start is moved forward by whole INTERVALs to a period boundary shortly before `ms`:
+ *
+ * - every later period is the same period of the same grid (INTERVAL steps from the real start),
+ *   so every occurrence after the moved start is the series' own;
+ * - what RFC 5545 takes from DTSTART when a BYxxx part is absent (time of day, weekday, day of
+ *   month, month) is pinned to the real start's values, so the moved start imposes nothing (an
+ *   HOURLY start moves by whole real hours and keeps its minute and second);
+ * - the moved start itself is not an occurrence unless the rule matches it (includeDtstart off).
+ *
+ * HOURLY periods are real hours, the others wall-clock days, weeks (from WKST), months and years.
+ * Two YEARLY shapes are left alone (pinnedDefaults).
  */
-function nearRule(parts: RRuleParts, dtstart: ZonedDateTime): (ms: number) => RRuleTemporal {
-  const original = buildRRule(parts, dtstart);
-  if (parts.freq !== 'HOURLY') return () => original;
-  const stepMs = parts.interval * HOUR_MS;
-  const startMs = dtstart.epochMilliseconds;
-  const pinned: RRuleParts = { ...parts, byMinute: parts.byMinute ?? [dtstart.minute], bySecond: parts.bySecond ?? [dtstart.second] };
-  return (ms) => {
-    const steps = Math.floor((ms - startMs) / stepMs) - 1;
-    if (steps < 2) return original;
-    const moved = Temporal.Instant.fromEpochMilliseconds(startMs + steps * stepMs).toZonedDateTimeISO(dtstart.timeZoneId);
-    return buildRRule(pinned, moved, false);
+function nearRule(parts: RRuleParts, dtstart: ZonedDateTime): (ms: number, maxIterations?: number) => RRuleTemporal {
+  const pinned = pinnedDefaults(parts, dtstart);
+  const zone = dtstart.timeZoneId;
+  return (ms, maxIterations) => {
+    const original = buildRRule(parts, dtstart, true, maxIterations);
+    if (!pinned) return original;
+    const target = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone);
+    const periods = periodsBetween(parts, dtstart, target);
+    // whole INTERVALs, one short of the target's period (so its whole period is generated)
+    const steps = (Math.floor(periods / parts.interval) - 1) * parts.interval;
+    if (steps < 2 * parts.interval) return original;
+    const moved = periodStart(parts, dtstart, steps);
+    // a 30-minute DST shift (Lord Howe) moves HOURLY's wall-clock minute: keep the real start then
+    if (parts.freq === 'HOURLY' && (moved.minute !== dtstart.minute || moved.second !== dtstart.second)) return original;
+    return buildRRule(pinned, moved, false, maxIterations);
   };
+}
+
+const WKST_DAY = { MO: 1, TU: 2, WE: 3, TH: 4, FR: 5, SA: 6, SU: 7 } as const;
+
+/** The rule with the parts DTSTART would supply made explicit; null when that is ambiguous. */
+function pinnedDefaults(p: RRuleParts, start: ZonedDateTime): RRuleParts | null {
+  // HOURLY steps real hours from a moved start that keeps the real start's minute (nearRule)
+  if (p.freq === 'HOURLY') return p;
+  const weekday = WEEKDAYS_BY_NUMBER[start.dayOfWeek - 1]!;
+  const time = { byMinute: p.byMinute ?? [start.minute], bySecond: p.bySecond ?? [start.second] };
+  const out: RRuleParts = { ...p, ...time, byHour: p.byHour ?? [start.hour] };
+  if (p.freq === 'WEEKLY' && !p.byDay) out.byDay = [{ weekday }];
+  if (p.freq === 'MONTHLY' && !p.byDay && !p.byMonthDay) out.byMonthDay = [start.day];
+  if (p.freq === 'YEARLY') {
+    const dayParts = p.byYearDay || p.byMonthDay || p.byDay;
+    // rrule-temporal's BYWEEKNO without BYDAY does not take DTSTART's weekday, and RFC 5545 does
+    // not say which month a BYMONTHDAY without BYMONTH would take from it: such rules walk from
+    // DTSTART (at most 301 years) within the same budgets
+    if (p.byWeekNo && !p.byDay) return null;
+    if (p.byMonthDay && !p.byMonth) return null;
+    if (!p.byWeekNo && !p.byMonth && !dayParts) {
+      out.byMonth = [start.month];
+      out.byMonthDay = [start.day];
+    } else if (!p.byWeekNo && p.byMonth && !dayParts) {
+      out.byMonthDay = [start.day];
+    }
+  }
+  return out;
+}
+
+const WEEKDAYS_BY_NUMBER = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
+
+/** Whole FREQ periods from the one holding `start` to the one holding `target` (never negative). */
+function periodsBetween(p: RRuleParts, start: ZonedDateTime, target: ZonedDateTime): number {
+  switch (p.freq) {
+    case 'HOURLY':
+      return Math.max(0, Math.floor((target.epochMilliseconds - start.epochMilliseconds) / HOUR_MS));
+    case 'DAILY':
+      return Math.max(0, start.toPlainDate().until(target.toPlainDate(), { largestUnit: 'days' }).days);
+    case 'WEEKLY':
+      return Math.max(0, Math.floor(weekStart(p, start).until(weekStart(p, target), { largestUnit: 'days' }).days / 7));
+    case 'MONTHLY':
+      return Math.max(0, (target.year - start.year) * 12 + target.month - start.month);
+    case 'YEARLY':
+      return Math.max(0, target.year - start.year);
+  }
+}
+
+function weekStart(p: RRuleParts, z: ZonedDateTime): Temporal.PlainDate {
+  const wkst = WKST_DAY[p.wkst ?? 'MO'];
+  return z.toPlainDate().subtract({ days: (z.dayOfWeek - wkst + 7) % 7 });
+}
+
+/** The first instant of the period `steps` periods after the one holding `start`. */
+function periodStart(p: RRuleParts, start: ZonedDateTime, steps: number): ZonedDateTime {
+  const zone = start.timeZoneId;
+  const midnight = (d: Temporal.PlainDate) => fromWallClock(d.toPlainDateTime(), zone);
+  switch (p.freq) {
+    case 'HOURLY':
+      return Temporal.Instant.fromEpochMilliseconds(start.epochMilliseconds + steps * HOUR_MS).toZonedDateTimeISO(zone);
+    case 'DAILY':
+      return midnight(start.toPlainDate().add({ days: steps }));
+    case 'WEEKLY':
+      return midnight(weekStart(p, start).add({ weeks: steps }));
+    case 'MONTHLY':
+      return midnight(start.toPlainDate().with({ day: 1 }).add({ months: steps }));
+    case 'YEARLY':
+      return midnight(start.toPlainDate().with({ month: 1, day: 1 }).add({ years: steps }));
+  }
 }
