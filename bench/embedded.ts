@@ -223,6 +223,7 @@ try {
       await h.close();
     }
   }
+  Object.assign(keys, await (await import('./scenarios/abuse.js')).abuseBench(work, details)); // issue 11 (bench/scenarios/abuse.ts)
   loads.end = loadAvg();
 
   const record: Record_ = {
