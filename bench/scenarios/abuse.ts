@@ -10,22 +10,22 @@
  * - sse: 100 SSE clients that never read (20 users × 5 streams, the most the per-user cap admits),
  *   while 3,000 creates (150 per user, 4,000-character descriptions) produce events for them
  *
- * Keys: `healthz_p99_ms_under_abuse` (the worst case's p99) and `rss_mb_sse_slow_readers` (server
- * RSS growth over the SSE case). Run alone: `npm run build && node --import tsx bench/scenarios/abuse.ts`
+ * Keys: `healthz_p99_ms_under_abuse` (the worst case's p99) and `rss_mb_sse_slow_readers` (growth
+ * of the server's memory over the SSE case: PSS of the whole process tree — primary, HTTP workers,
+ * embedded PostgreSQL — as the other memory keys count it). Run alone: `npm run build && node --import tsx bench/scenarios/abuse.ts`
  * (BENCH_QUICK=1 for shorter cases).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
-import { openDatabase } from '../../src/db/connect.js';
+import { openEmbeddedDatabase } from '../../src/db/embedded-postgres.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { call, mintSessions, type Session } from '../lib/api.js';
-import { loadAvg } from '../lib/machine.js';
+import { loadAvg, treePssMb } from '../lib/machine.js';
 import { startServer } from '../lib/proc.js';
 import { analyze, REALISTIC, seedTasks, seedUsers } from '../lib/seed.js';
 import { QUICK } from '../lib/settings.js';
@@ -55,7 +55,7 @@ export async function abuseBench(work: string, details: Record<string, unknown>)
   const rruleUsers = Array.from({ length: 4 }, (_, i) => `abuse-rrule-${i}`);
   const legacy = 'abuse-legacy';
   {
-    const h = await openDatabase({ dataDir });
+    const h = await openEmbeddedDatabase(dataDir);
     await migrateToLatest(h.db);
     await seedUsers(h.db, [searcher, legacy, ...sseUsers, ...rruleUsers]);
     await seedTasks(h.db, { userIds: [searcher], count: 30_000, profile: REALISTIC });
@@ -100,9 +100,9 @@ export async function abuseBench(work: string, details: Record<string, unknown>)
       }
       return statuses;
     });
-    const before = treeRssMb(server.pid);
+    const before = treePssMb(server.pid);
     let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, treeRssMb(server.pid))), 100);
+    const sampler = setInterval(() => (peak = Math.max(peak, treePssMb(server.pid))), 100);
     const sockets = (
       await Promise.all(sse.map((u) => Promise.all(Array.from({ length: 5 }, () => nonReadingStream(server.url, u)))))
     ).flat();
@@ -207,30 +207,6 @@ function nonReadingStream(url: string, u: Session): Promise<net.Socket> {
     sock.on('data', onData);
     sock.on('error', reject);
   });
-}
-
-/** RSS of a process and its descendants (the server may run HTTP workers), MB. */
-function treeRssMb(pid: number): number {
-  const rss = (p: number) => {
-    try {
-      return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-    } catch {
-      return 0;
-    }
-  };
-  const children = (p: number): number[] => {
-    try {
-      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  };
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) all.push(...children(all[i]!));
-  return round(
-    all.reduce((sum, p) => sum + rss(p), 0),
-    1,
-  );
 }
 
 // run alone: node --import tsx bench/scenarios/abuse.ts
