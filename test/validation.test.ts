@@ -183,10 +183,11 @@ describe('create: every bad field → 422 naming it, nothing written', () => {
       ['1900-01-01T00:00:00.000Z', '19000105'],
       ['2200-12-31T23:59:59.000Z', '22001231T235959Z'],
     ] as const) {
+      // a reminder in the past is refused for its own reason: only the future edge carries one
       const r = await api.post(tasks(), {
         title: 'edge',
         due_date: due,
-        reminders: [{ at: due }],
+        reminders: due.startsWith('2200') ? [{ at: due }] : [],
         recurrence: `FREQ=DAILY;UNTIL=${until}`,
       });
       assert.equal(r.status, 201, JSON.stringify(r.body));
