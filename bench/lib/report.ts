@@ -35,6 +35,7 @@ export const TARGETS: Record<string, { op: '>=' | '<='; value: number; note: str
   complete_to_next_p99_ms_embedded: { op: '<=', value: 20, note: '' },
   complete_to_next_p99_ms_stack: { op: '<=', value: 100, note: '' },
   reminder_lateness_p99_ms_embedded: { op: '<=', value: 1000, note: '' },
+  reminder_lateness_p99_ms_stack: { op: '<=', value: 1000, note: 'the stack as shipped: cron binding at @every 5m (issue 12)' },
   reminder_scan_ms_1m: { op: '<=', value: 20, note: 'scan() at 1M tasks, embedded (PGlite)' },
   rss_mb_under_load: { op: '<=', value: 250, note: 'embedded server, peak during the HTTP runs' },
 };
@@ -50,7 +51,7 @@ export const KEY_DOCS: Record<string, string> = {
   complete_to_next_p99_ms_embedded: 'PATCH …/complete of a daily task → next occurrence visible in GET (polled back-to-back), p99',
   complete_to_next_p99_ms_stack: 'same through Dapr + Kafka + the recurring consumer process',
   reminder_lateness_p99_ms_embedded: 'inbox entry created_at − remind_at (reminders in bursts), p99',
-  reminder_lateness_p99_ms_stack: 'same with the Dapr cron binding at @every 1s',
+  reminder_lateness_p99_ms_stack: 'same through the stack at the default cron schedule (@every 5m): the API clock fires them',
   reminder_scan_ms_1m: 'ReminderScanner.scan() with 10 reminders due, 1M tasks / ~0.9M reminder rows, PGlite: median',
   rss_mb_idle: 'embedded server RSS after start with the 100k data set, before load',
   rss_mb_under_load: 'embedded server peak RSS during the HTTP runs',

@@ -137,7 +137,7 @@ export async function seedTasks(
     FROM tasks t
     CROSS JOIN LATERAL (SELECT t.due_date - ((t.reminders -> 0 ->> 'before_minutes')::int * interval '1 minute') AS at) r
     WHERE t.id > ${firstNew} AND NOT t.completed AND t.due_date IS NOT NULL AND jsonb_array_length(t.reminders) > 0
-    ON CONFLICT (task_id, remind_at) DO NOTHING`.execute(db);
+    ON CONFLICT (task_id, remind_at) WHERE snooze_of IS NULL DO NOTHING`.execute(db);
 }
 
 export async function maxTaskId(db: Db): Promise<number> {
