@@ -188,17 +188,21 @@ test('snooze: 404 for another user or an unknown id, 409 for a completed or dele
 });
 
 test("the notification says when the task is due, on the task's clock", async () => {
-  // due 20 minutes from now in Tokyo (UTC+9, no DST): the body shows Tokyo's wall clock
+  // due 20 minutes from now in a zone away from UTC where that is still today (not near local
+  // midnight, where the text adds the date): the body shows that zone's wall clock
   const due = new Date(Math.ceil((Date.now() + 20 * 60_000) / 60_000) * 60_000);
-  const tokyo = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
-    due,
-  );
-  const task = (
-    await api.post(tasks, { title: 'Call Kenji', due_date: due.toISOString(), timezone: 'Asia/Tokyo', reminders: [{ at: at(300) }] })
-  ).body;
+  const clock = (zone: string) =>
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(due);
+  const zone = ['Asia/Tokyo', 'America/New_York'].find((z) => {
+    const hour = Number(clock(z).slice(0, 2));
+    return hour >= 1 && hour <= 22;
+  })!;
+  assert.notEqual(clock(zone), clock('UTC'));
+  const task = (await api.post(tasks, { title: 'Call Kenji', due_date: due.toISOString(), timezone: zone, reminders: [{ at: at(300) }] }))
+    .body;
   const event = await stream.next((e) => e.event === 'notification' && e.data.task_id === task.id, 8000);
   assert.equal(event.data.title, 'Task Due Soon');
-  assert.match(event.data.body, new RegExp(`^Your task 'Call Kenji' is due in (19|20|21) minutes \\(at ${tokyo}\\)\\.$`));
+  assert.match(event.data.body, new RegExp(`^Your task 'Call Kenji' is due in (19|20|21) minutes \\(at ${clock(zone)}\\)\\.$`));
   // a task without a due date: no doubled "Task Reminder — Reminder: …"
   const plain = (await api.post(tasks, { title: 'Stretch', reminders: [{ at: at(300) }] })).body;
   const e2 = await stream.next((e) => e.event === 'notification' && e.data.task_id === plain.id, 8000);
