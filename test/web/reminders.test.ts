@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page, Worker } from 'playwright-core';
-import { client, eventually, signUp, startApp, type Session, type TestApp } from '../support/app.js';
+import { client, eventually as poll, signUp, startApp, type Session, type TestApp } from '../support/app.js';
 import { ensureWebBuilt, launch, newContext, shot, signedInPage } from './browser.js';
 
 let app: TestApp;
@@ -21,6 +21,9 @@ after(async () => {
   await browser?.close();
   await app?.close();
 });
+
+/** Reminders fire ~1.5 s after they are set; on a loaded machine the rest of the way can take a while. */
+const eventually = <T>(check: () => Promise<T | undefined | null | false>) => poll(check, { timeoutMs: 15_000, intervalMs: 50 });
 
 interface Note {
   id: string;
@@ -197,10 +200,28 @@ describe('browser notifications through the service worker', () => {
       }[]
     >;
 
+  /** Wait until `count` reminders are shown; on a timeout, say what the page saw (inbox, worker, stream). */
+  async function waitShown(page: Page, worker: Worker, count: number) {
+    try {
+      return await eventually(async () => {
+        const l = await shown(worker);
+        return l.length === count && l;
+      });
+    } catch (err) {
+      const seen = await page.evaluate(
+        `Promise.all([document.querySelector('[data-testid="unread-count"]')?.textContent ?? '0', navigator.serviceWorker.getRegistration().then((r) => Boolean(r?.active)), document.querySelector('.live')?.className]).then(JSON.stringify)`,
+      );
+      throw new Error(`${String(err)}; shown ${JSON.stringify(await shown(worker))}; page [unread, worker active, live] ${seen}`, {
+        cause: err,
+      });
+    }
+  }
+
   /** What the OS does when the user clicks the notification (or one of its buttons). */
-  const click = (worker: Worker, tag: string, action: string) =>
-    worker.evaluate(`self.registration.getNotifications({ tag: ${JSON.stringify(tag)} }).then(([n]) => {
-      if (!n) throw new Error('no notification ${tag}');
+  const click = (worker: Worker, taskId: number, action: string) =>
+    worker.evaluate(`self.registration.getNotifications().then((ns) => {
+      const n = ns.find((x) => x.data?.task_id === ${taskId});
+      if (!n) throw new Error('no notification of task ${taskId}');
       self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n, action: ${JSON.stringify(action)} }));
     })`);
 
@@ -208,14 +229,11 @@ describe('browser notifications through the service worker', () => {
     const s = await signUp(app.url, 'sw');
     const { context, page, worker } = await backgroundPage(s);
     const [completeId, openId] = await Promise.all([taskWithReminder(s, 'Send the invoice'), taskWithReminder(s, 'Book the flights')]);
-    const list = await eventually(async () => {
-      const l = await shown(worker);
-      return l.length === 2 && l;
-    });
+    const list = await waitShown(page, worker, 2);
     const first = list.find((n) => n.data.task_id === completeId) ?? assert.fail(`no notification for task ${completeId}`);
     assert.equal(first.title, (await noteOf(s, completeId)).title);
     assert.match(first.body, /Send the invoice/);
-    assert.equal(first.tag, `task-${completeId}`);
+    assert.equal(first.tag, `reminder-${first.data.notification_id}`, 'open tabs showing it replace one another');
     assert.equal(first.data.notification_id, (await noteOf(s, completeId)).id);
     assert.equal(first.data.user_id, s.userId);
     assert.deepEqual(first.actions, [
@@ -225,17 +243,17 @@ describe('browser notifications through the service worker', () => {
 
     // Complete: the page (not the worker) calls the API with its token
     const completed = page.waitForResponse((r) => r.url().endsWith(`/tasks/${completeId}/complete`));
-    await click(worker, first.tag, 'complete');
+    await click(worker, completeId, 'complete');
     const res = await completed;
     assert.equal(res.status(), 200);
     assert.deepEqual(res.request().postDataJSON(), { completed: true });
     assert.match(res.request().headers().authorization ?? '', /^Bearer /);
     assert.equal((await getTask(s, completeId)).body.completed, true);
     await eventually(async () => (await noteOf(s, completeId)).read);
-    assert.equal((await shown(worker)).filter((n) => n.tag === first.tag).length, 0, 'the clicked notification is closed');
+    assert.equal((await shown(worker)).filter((n) => n.data.task_id === completeId).length, 0, 'the clicked notification is closed');
 
     // a plain click opens that task in the app and changes nothing
-    await click(worker, `task-${openId}`, '');
+    await click(worker, openId, '');
     await page.getByRole('dialog', { name: 'Edit task' }).waitFor();
     assert.equal(await page.evaluate<string>('location.hash'), `#/tasks/${openId}`);
     assert.equal(await page.getByLabel('Title').inputValue(), 'Book the flights');
@@ -248,13 +266,10 @@ describe('browser notifications through the service worker', () => {
     const s = await signUp(app.url, 'sw-snooze');
     const { context, page, worker } = await backgroundPage(s);
     const taskId = await taskWithReminder(s, 'Defrost the freezer');
-    const [n] = await eventually(async () => {
-      const l = await shown(worker);
-      return l.length === 1 && l;
-    });
+    const [n] = await waitShown(page, worker, 1);
     const noteId = n?.data.notification_id;
     const snoozed = page.waitForResponse((r) => r.url().endsWith(`/notifications/${noteId}/snooze`));
-    await click(worker, `task-${taskId}`, 'snooze');
+    await click(worker, taskId, 'snooze');
     const res = await snoozed;
     assert.equal(res.status(), 200);
     assert.deepEqual(res.request().postDataJSON(), { minutes: 10 });
@@ -268,13 +283,29 @@ describe('browser notifications through the service worker', () => {
 
     // completed on another device after the notification was shown: the API refuses (409), the page says so
     const doneId = await taskWithReminder(s, 'Descale the kettle');
-    await eventually(async () => (await shown(worker)).some((x) => x.tag === `task-${doneId}`));
+    await eventually(async () => (await shown(worker)).some((x) => x.data.task_id === doneId));
     const done = await client(app.url, s.token).patch(`/api/${s.userId}/tasks/${doneId}/complete`, { completed: true });
     assert.equal(done.status, 200);
     const refused = page.waitForResponse((r) => r.url().endsWith('/snooze'));
-    await click(worker, `task-${doneId}`, 'snooze');
+    await click(worker, doneId, 'snooze');
     assert.equal((await refused).status(), 409);
     await page.getByText('Nothing to snooze: this task is already completed or deleted.').waitFor();
+    await context.close();
+  });
+
+  test('acting on a reminder in the panel closes its browser notification', async () => {
+    const s = await signUp(app.url, 'sw-panel');
+    const { context, page, worker } = await backgroundPage(s);
+    const [doneId, keptId] = await Promise.all([taskWithReminder(s, 'Water the roses'), taskWithReminder(s, 'Oil the hinges')]);
+    await waitShown(page, worker, 2);
+    await openPanel(page);
+    await entry(page, 'Water the roses').getByRole('button', { name: 'Complete', exact: true }).click();
+    await entry(page, 'Water the roses').getByText('Task completed').waitFor();
+    await eventually(async () => {
+      const tasks = (await shown(worker)).map((n) => n.data.task_id);
+      return tasks.length === 1 && tasks[0] === keptId;
+    });
+    assert.equal((await getTask(s, doneId)).body.completed, true);
     await context.close();
   });
 
@@ -303,17 +334,17 @@ describe('browser notifications through the service worker', () => {
     const { context, page, worker } = await backgroundPage(s);
     // left over from the other account, signed in earlier in this browser
     await worker.evaluate(
-      `self.registration.showNotification('Task Due Soon', { tag: 'task-${otherTask}', data: ${JSON.stringify({ notification_id: otherNote.id, task_id: otherTask, user_id: other.userId })} })`,
+      `self.registration.showNotification('Task Due Soon', { tag: 'reminder-${otherNote.id}', data: ${JSON.stringify({ notification_id: otherNote.id, task_id: otherTask, user_id: other.userId })} })`,
     );
     const writes: string[] = [];
     page.on('request', (r) => void (r.method() !== 'GET' && writes.push(`${r.method()} ${r.url()}`)));
-    await click(worker, `task-${otherTask}`, 'complete');
+    await click(worker, otherTask, 'complete');
     await page.getByText('This reminder belongs to another account: sign in to it to act on it.').waitFor();
     assert.deepEqual(writes, []);
     assert.equal((await getTask(other, otherTask)).body.completed, false);
 
     const mine = await taskWithReminder(s, 'Take out the bins');
-    await eventually(async () => (await shown(worker)).some((n) => n.tag === `task-${mine}`));
+    await eventually(async () => (await shown(worker)).some((n) => n.data.task_id === mine));
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await eventually(async () => (await shown(worker)).length === 0);

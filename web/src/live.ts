@@ -72,10 +72,16 @@ export async function loadNotifications(): Promise<void> {
   }
 }
 
+/** Announced (toast, browser notification) once per page, even if the inbox load saw it first. */
+const announced = new Set<string>();
+
 function receiveNotification(n: NotificationEvent): void {
+  if (announced.has(n.notification_id)) return; // delivery is at-least-once
+  announced.add(n.notification_id);
   const s = getState();
-  if (s.notifications.some((x) => x.id === n.notification_id)) return;
-  const item: AppNotification = {
+  const listed = s.notifications.find((x) => x.id === n.notification_id);
+  if (listed?.read) return; // read elsewhere already
+  const item: AppNotification = listed ?? {
     id: n.notification_id,
     type: n.type,
     task_id: n.task_id,
@@ -88,7 +94,7 @@ function receiveNotification(n: NotificationEvent): void {
     read: false,
     read_at: null,
   };
-  setState({ notifications: [item, ...s.notifications].slice(0, 100), unread: s.unread + 1 });
+  if (!listed) setState({ notifications: [item, ...s.notifications].slice(0, 100), unread: s.unread + 1 });
   toast(`${n.title}: ${n.body}`);
   void showSystemNotification(item);
 }

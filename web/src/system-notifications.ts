@@ -60,7 +60,9 @@ export async function showSystemNotification(n: AppNotification): Promise<void> 
   const reg = workersSupported() ? await navigator.serviceWorker.getRegistration() : undefined;
   // one per task: a snoozed reminder firing again replaces the earlier one, and open tabs share it
   const data = { notification_id: n.id, task_id: n.task_id, user_id: getState().session?.userId };
-  const options = { body: n.body, tag: `task-${n.task_id}`, data };
+  // tagged by reminder: open tabs showing the same one replace each other (silently), while a
+  // task's next reminder (1 day before → 15 minutes before, a snooze firing) alerts on its own
+  const options = { body: n.body, tag: `reminder-${n.id}`, data };
   if (reg?.active) {
     const actions = isReminder(n)
       ? [
@@ -83,8 +85,13 @@ export async function showSystemNotification(n: AppNotification): Promise<void> 
   }
 }
 
-/** On sign-out: reminders (task titles) are not left in the system's notification center. */
-export async function closeSystemNotifications(): Promise<void> {
+/**
+ * Close shown reminders: all of them on sign-out (task titles must not outlive the session), or
+ * the one acted on in the page (its buttons would act a second time).
+ */
+export async function closeSystemNotifications(notificationId?: string): Promise<void> {
   const reg = workersSupported() ? await navigator.serviceWorker.getRegistration() : undefined;
-  for (const n of (await reg?.getNotifications()) ?? []) n.close();
+  for (const n of (await reg?.getNotifications()) ?? []) {
+    if (notificationId === undefined || (n.data as { notification_id?: string } | null)?.notification_id === notificationId) n.close();
+  }
 }

@@ -2,6 +2,7 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { AppNotification } from '../api';
 import { completeTask, snooze, SNOOZE_PRESETS, taskState } from '../reminders';
 import type { State } from '../store';
+import { closeSystemNotifications } from '../system-notifications';
 
 /**
  * Snooze (a few presets) and Complete on one reminder. The buttons are named by their visible
@@ -33,7 +34,9 @@ export function NoteActions({ n, s, describedBy }: { n: AppNotification; s: Stat
     if (busy.current) return;
     busy.current = true;
     try {
-      if (await action()) after();
+      if (!(await action())) return;
+      after();
+      void closeSystemNotifications(n.id).catch(() => undefined);
     } finally {
       busy.current = false;
     }
