@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { client, signUp, type TestApp } from './support/app.js';
 import { startTestApp } from './support/util.js';
-import { TOTAL_CAP } from '../src/tasks/list-query.js';
+import { TOTAL_CAP, TRIGRAM_SEARCH_FROM } from '../src/tasks/list-query.js';
 
 let app: TestApp;
 let api: ReturnType<typeof client>;
@@ -48,4 +48,24 @@ test('a filter that matches fewer than the cap gets the exact X-Total-Count', as
   const r = await api.get(`${tasks}?priority=urgent`);
   assert.equal(r.headers.get('x-total-count'), '5');
   assert.equal(r.headers.get('x-total-count-at-least'), null);
+});
+
+test('keyword search finds the same tasks in a small account (row filter) and a large one (trigram index)', async () => {
+  const small = await signUp(app.url, 'search-small');
+  const large = await signUp(app.url, 'search-large');
+  for (const [me, n] of [
+    [small, 20],
+    [large, TRIGRAM_SEARCH_FROM + 10],
+  ] as const) {
+    // every 7th task mentions the word, in the title or (every 14th) only in the description
+    await sql`
+      INSERT INTO tasks (user_id, title, description, timezone, created_at, updated_at)
+      SELECT ${me.userId}, CASE WHEN g % 14 = 7 THEN 'Quarterly Zebra-Report ' || g ELSE 'task ' || g END,
+             CASE WHEN g % 14 = 0 THEN 'see the zebra-report' ELSE '' END, 'UTC', t, t
+      FROM generate_series(1, ${n}) g, date_trunc('milliseconds', now()) t`.execute(app.running.services.db);
+    const found = await client(app.url, me.token).get(`/api/${me.userId}/tasks?q=ZEBRA-rep&limit=100`);
+    assert.equal(found.status, 200);
+    assert.equal(found.headers.get('x-total-count'), String(Math.floor(n / 7)), `${n} tasks`);
+    assert.ok(found.body.every((t: { title: string; description: string }) => /zebra-rep/i.test(`${t.title} ${t.description}`)));
+  }
 });
