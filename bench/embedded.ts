@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the embedded mode (one process, PGlite, in-process dispatch, built-in
+ * `npm run bench`: the embedded mode (HTTP workers + the embedded PostgreSQL, in-process dispatch, built-in
  * reminder clock). The server runs as its own process (`node dist/src/main.js`); this process
  * seeds, drives the load (autocannon) and measures. Writes bench/results/embedded.json,
  * bench/results/latest.json and BENCHMARKS.md.
@@ -190,20 +190,22 @@ try {
   {
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_SECRET: secret });
     const h = await openEmbeddedDatabase(dataDir);
+    // never started (no relay), but its LISTEN connections are open: stopped before the database
+    const services = await createServices({ config, log: createLogger('warn'), database: h, authSecret: secret });
     try {
-      const services = await createServices({ config, log: createLogger('warn'), database: h, authSecret: secret });
       const c = await ceiling(services, users, QUICK ? 400 : 2000);
       log(`ceiling: ${JSON.stringify(c)}`);
-      keys.pglite_select1_us = c.select1_us;
+      keys.db_select1_us = c.select1_us;
       keys.embedded_create_cmd_per_s = c.create_cmd_per_s_sequential;
       keys.embedded_create_cmd_per_s_64 = c.create_cmd_per_s_64_in_flight;
       details['Ceiling: create command in-process, no HTTP, relay stopped'] = c;
     } finally {
+      await services.stop();
       await h.close();
     }
   }
 
-  // 8. reminder selection cost against table size (a separate PGlite database)
+  // 8. reminder selection cost against table size (a separate embedded database)
   loads.scan = loadAvg();
   {
     const h = await openEmbeddedDatabase(path.join(work, 'scan'));
@@ -218,7 +220,7 @@ try {
         keys[`reminder_scan_100_due_ms_${tag}`] = s.scan_100_due.p50;
         keys[`reminder_next_due_ms_${tag}`] = s.next_due.p50;
       }
-      details['Reminder selection (PGlite)'] = scanMarkdown(sizes);
+      details['Reminder selection (embedded PostgreSQL)'] = scanMarkdown(sizes);
     } finally {
       await h.close();
     }

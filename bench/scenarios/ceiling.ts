@@ -1,6 +1,6 @@
 /**
  * What the embedded design can reach at most, without HTTP: the app's own services in this
- * process on the same PGlite data dir. Per-statement round trip (Kysely → PGlite), the create
+ * process on the same data dir. Per-statement round trip (Kysely → PostgreSQL), the create
  * command alone (TaskService.create: preferences, one transaction with the task, its reminders
  * and its outbox row), sequential and 64 in flight. The relay's share per event comes from the
  * pipeline measurement. Their sum bounds the HTTP create rate from above.
