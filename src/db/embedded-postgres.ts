@@ -32,7 +32,8 @@ const NOBODY = 65_534;
  */
 const SETTINGS = {
   listen_addresses: '',
-  max_connections: '100',
+  // up to 8 workers × (DB_POOL_SIZE 10 + 2 LISTEN) and the primary's migration connection
+  max_connections: '200',
   shared_buffers: '64MB',
   unix_socket_permissions: '0700',
   // the log reaches ours through forwardLog
@@ -157,7 +158,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   const url = `postgresql://${USER}@/${DATABASE}?host=${encodeURIComponent(socketDir)}&port=${PORT}`;
   await waitReady(child, path.join(socketDir, `.s.PGSQL.${PORT}`));
   forwardLog(child, log.child({ component: 'postgres' }));
-  if (fresh) await createDatabase(socketDir);
+  await ensureDatabase(socketDir); // not only when fresh: a first start may have died after initdb
   log.info({ dir, socket: socketDir }, 'embedded PostgreSQL ready');
   return {
     url,
@@ -223,12 +224,13 @@ function forwardLog(child: ChildProcess, log: Logger): void {
   });
 }
 
-async function createDatabase(socketDir: string): Promise<void> {
+async function ensureDatabase(socketDir: string): Promise<void> {
   const pg = (await import('pg')).default;
   const client = new pg.Client({ host: socketDir, port: PORT, user: USER, database: 'postgres' });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${DATABASE}`);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE}`);
   } finally {
     await client.end();
   }
