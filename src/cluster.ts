@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrate } from './bootstrap.js';
 import { loadOrCreateSecret } from './auth/secret.js';
+import { serveClusterMetrics } from './metrics.js';
 
 const RESPAWN_DELAY_MS = 1_000;
 
@@ -38,6 +39,7 @@ export async function startPrimary(config: Config, log: Logger): Promise<Primary
     log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
     setTimeout(() => !stopping && fork(), RESPAWN_DELAY_MS).unref();
   });
+  serveClusterMetrics();
   for (let i = 0; i < config.webConcurrency; i++) fork();
   log.info({ workers: config.webConcurrency, port: config.port }, 'taskstream primary: workers starting');
 

@@ -1,8 +1,55 @@
-/** Prometheus metrics (prom-client), one registry for the process. */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+/**
+ * Prometheus metrics (prom-client), one registry for the process. Under node:cluster each worker
+ * keeps its own; /metrics, whichever worker serves it, answers for all of them: the worker asks the
+ * primary, which gathers every worker's registry (prom-client's AggregatorRegistry) and sums them.
+ */
+import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+if (cluster.isWorker) {
+  AggregatorRegistry.setRegistries([registry]);
+  new AggregatorRegistry(); // installs the worker's answer to the primary's requests
+}
+
+const ASK = 'taskstream:metrics';
+const ANSWER = 'taskstream:metrics:answer';
+const ASK_TIMEOUT_MS = 5_000;
+
+/** The exposition text: this process's registry, or in a cluster worker every worker's, summed. */
+export async function metricsText(): Promise<string> {
+  if (!cluster.isWorker) return registry.metrics();
+  const id = randomUUID();
+  return new Promise<string>((resolve, reject) => {
+    const onMessage = (msg: { type?: string; id?: string; text?: string; error?: string }) => {
+      if (msg?.type !== ANSWER || msg.id !== id) return;
+      done();
+      if (msg.error !== undefined) reject(new Error(msg.error));
+      else resolve(msg.text ?? '');
+    };
+    const timer = setTimeout(() => (done(), reject(new Error('the cluster primary did not answer for the metrics'))), ASK_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+    };
+    process.on('message', onMessage);
+    process.send?.({ type: ASK, id });
+  });
+}
+
+/** In the cluster primary: answer the workers' ASKs with every worker's metrics, aggregated. */
+export function serveClusterMetrics(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, msg: { type?: string; id?: string }) => {
+    if (msg?.type !== ASK) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ type: ANSWER, id: msg.id, text }),
+      (err: Error) => worker.send({ type: ANSWER, id: msg.id, error: err.message }),
+    );
+  });
+}
 
 export const metrics = {
   httpDuration: new Histogram({
@@ -22,6 +69,8 @@ export const metrics = {
   outboxLag: new Gauge({
     name: 'outbox_lag_seconds',
     help: 'Age of the oldest unpublished outbox row at the last relay pass',
+    // across cluster workers: the worst, not the sum
+    aggregator: 'max',
     registers: [registry],
   }),
   deliveries: new Counter({

@@ -12,7 +12,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../app.js';
-import { metrics, registry } from '../metrics.js';
+import { metrics, metricsText, registry } from '../metrics.js';
 import { cronRoutes, daprRoutes } from '../dapr/routes.js';
 import { errorHandler, HttpProblem, sendProblem } from './problems.js';
 import { isWellFormed, WELL_FORMED } from '../tasks/model.js';
@@ -162,7 +162,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     const ready = Object.values(checks).every(Boolean);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(registry.contentType).send(await metricsText()));
 
   if (s.servesApi) {
     await app.register(authRoutes(s));
