@@ -200,18 +200,20 @@ describe('browser notifications through the service worker', () => {
       }[]
     >;
 
-  /** Wait until `count` reminders are shown; on a timeout, say what the page saw (inbox, worker, stream). */
-  async function waitShown(page: Page, worker: Worker, count: number) {
+  type Shown = Awaited<ReturnType<typeof shown>>;
+  /** Wait until the shown reminders pass `ok`; on a timeout, say what the page saw (inbox, worker, stream). */
+  async function waitShown(page: Page, worker: Worker, ok: (l: Shown) => boolean): Promise<Shown> {
     try {
       return await eventually(async () => {
         const l = await shown(worker);
-        return l.length === count && l;
+        return ok(l) && l;
       });
     } catch (err) {
       const seen = await page.evaluate(
-        `Promise.all([document.querySelector('[data-testid="unread-count"]')?.textContent ?? '0', navigator.serviceWorker.getRegistration().then((r) => Boolean(r?.active)), document.querySelector('.live')?.className]).then(JSON.stringify)`,
+        `Promise.all([document.querySelector('[data-testid="unread-count"]')?.textContent ?? '0', navigator.serviceWorker.getRegistration().then((r) => Boolean(r?.active)), navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => ns.length), document.querySelector('.live')?.className]).then(JSON.stringify)`,
       );
-      throw new Error(`${String(err)}; shown ${JSON.stringify(await shown(worker))}; page [unread, worker active, live] ${seen}`, {
+      const list = await shown(worker).catch((e: unknown) => String(e));
+      throw new Error(`${String(err)}; worker shows ${JSON.stringify(list)}; page [unread, worker active, shown, live] ${seen}`, {
         cause: err,
       });
     }
@@ -229,7 +231,7 @@ describe('browser notifications through the service worker', () => {
     const s = await signUp(app.url, 'sw');
     const { context, page, worker } = await backgroundPage(s);
     const [completeId, openId] = await Promise.all([taskWithReminder(s, 'Send the invoice'), taskWithReminder(s, 'Book the flights')]);
-    const list = await waitShown(page, worker, 2);
+    const list = await waitShown(page, worker, (l) => l.length === 2);
     const first = list.find((n) => n.data.task_id === completeId) ?? assert.fail(`no notification for task ${completeId}`);
     assert.equal(first.title, (await noteOf(s, completeId)).title);
     assert.match(first.body, /Send the invoice/);
@@ -266,7 +268,7 @@ describe('browser notifications through the service worker', () => {
     const s = await signUp(app.url, 'sw-snooze');
     const { context, page, worker } = await backgroundPage(s);
     const taskId = await taskWithReminder(s, 'Defrost the freezer');
-    const [n] = await waitShown(page, worker, 1);
+    const [n] = await waitShown(page, worker, (l) => l.length === 1);
     const noteId = n?.data.notification_id;
     const snoozed = page.waitForResponse((r) => r.url().endsWith(`/notifications/${noteId}/snooze`));
     await click(worker, taskId, 'snooze');
@@ -283,7 +285,7 @@ describe('browser notifications through the service worker', () => {
 
     // completed on another device after the notification was shown: the API refuses (409), the page says so
     const doneId = await taskWithReminder(s, 'Descale the kettle');
-    await eventually(async () => (await shown(worker)).some((x) => x.data.task_id === doneId));
+    await waitShown(page, worker, (l) => l.some((x) => x.data.task_id === doneId));
     const done = await client(app.url, s.token).patch(`/api/${s.userId}/tasks/${doneId}/complete`, { completed: true });
     assert.equal(done.status, 200);
     const refused = page.waitForResponse((r) => r.url().endsWith('/snooze'));
@@ -297,7 +299,7 @@ describe('browser notifications through the service worker', () => {
     const s = await signUp(app.url, 'sw-panel');
     const { context, page, worker } = await backgroundPage(s);
     const [doneId, keptId] = await Promise.all([taskWithReminder(s, 'Water the roses'), taskWithReminder(s, 'Oil the hinges')]);
-    await waitShown(page, worker, 2);
+    await waitShown(page, worker, (l) => l.length === 2);
     await openPanel(page);
     await entry(page, 'Water the roses').getByRole('button', { name: 'Complete', exact: true }).click();
     await entry(page, 'Water the roses').getByText('Task completed').waitFor();
@@ -344,10 +346,10 @@ describe('browser notifications through the service worker', () => {
     assert.equal((await getTask(other, otherTask)).body.completed, false);
 
     const mine = await taskWithReminder(s, 'Take out the bins');
-    await eventually(async () => (await shown(worker)).some((n) => n.data.task_id === mine));
+    await waitShown(page, worker, (l) => l.some((n) => n.data.task_id === mine));
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await eventually(async () => (await shown(worker)).length === 0);
+    await waitShown(page, worker, (l) => l.length === 0);
     await context.close();
   });
 

@@ -53,6 +53,8 @@ function runAction(action: NoteAction, id: string, taskId: number, userId: unkno
   }
 }
 
+let showing: Promise<void> = Promise.resolve();
+
 /** Shown when the tab is hidden or unfocused: the in-page toast covers the visible case. */
 export async function showSystemNotification(n: AppNotification): Promise<void> {
   if (!notificationsSupported() || Notification.permission !== 'granted') return;
@@ -70,8 +72,11 @@ export async function showSystemNotification(n: AppNotification): Promise<void> 
           { action: 'complete', title: 'Complete' },
         ]
       : [];
-    // `actions` is valid only here (not for `new Notification`), so lib.dom leaves it out
-    await reg.showNotification(n.title, { ...options, actions } as NotificationOptions).catch(() => undefined);
+    // `actions` is valid only here (not for `new Notification`), so lib.dom leaves it out. One at a
+    // time: Chromium was seen to keep only one of two notifications shown in the same moment.
+    const show = () => reg.showNotification(n.title, { ...options, actions } as NotificationOptions).catch(() => undefined);
+    showing = showing.then(show);
+    await showing;
     return;
   }
   try {
