@@ -127,7 +127,9 @@ export function rruleSeries(parts: RRuleParts, dtstart: ZonedDateTime): Series {
       let left = iterations(COUNT_WORK);
       let count = 0;
       let coveredMs = afterMs;
-      let window = 64 * HOUR_MS;
+      // at least one period: a yearly rule's 64-hour chunks were each charged a whole period, so a
+      // 6-week gap ran out of budget and its exact count became an estimate (off by one)
+      let window = Math.max(64 * HOUR_MS, periodMs);
       while (coveredMs < beforeMs && left > 0) {
         const to = Math.min(coveredMs + window, beforeMs);
         // `between` excludes both ends, so re-include the chunk boundary (except the very first).
