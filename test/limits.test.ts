@@ -5,10 +5,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { client, signUp, type Session, type TestApp } from './support/app.js';
-import { drained, openStream, sleep, startTestApp, taskCount, type SseStream } from './support/util.js';
+import { drained, nonReadingStream, openStream, sleep, startTestApp, taskCount, type SseStream } from './support/util.js';
 
 const SSE_BUFFER = 1024 * 1024;
 let app: TestApp;
@@ -37,33 +36,12 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
   }
 }
 
-/** A stream client that reads the response head and then never reads again (a raw socket, paused). */
-function nonReadingStream(u: Session): Promise<net.Socket> {
-  const { port } = new URL(app.url);
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(Number(port), '127.0.0.1', () => {
-      sock.write(`GET /api/${u.userId}/stream?access_token=${encodeURIComponent(u.token)} HTTP/1.1\r\nHost: x\r\n\r\n`);
-    });
-    let head = '';
-    const onData = (d: Buffer) => {
-      head += d.toString();
-      if (!head.includes('\r\n\r\n')) return;
-      sock.off('data', onData);
-      sock.pause();
-      if (!head.startsWith('HTTP/1.1 200')) reject(new Error(head.split('\r\n')[0]));
-      else resolve(sock);
-    };
-    sock.on('data', onData);
-    sock.on('error', reject);
-  });
-}
-
 describe('live streams', () => {
   test('a client that stops reading is closed once more than LIMIT_SSE_BUFFER_BYTES wait for it; a reading client is not', async () => {
     const u = await signUp(app.url, 'slow');
     const reader = await openStream(streamUrl(u));
     open.push(reader);
-    const sock = await nonReadingStream(u);
+    const sock = await nonReadingStream(app.url, u);
     const streams = app.running.services.streams;
     let slow: ServerResponse | undefined;
     await until(() => (slow = [...streams].find((r) => r.socket?.remotePort === sock.localPort)) !== undefined, 'the stream');

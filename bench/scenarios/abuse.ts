@@ -24,12 +24,13 @@ import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { openEmbeddedDatabase } from '../../src/db/embedded-postgres.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { call, mintSessions, type Session } from '../lib/api.js';
+import { call, mintSessions } from '../lib/api.js';
 import { loadAvg, treePssMb } from '../lib/machine.js';
 import { startServer } from '../lib/proc.js';
 import { analyze, REALISTIC, seedTasks, seedUsers } from '../lib/seed.js';
 import { QUICK } from '../lib/settings.js';
 import { log, percentile, round, sleep } from '../lib/util.js';
+import { nonReadingStream } from '../../test/support/util.js';
 
 const CASE_S = QUICK ? 5 : 10;
 const DAYS = Array.from({ length: 15 }, (_, i) => i + 1).join(',');
@@ -198,27 +199,6 @@ async function parallel(n: number, until: number, one: (i: number) => Promise<{ 
     }),
   );
   return statuses;
-}
-
-/** An SSE client that reads the response head, then never reads again (a paused raw socket). */
-function nonReadingStream(url: string, u: Session): Promise<net.Socket> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(Number(port), '127.0.0.1', () =>
-      sock.write(`GET /api/${u.userId}/stream?access_token=${u.token} HTTP/1.1\r\nHost: bench\r\n\r\n`),
-    );
-    let head = '';
-    const onData = (d: Buffer) => {
-      head += d.toString();
-      if (!head.includes('\r\n\r\n')) return;
-      sock.off('data', onData);
-      sock.pause();
-      if (head.startsWith('HTTP/1.1 200')) resolve(sock);
-      else reject(new Error(`stream: ${head.split('\r\n')[0]}`));
-    };
-    sock.on('data', onData);
-    sock.on('error', reject);
-  });
 }
 
 // run alone: node --import tsx bench/scenarios/abuse.ts

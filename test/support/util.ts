@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -255,4 +256,28 @@ export async function openStream(url: string, headers: Record<string, string> = 
       ac.abort();
     },
   };
+}
+
+/**
+ * A live-stream client that reads the response head, then never reads again (a paused raw
+ * socket): the slow reader the SSE buffer bound is about. Rejects unless the stream opened (200).
+ */
+export function nonReadingStream(baseUrl: string, user: { userId: string; token: string }): Promise<net.Socket> {
+  const { port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(port), '127.0.0.1', () => {
+      sock.write(`GET /api/${user.userId}/stream?access_token=${encodeURIComponent(user.token)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    });
+    let head = '';
+    const onData = (d: Buffer) => {
+      head += d.toString();
+      if (!head.includes('\r\n\r\n')) return;
+      sock.off('data', onData);
+      sock.pause();
+      if (head.startsWith('HTTP/1.1 200')) resolve(sock);
+      else reject(new Error(`stream: ${head.split('\r\n')[0]}`));
+    };
+    sock.on('data', onData);
+    sock.on('error', reject);
+  });
 }
