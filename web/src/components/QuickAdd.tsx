@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { friendlyDate, isoWithOffset } from '../dates';
-import { loadChrono, parseQuickAdd, type QuickParse } from '../quickadd';
+import { loadParser, parseQuickAdd, type QuickParse } from '../quickadd';
 import { toast } from '../store';
 import { createTask } from '../tasks';
 import { describedBy, errId, FieldError, Icon } from './Field';
@@ -44,6 +44,8 @@ export function QuickAdd() {
     setError(undefined);
     try {
       const p = await parseQuickAdd(text);
+      // "#home tomorrow" alone is no task: say so rather than title it with its own tags
+      if (!p.title) return setError('Add a title: the words that are not a date, repeat, #tag or priority.');
       const task = await createTask({
         title: p.title,
         ...(p.due ? { due_date: isoWithOffset(p.due) } : {}),
@@ -74,7 +76,7 @@ export function QuickAdd() {
           placeholder="Add a task — e.g. “Pay rent tomorrow 9am every month #home !high”"
           autocomplete="off"
           maxLength={400}
-          onFocus={() => void loadChrono()}
+          onFocus={() => void loadParser()}
           onInput={(e) => setText(e.currentTarget.value)}
           {...describedBy('quick-add', error, 'quick-add-preview')}
         />
@@ -90,7 +92,7 @@ export function QuickAdd() {
       <p id="quick-add-preview" class="quickadd-preview" aria-live="polite">
         {preview && (preview.due || preview.recurrence || preview.tags.length > 0 || preview.priority) ? (
           <>
-            <span class="chip">“{preview.title}”</span>
+            {preview.title && <span class="chip">“{preview.title}”</span>}
             {preview.due && <span class="chip">Due {friendlyDate(preview.due.toISOString())}</span>}
             {preview.recurrenceLabel && (
               <span class="chip">
