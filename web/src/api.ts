@@ -29,6 +29,47 @@ export interface Task {
   created_at: string;
   updated_at: string;
   version: number;
+  /** DESIGN §7: the project (default: the Inbox), the parent task of a subtask, the manual order */
+  project_id: ProjectId;
+  parent_id: number | null;
+  position: number;
+  subtask_count: number;
+  completed_subtask_count: number;
+}
+
+/** Project ids are compared as strings in routes: the client does not depend on their type. */
+export type ProjectId = number | string;
+
+export interface Project {
+  id: ProjectId;
+  name: string;
+  color: string;
+  position: number;
+  archived: boolean;
+  inbox: boolean;
+  owner_id: string;
+  role: 'owner' | 'editor' | 'viewer';
+  member_count: number;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export type ProjectInput = Partial<Pick<Project, 'name' | 'color' | 'archived' | 'position'>>;
+
+export type WeekStart = 'monday' | 'sunday';
+export interface Preferences {
+  timezone: string;
+  week_start?: WeekStart;
+  name?: string | null;
+}
+
+/** `POST …/tasks/{id}/move`: where the task goes (its subtasks move with it). */
+export interface MoveInput {
+  project_id?: ProjectId;
+  parent_id?: number | null;
+  before_id?: number;
+  after_id?: number;
 }
 
 export interface TaskInput {
@@ -41,6 +82,8 @@ export interface TaskInput {
   reminders?: Reminder[];
   recurrence?: string | null;
   recurrence_basis?: RecurrenceBasis;
+  project_id?: ProjectId;
+  parent_id?: number | null;
 }
 
 export interface TaskEvent {
@@ -164,7 +207,14 @@ function takePrefetched(path: string): Promise<Response> | undefined {
   return first && first.url === path ? first.response.catch(() => fetch(path)) : undefined;
 }
 
-export async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  /** a 401 that means "wrong password", not "session over" (password change) */
+  keepSessionOn401 = false,
+): Promise<Reply<T>> {
   const h: Record<string, string> = { accept: 'application/json', ...headers };
   if (current && !path.startsWith('/api/auth/')) h.authorization = `Bearer ${current.token}`;
   if (body !== undefined) h['content-type'] = 'application/json';
@@ -188,7 +238,7 @@ export async function request<T>(method: string, path: string, body?: unknown, h
   }
   if (!res.ok) {
     const p = (parsed ?? {}) as { title?: string; detail?: string; errors?: FieldError[] };
-    if (res.status === 401 && current && !path.startsWith('/api/auth/')) onUnauthorized();
+    if (res.status === 401 && current && !path.startsWith('/api/auth/') && !keepSessionOn401) onUnauthorized();
     throw new ApiError(res.status, p.detail ?? p.title ?? `Request failed (${res.status})`, Array.isArray(p.errors) ? p.errors : []);
   }
   return { body: parsed as T, headers: res.headers, status: res.status };
@@ -246,10 +296,30 @@ export const api = {
     await request('POST', userPath('/notifications/read-all'));
   },
   async preferences() {
-    return (await request<{ timezone: string }>('GET', userPath('/preferences'))).body;
+    return (await request<Preferences>('GET', userPath('/preferences'))).body;
   },
-  async setPreferences(timezone: string) {
-    return (await request<{ timezone: string }>('PUT', userPath('/preferences'), { timezone })).body;
+  async setPreferences(prefs: string | Preferences) {
+    const body = typeof prefs === 'string' ? { timezone: prefs } : prefs;
+    return (await request<Preferences>('PUT', userPath('/preferences'), body)).body;
+  },
+  async changePassword(current_password: string, new_password: string) {
+    await request<null>('POST', userPath('/password'), { current_password, new_password }, {}, true);
+  },
+  async projects() {
+    return (await request<Project[]>('GET', userPath('/projects'))).body;
+  },
+  async createProject(input: ProjectInput) {
+    return (await request<Project>('POST', userPath('/projects'), input)).body;
+  },
+  async updateProject(id: ProjectId, input: ProjectInput, version?: number) {
+    const headers: Record<string, string> = version === undefined ? {} : { 'if-match': `"${version}"` };
+    return (await request<Project>('PUT', userPath(`/projects/${encodeURIComponent(id)}`), input, headers)).body;
+  },
+  async deleteProject(id: ProjectId) {
+    await request<null>('DELETE', userPath(`/projects/${encodeURIComponent(id)}`));
+  },
+  async moveTask(id: number, input: MoveInput) {
+    return (await request<Task>('POST', userPath(`/tasks/${id}/move`), input)).body;
   },
   streamUrl() {
     return userPath(`/stream?access_token=${encodeURIComponent(current?.token ?? '')}`);

@@ -1,12 +1,12 @@
 import { render } from 'preact';
 import { App } from './components/App';
 import { setUnauthorizedHandler } from './api';
-import { signOut, startSession } from './session';
-import { getState, setState, toast } from './store';
+import { followRoute, signOut, startSession } from './session';
+import { getState, toast } from './store';
 import { registerWorker } from './system-notifications';
 import './styles.css';
 
-window.addEventListener('hashchange', () => setState({ route: location.hash || '#/' }));
+window.addEventListener('hashchange', () => followRoute(location.hash || '#/'));
 setUnauthorizedHandler(() => {
   if (!getState().session) return;
   signOut();

@@ -1,23 +1,39 @@
 /** Signing in and out: the token is kept in localStorage (api.ts), so a reload stays signed in. */
 import { api, setSession, type Session } from './api';
 import { connectLive, disconnectLive, loadNotifications } from './live';
-import { browserZone, DEFAULT_QUERY, setState } from './store';
+import { loadProjects } from './projects';
+import { browserZone, DEFAULT_QUERY, getState, setState } from './store';
 import { closeSystemNotifications } from './system-notifications';
 import { reload } from './tasks';
+import { parseOverlay, parseView, viewKey } from './views';
 
 export function startSession(): void {
   void reload();
+  void loadProjects();
   void loadNotifications();
   connectLive();
   api
     .preferences()
-    .then((p) => setState({ timezone: p.timezone }))
+    .then((p) => setState({ timezone: p.timezone, weekStart: p.week_start ?? 'monday', displayName: p.name ?? '' }))
     .catch(() => {});
+}
+
+/**
+ * A new hash: a task overlay opens over the current view; another view replaces it and its list
+ * is loaded (back/forward land here too, so every view is a deep link).
+ */
+export function followRoute(route: string): void {
+  const s = getState();
+  if (parseOverlay(route) || !s.session || /^#\/sign/.test(route)) return setState({ route, drawer: false });
+  const view = parseView(route);
+  const changed = viewKey(view) !== viewKey(s.view);
+  setState({ route, view, viewRoute: route, drawer: false });
+  if (changed && view.kind !== 'settings') void reload();
 }
 
 export function signIn(session: Session): void {
   setSession(session);
-  setState({ session, route: '#/' });
+  setState({ session, route: '#/', view: { kind: 'all' }, viewRoute: '#/' });
   if (location.hash && location.hash !== '#/') location.hash = '#/';
   startSession();
 }
@@ -49,6 +65,11 @@ export function signOut(): void {
     noteTasks: {},
     knownTags: [],
     query: { ...DEFAULT_QUERY },
+    projects: [],
+    projectsLoaded: false,
+    counts: {},
+    todayCount: null,
+    drawer: false,
   });
   location.hash = '#/signin';
 }

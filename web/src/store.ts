@@ -3,8 +3,9 @@
  * useStore() and re-render on change; rows are memoized so a 500-task list re-renders cheaply.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { AppNotification, Priority, Session, Task } from './api';
+import type { AppNotification, Priority, Project, Session, Task, WeekStart } from './api';
 import { getSession } from './api';
+import { parseOverlay, parseView, type View } from './views';
 
 export type StatusFilter = 'all' | 'pending' | 'completed';
 export const SORTS = [
@@ -52,6 +53,21 @@ export type TaskState = 'pending' | 'completed' | 'deleted';
 export interface State {
   session: Session | null;
   route: string;
+  /** the list or screen behind the route (a task overlay keeps the view it was opened from) */
+  view: View;
+  /** the hash of that view: where closing an overlay goes back to */
+  viewRoute: string;
+  projects: Project[];
+  projectsLoaded: boolean;
+  /** open tasks per project id, and in Today (sidebar counts) */
+  counts: Record<string, number>;
+  todayCount: number | null;
+  /** subtasks hidden under their parent (ids), remembered across reloads */
+  collapsed: Record<number, true>;
+  /** the navigation drawer (phones) */
+  drawer: boolean;
+  weekStart: WeekStart;
+  displayName: string;
   query: ListQuery;
   tasks: Task[];
   total: number;
@@ -87,9 +103,31 @@ function loadQuery(): ListQuery {
 
 export const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
+const COLLAPSED_KEY = 'taskstream.collapsed';
+function loadCollapsed(): Record<number, true> {
+  try {
+    return Object.fromEntries((JSON.parse(localStorage.getItem(COLLAPSED_KEY) ?? '[]') as number[]).map((id) => [id, true]));
+  } catch {
+    return {};
+  }
+}
+
+const initialRoute = location.hash || '#/';
+const initialViewRoute = parseOverlay(initialRoute) ? '#/' : initialRoute;
+
 let state: State = {
   session: getSession(),
-  route: location.hash || '#/',
+  route: initialRoute,
+  view: parseView(initialViewRoute),
+  viewRoute: initialViewRoute,
+  projects: [],
+  projectsLoaded: false,
+  counts: {},
+  todayCount: null,
+  collapsed: loadCollapsed(),
+  drawer: false,
+  weekStart: 'monday',
+  displayName: '',
   query: loadQuery(),
   tasks: [],
   total: 0,
@@ -123,6 +161,7 @@ export function setState(patch: Partial<State> | ((s: State) => Partial<State>))
   const p = typeof patch === 'function' ? patch(state) : patch;
   state = { ...state, ...p };
   if ('query' in p) localStorage.setItem(QUERY_KEY, JSON.stringify({ status: state.query.status, sort: state.query.sort }));
+  if ('collapsed' in p) localStorage.setItem(COLLAPSED_KEY, JSON.stringify(Object.keys(state.collapsed).map(Number).slice(-500)));
   if ('theme' in p) {
     if (state.theme === 'system') localStorage.removeItem(THEME_KEY);
     else localStorage.setItem(THEME_KEY, state.theme);

@@ -4,7 +4,8 @@
  */
 import { api, ApiError, PRIORITY_RANK, type Task, type TaskEvent, type TaskInput } from './api';
 import { endOfLocalDay, friendlyDate, startOfLocalDay } from './dates';
-import { getState, rememberTags, setState, toast, type ListQuery } from './store';
+import { getState, rememberTags, setState, toast, type ListQuery, type State } from './store';
+import { byPosition, matchesView, resolveProjectId } from './views';
 
 export const PAGE_SIZE = 100;
 
@@ -22,16 +23,46 @@ export function queryParams(q: ListQuery, limit = PAGE_SIZE): URLSearchParams {
   return p;
 }
 
+/** The API query of the current view (null: a project view waiting for the projects to resolve "inbox"). */
+export function listParams(s: State, limit = PAGE_SIZE): URLSearchParams | null {
+  const v = s.view;
+  if (v.kind === 'all' || v.kind === 'settings') return queryParams(s.query, limit);
+  const p = new URLSearchParams({ status: 'pending', limit: String(limit) });
+  if (v.kind === 'project') {
+    const id = resolveProjectId(v, s.projects);
+    if (id === null) return null;
+    // the whole project, subtasks included: the tree is built here (one request, not one per parent)
+    p.set('project_id', id);
+    p.set('sort', 'position');
+    p.set('limit', '200');
+  } else {
+    p.set('view', v.kind);
+    if (v.kind === 'upcoming') p.set('days', String(v.days));
+    p.set('sort', 'due_date');
+  }
+  return p;
+}
+
+/** The sort the current view's list is in (what a live event is placed by). */
+const viewSort = (s: State): string => (s.view.kind === 'project' ? 'position' : s.view.kind === 'all' ? s.query.sort : 'due_date');
+
+const inView = (t: Task, s: State): boolean =>
+  s.view.kind === 'all' || s.view.kind === 'settings'
+    ? matches(t, s.query)
+    : matchesView(t, s.view, { zone: s.timezone, projectId: s.view.kind === 'project' ? resolveProjectId(s.view, s.projects) : null });
+
 let generation = 0;
 
-/** (Re)load the first page for the current query; stale responses are dropped. */
+/** (Re)load the first page for the current view; stale responses are dropped. */
 export async function reload(opts: { keepCount?: boolean } = {}): Promise<void> {
   const gen = ++generation;
   const s = getState();
   const limit = opts.keepCount ? Math.min(200, Math.max(PAGE_SIZE, s.tasks.length)) : PAGE_SIZE;
+  const params = listParams(s, limit);
+  if (!params) return setState({ tasks: [], total: 0, next: null, loading: true, loaded: false, loadError: null });
   setState({ loading: true, loadError: null });
   try {
-    const page = await api.listTasks(queryParams(s.query, limit));
+    const page = await api.listTasks(params);
     if (gen !== generation) return;
     setState({ tasks: page.tasks, total: page.total, totalAtLeast: page.totalAtLeast, next: page.next, loading: false, loaded: true });
     rememberTags(page.tasks);
@@ -87,6 +118,7 @@ export function matches(t: Task, q: ListQuery, now = new Date()): boolean {
 }
 
 export function comparator(sort: string): (a: Task, b: Task) => number {
+  if (sort === 'position') return byPosition;
   const desc = sort.startsWith('-');
   const field = desc ? sort.slice(1) : sort;
   const dir = desc ? -1 : 1;
@@ -119,8 +151,8 @@ export function upsert(task: Task): void {
     const had = others.length !== s.tasks.length;
     const old = s.tasks.find((t) => t.id === task.id);
     if (old && old.version > task.version) return {}; // an older event arriving late
-    if (!matches(task, s.query)) return had ? { tasks: others, total: Math.max(0, s.total - 1) } : {};
-    const cmp = comparator(s.query.sort);
+    if (!inView(task, s)) return had ? { tasks: others, total: Math.max(0, s.total - 1) } : {};
+    const cmp = comparator(viewSort(s));
     const last = others[others.length - 1];
     // Unloaded pages follow the last row: a task sorting after it belongs to a later page.
     if (s.next && last && cmp(task, last) > 0) return had ? { tasks: others, total: s.total } : { total: s.total + 1 };
@@ -144,7 +176,12 @@ export function applyTaskEvent(e: TaskEvent): void {
   if (seenEvents.has(e.event_id)) return; // at-least-once delivery
   seenEvents.add(e.event_id);
   if (seenEvents.size > 2000) seenEvents.clear();
-  if (e.event_type === 'deleted') return removeLocal(e.task_id);
+  if (e.event_type === 'deleted') {
+    const gone = getState().tasks.find((t) => t.id === e.task_id) ?? e.data;
+    removeLocal(e.task_id);
+    if (gone) afterChange(gone);
+    return;
+  }
   if (!e.data) {
     // very large payloads arrive without data: fetch the task instead
     clearTimeout(refetchTimer);
@@ -152,15 +189,28 @@ export function applyTaskEvent(e: TaskEvent): void {
     return;
   }
   upsert(e.data);
+  afterChange(e.data);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Actions
 
+/** A task added while a project is open goes into that project (else the server's default: the Inbox). */
 export async function createTask(input: TaskInput): Promise<Task> {
-  const task = await api.createTask(input);
+  const s = getState();
+  const here = s.view.kind === 'project' ? resolveProjectId(s.view, s.projects) : null;
+  const task = await api.createTask(here !== null && input.project_id === undefined ? { ...input, project_id: here } : input);
   upsert(task);
+  afterChange(task);
   return task;
+}
+
+type ChangeHook = (task: Task) => void;
+const changeHooks: ChangeHook[] = [];
+/** Called after every change seen here (own actions and live events): sidebar counts, a parent's progress. */
+export const onTaskChange = (hook: ChangeHook): void => void changeHooks.push(hook);
+function afterChange(task: Task): void {
+  for (const h of changeHooks) h(task);
 }
 
 export async function toggleComplete(task: Task): Promise<void> {
@@ -175,6 +225,7 @@ export async function toggleComplete(task: Task): Promise<void> {
   try {
     const saved = await api.setCompleted(task.id, completed);
     upsert(saved);
+    afterChange(saved);
     if (completed) {
       toast(`Completed “${task.title}”${task.recurrence ? ' — the next one is on its way' : ''}`, {
         action: { label: 'Undo', run: () => void undoComplete(saved) },
@@ -216,6 +267,7 @@ export async function deleteTask(task: Task): Promise<void> {
   removeLocal(task.id);
   try {
     await api.deleteTask(task.id);
+    afterChange(task);
     toast(`Deleted “${task.title}”`, {
       action: {
         label: 'Undo',
@@ -230,6 +282,8 @@ export async function deleteTask(task: Task): Promise<void> {
             reminders: task.reminders,
             recurrence: task.recurrence,
             recurrence_basis: task.recurrence_basis,
+            project_id: task.project_id,
+            ...(task.parent_id ? { parent_id: task.parent_id } : {}),
           }).catch((e) => toast(`Undo failed: ${e instanceof ApiError ? e.message : e}`, { tone: 'error' })),
       },
     });

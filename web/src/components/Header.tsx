@@ -27,6 +27,17 @@ export function Header() {
 
   return (
     <header class="topbar">
+      <button
+        id="menu-button"
+        type="button"
+        class="icon-btn menu-btn"
+        aria-label="Menu"
+        aria-expanded={s.drawer}
+        aria-controls="sidebar"
+        onClick={() => setState({ drawer: !s.drawer })}
+      >
+        <Icon name="menu" />
+      </button>
       <a class="brand" href="#/" aria-label="Taskstream, all tasks">
         <span class="logo" aria-hidden="true" />
         <span class="brand-name">Taskstream</span>

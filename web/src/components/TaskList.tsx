@@ -1,11 +1,15 @@
-import { Component } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Task } from '../api';
+import { Component, type ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { Project, Task } from '../api';
 import { dueState, friendlyDate, inZone } from '../dates';
-import { browserZone, DEFAULT_QUERY, useStore } from '../store';
-import { loadMore, reload, setQuery, toggleComplete } from '../tasks';
+import { startDrag } from '../drag';
+import { moveBy, setAnnouncer } from '../projects';
+import { browserZone, DEFAULT_QUERY, getState, setState, useStore, type State } from '../store';
+import { createTask, loadMore, reload, setQuery, toggleComplete } from '../tasks';
+import { addDays, dayKey, dayLabel, groupUpcoming, resolveProjectId, splitToday, UPCOMING_DAYS, weekOf } from '../views';
 import { prefetchEditor } from './App';
 import { Empty, Icon, Spinner } from './Field';
+import { ProjectActions } from './ProjectDialog';
 
 const PRIORITY_LABEL = { urgent: 'Urgent', high: 'High', medium: 'Medium', low: 'Low', none: '' } as const;
 
@@ -40,23 +44,86 @@ export function recurrenceText(rule: string): string {
   return text;
 }
 
+/** Subtasks nest at most 4 levels deep (DESIGN §7): depth 0 … 3. */
+const MAX_DEPTH = 3;
+
 interface RowProps {
   task: Task;
   minute: number;
+  depth: number;
+  /** project view: drag handle, Alt+↑/↓, add subtask, collapse */
+  manual: boolean;
+  /** undefined: no subtasks listed under it */
+  expanded: boolean | undefined;
+  onAddSubtask?: (id: number) => void;
 }
 
-/** One row; re-renders only when its task object (or the clock minute) changes. */
+const ROW_KEYS = ['task', 'minute', 'depth', 'manual', 'expanded'] as const;
+
+function toggleCollapsed(id: number): void {
+  const { collapsed } = getState();
+  const next = { ...collapsed };
+  if (next[id]) delete next[id];
+  else next[id] = true;
+  setState({ collapsed: next });
+}
+
+/** Alt+↑/↓ anywhere in a row of a project moves it among its siblings; focus stays where it was. */
+function onRowKey(e: KeyboardEvent, task: Task): void {
+  if (!e.altKey || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return;
+  e.preventDefault();
+  const focused = document.activeElement as HTMLElement | null;
+  moveBy(task, e.key === 'ArrowUp' ? -1 : 1);
+  requestAnimationFrame(() => {
+    if (focused && focused.isConnected && document.activeElement !== focused) focused.focus();
+  });
+}
+
+/** One row; re-renders only when its task object (or the clock minute, or its place) changes. */
 class TaskRow extends Component<RowProps> {
   override shouldComponentUpdate(next: RowProps) {
-    return next.task !== this.props.task || next.minute !== this.props.minute;
+    return ROW_KEYS.some((k) => next[k] !== this.props[k]);
   }
 
-  override render({ task: t }: RowProps) {
+  override render({ task: t, depth, manual, expanded, onAddSubtask }: RowProps) {
     const due = dueState(t.due_date, t.completed);
     const cls = `task${t.completed ? ' done' : due === 'overdue' ? ' overdue' : due === 'today' ? ' today' : ''}`;
     const zoneNote = t.due_date && t.timezone !== browserZone() ? inZone(t.due_date, t.timezone) : undefined;
+    const subs = t.subtask_count ?? 0;
     return (
-      <li class={cls} data-testid="task-row" data-task-id={t.id}>
+      <div
+        class={cls}
+        data-testid="task-row"
+        data-task-id={t.id}
+        style={depth ? { '--depth': depth } : undefined}
+        onKeyDown={manual ? (e) => onRowKey(e, t) : undefined}
+      >
+        {manual && (
+          <button
+            type="button"
+            class="icon-btn small drag-handle"
+            aria-label={`Reorder “${t.title}”`}
+            aria-describedby="reorder-help"
+            title="Drag to reorder (or Alt+↑/↓)"
+            onPointerDown={(e) => startDrag(e, t)}
+          >
+            <Icon name="grip" size={16} />
+          </button>
+        )}
+        {manual &&
+          (expanded === undefined ? (
+            <span class="twisty" aria-hidden="true" />
+          ) : (
+            <button
+              type="button"
+              class="icon-btn small twisty"
+              aria-expanded={expanded}
+              aria-label={`Subtasks of “${t.title}”`}
+              onClick={() => toggleCollapsed(t.id)}
+            >
+              <Icon name={expanded ? 'down' : 'right'} size={16} />
+            </button>
+          ))}
         <input
           type="checkbox"
           class="complete"
@@ -69,6 +136,13 @@ class TaskRow extends Component<RowProps> {
             {t.title}
           </a>
           <div class="meta">
+            {subs > 0 && (
+              <span class="progress" data-testid="progress" title={`${t.completed_subtask_count} of ${subs} subtasks done`}>
+                <Icon name="subtasks" size={14} />
+                {t.completed_subtask_count}/{subs}
+                <span class="sr-only"> subtasks done</span>
+              </span>
+            )}
             {t.due_date && (
               <span class={t.completed ? 'due' : `due due-${due}`} title={zoneNote}>
                 <Icon name="clock" size={14} />
@@ -97,17 +171,220 @@ class TaskRow extends Component<RowProps> {
             ))}
           </div>
         </div>
+        {manual && depth < MAX_DEPTH && onAddSubtask && (
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label={`Add subtask to “${t.title}”`}
+            title="Add subtask"
+            onClick={() => onAddSubtask(t.id)}
+          >
+            <Icon name="plus" />
+          </button>
+        )}
         <a class="icon-btn" href={`#/tasks/${t.id}/history`} aria-label={`History of ${t.title}`} title="History">
           <Icon name="history" />
         </a>
-      </li>
+      </div>
     );
+  }
+}
+
+/** The inline "add subtask" field under a row: Enter adds (and stays for the next one), Escape closes. */
+function AddSubtask({ parent, onDone }: { parent: Task; onDone: () => void }) {
+  const [title, setTitle] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => input.current?.focus(), []);
+  const close = () => {
+    onDone();
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-task-id="${parent.id}"] .task-title`)?.focus());
+  };
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (!title.trim() || busy) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      await createTask({ title: title.trim(), parent_id: parent.id, project_id: parent.project_id });
+      setTitle('');
+      if (getState().collapsed[parent.id]) toggleCollapsed(parent.id);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+      input.current?.focus();
+    }
+  }
+  const id = `sub-${parent.id}`;
+  return (
+    <form class="add-subtask" onSubmit={submit} onKeyDown={(e) => e.key === 'Escape' && (e.preventDefault(), close())}>
+      <label for={id} class="sr-only">
+        Subtask of “{parent.title}”
+      </label>
+      <input
+        id={id}
+        ref={input}
+        value={title}
+        maxLength={200}
+        placeholder="Subtask title"
+        autocomplete="off"
+        onInput={(e) => setTitle(e.currentTarget.value)}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `${id}-err` : undefined}
+      />
+      <button class="btn small primary" type="submit" disabled={busy || !title.trim()}>
+        Add
+      </button>
+      <button class="btn small ghost" type="button" onClick={close}>
+        Done
+      </button>
+      {error && (
+        <p class="field-error" id={`${id}-err`} role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** A project's tasks as a tree: subtasks under their parent, each level in manual order. */
+function TaskTree({ tasks, minute, label }: { tasks: Task[]; minute: number; label: string }) {
+  const { collapsed } = useStore();
+  const [adding, setAdding] = useState<number | null>(null);
+  const onAddSubtask = useCallback((id: number) => setAdding(id), []);
+  const ids = new Set(tasks.map((t) => t.id));
+  const kids = new Map<number | null, Task[]>();
+  for (const t of tasks) {
+    const p = t.parent_id !== null && ids.has(t.parent_id) ? t.parent_id : null;
+    kids.set(p, [...(kids.get(p) ?? []), t]);
+  }
+  for (const list of kids.values()) list.sort((a, b) => a.position - b.position || a.id - b.id);
+
+  const level = (parent: number | null, depth: number): ComponentChildren =>
+    (kids.get(parent) ?? []).map((t) => {
+      const children = kids.get(t.id);
+      const expanded = children ? !collapsed[t.id] : undefined;
+      return (
+        <li key={t.id} data-id={t.id}>
+          <TaskRow task={t} minute={minute} depth={depth} manual expanded={expanded} onAddSubtask={onAddSubtask} />
+          {adding === t.id && <AddSubtask parent={t} onDone={() => setAdding(null)} />}
+          {children && expanded && (
+            <ul class="subtasks" aria-label={`Subtasks of ${t.title}`}>
+              {level(t.id, depth + 1)}
+            </ul>
+          )}
+        </li>
+      );
+    });
+
+  return (
+    <ul class="tasks" id="task-list" tabIndex={-1} aria-label={label}>
+      {level(null, 0)}
+    </ul>
+  );
+}
+
+function FlatList({ tasks, minute, label, id }: { tasks: Task[]; minute: number; label?: string; id?: string }) {
+  return (
+    <ul class="tasks" id={id} tabIndex={id ? -1 : undefined} aria-label={label}>
+      {tasks.map((t) => (
+        <li key={t.id} data-id={t.id}>
+          <TaskRow task={t} minute={minute} depth={0} manual={false} expanded={undefined} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function weekTitle(week: string, thisWeek: string): string {
+  if (week === thisWeek) return 'This week';
+  if (week === addDays(thisWeek, 7)) return 'Next week';
+  return `Week of ${dayLabel(week, { day: 'numeric', month: 'short' })}`;
+}
+
+function dayTitle(key: string, today: string): string {
+  const label = dayLabel(key);
+  if (key === today) return `Today · ${label}`;
+  if (key === addDays(today, 1)) return `Tomorrow · ${label}`;
+  return label;
+}
+
+/** Upcoming: weeks (starting on the user's week start) of days, every day shown, in the user's zone. */
+function UpcomingList({ s, minute }: { s: State; minute: number }) {
+  const days = s.view.kind === 'upcoming' ? s.view.days : 7;
+  const now = new Date(minute * 60000 + 59999);
+  const today = dayKey(now, s.timezone);
+  const weeks = groupUpcoming(s.tasks, days, s.timezone, s.weekStart, now);
+  const thisWeek = weekOf(today, s.weekStart);
+  return (
+    <div id="task-list" tabIndex={-1} class="upcoming">
+      {weeks.map((w) => (
+        <section key={w.key} class="week" data-testid="week-group" data-week={w.key} aria-labelledby={`w-${w.key}`}>
+          <h2 id={`w-${w.key}`} class="week-title">
+            {weekTitle(w.key, thisWeek)}
+          </h2>
+          {w.days.map((d) => (
+            <section key={d.key} class="day-group" data-testid="day-group" data-day={d.key} aria-labelledby={`d-${d.key}`}>
+              <h3 id={`d-${d.key}`} class={`day-title${d.key === today ? ' is-today' : ''}`}>
+                {dayTitle(d.key, today)}
+                {d.tasks.length > 0 && <span class="day-count"> · {d.tasks.length}</span>}
+              </h3>
+              {d.tasks.length ? (
+                <FlatList tasks={d.tasks} minute={minute} label={dayTitle(d.key, today)} />
+              ) : (
+                <p class="day-empty">Nothing planned</p>
+              )}
+            </section>
+          ))}
+        </section>
+      ))}
+    </div>
+  );
+}
+
+function TodayList({ s, minute }: { s: State; minute: number }) {
+  const now = new Date(minute * 60000);
+  const { overdue, today } = splitToday(s.tasks, s.timezone, now);
+  const todayLabel = `Today · ${dayLabel(dayKey(now, s.timezone))}`;
+  return (
+    <div id="task-list" tabIndex={-1} class="today-view">
+      {overdue.length > 0 && (
+        <section class="day-group" data-testid="day-group" data-day="overdue" aria-labelledby="g-overdue">
+          <h2 id="g-overdue" class="day-title overdue-title">
+            Overdue <span class="day-count">· {overdue.length}</span>
+          </h2>
+          <FlatList tasks={overdue} minute={minute} label="Overdue" />
+        </section>
+      )}
+      <section class="day-group" data-testid="day-group" data-day="today" aria-labelledby="g-today">
+        <h2 id="g-today" class="day-title is-today">
+          {todayLabel}
+        </h2>
+        {today.length ? <FlatList tasks={today} minute={minute} label={todayLabel} /> : <p class="day-empty">Nothing else due today.</p>}
+      </section>
+    </div>
+  );
+}
+
+function heading(s: State, project: Project | undefined): string {
+  switch (s.view.kind) {
+    case 'project':
+      return project?.name ?? (s.view.id === 'inbox' ? 'Inbox' : 'Project');
+    case 'today':
+      return 'Today';
+    case 'upcoming':
+      return 'Upcoming';
+    default:
+      return s.query.status === 'pending' ? 'To do' : s.query.status === 'completed' ? 'Done' : 'All tasks';
   }
 }
 
 export function TaskList() {
   const s = useStore();
   const [minute, setMinute] = useState(() => Math.floor(Date.now() / 60000));
+  const [announcement, setAnnouncement] = useState('');
   const sentinel = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -119,6 +396,11 @@ export function TaskList() {
     if (s.loaded) setTimeout(prefetchEditor, 300);
   }, [s.loaded]);
 
+  useEffect(() => {
+    setAnnouncer(setAnnouncement);
+    return () => setAnnouncer(() => {});
+  }, []);
+
   // infinite scroll: the next page loads when the end of the list comes into view
   useEffect(() => {
     const el = sentinel.current;
@@ -128,19 +410,90 @@ export function TaskList() {
     return () => io.disconnect();
   }, [s.next, s.tasks.length]);
 
+  const v = s.view;
   const q = s.query;
-  const filtered = q.q || q.priority.length || q.tags.length || q.dueFrom || q.dueTo || q.overdue;
-  const heading = q.status === 'pending' ? 'To do' : q.status === 'completed' ? 'Done' : 'All tasks';
+  const projectId = v.kind === 'project' ? resolveProjectId(v, s.projects) : null;
+  const project = projectId === null ? undefined : s.projects.find((p) => String(p.id) === projectId);
+  const missing = v.kind === 'project' && s.projectsLoaded && !project;
+  const filtered = v.kind === 'all' && (q.q || q.priority.length || q.tags.length || q.dueFrom || q.dueTo || q.overdue);
+  const title = heading(s, project);
+
+  let body: ComponentChildren;
+  if (missing) {
+    body = (
+      <Empty title="This project does not exist (any more)">
+        <a class="btn" href="#/inbox">
+          Go to the Inbox
+        </a>
+      </Empty>
+    );
+  } else if (v.kind === 'upcoming') {
+    body = s.loaded ? <UpcomingList s={s} minute={minute} /> : null;
+  } else if (v.kind === 'today') {
+    body = s.loaded ? (
+      s.tasks.length ? (
+        <TodayList s={s} minute={minute} />
+      ) : (
+        <Empty title="Nothing due today">
+          <p>Enjoy the day — or plan one in Upcoming.</p>
+        </Empty>
+      )
+    ) : null;
+  } else if (s.loaded && s.tasks.length === 0 && !s.loading) {
+    body = filtered ? (
+      <Empty title="No tasks match these filters">
+        <button type="button" class="btn" onClick={() => setQuery({ ...DEFAULT_QUERY, status: q.status, sort: q.sort })}>
+          Clear filters
+        </button>
+      </Empty>
+    ) : v.kind === 'all' && q.status === 'completed' ? (
+      <Empty title="Nothing done yet">
+        <p>Completed tasks appear here.</p>
+      </Empty>
+    ) : (
+      <Empty title={v.kind === 'project' || q.status === 'pending' ? 'All clear!' : 'No tasks yet'}>
+        <p>Add a task above — a title is enough. Try “Water the plants every monday 8am”.</p>
+      </Empty>
+    );
+  } else if (v.kind === 'project') {
+    body = <TaskTree tasks={s.tasks} minute={minute} label={title} />;
+  } else {
+    body = <FlatList tasks={s.tasks} minute={minute} label={title} id="task-list" />;
+  }
 
   return (
     <section class="list" aria-labelledby="list-heading">
       <div class="list-head">
-        <h1 id="list-heading">{heading}</h1>
+        {project && <span class="swatch" style={{ background: project.color }} aria-hidden="true" />}
+        <h1 id="list-heading">{title}</h1>
+        {project?.archived && <span class="pill warn">Archived</span>}
         <span class="total" aria-live="polite" data-testid="total">
-          {s.loaded ? `${s.total}${s.totalAtLeast ? '+' : ''} ${s.total === 1 ? 'task' : 'tasks'}` : ''}
+          {s.loaded && !missing ? `${s.total}${s.totalAtLeast ? '+' : ''} ${s.total === 1 ? 'task' : 'tasks'}` : ''}
         </span>
         {s.loading && <Spinner label="Loading tasks" />}
+        <span class="spacer" />
+        {v.kind === 'upcoming' && (
+          <label class="inline days-pick">
+            Show{' '}
+            <select value={String(v.days)} onChange={(e) => (location.hash = `#/upcoming/${e.currentTarget.value}`)}>
+              {UPCOMING_DAYS.map((d) => (
+                <option key={d} value={String(d)}>
+                  {d} days
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {project && !project.inbox && <ProjectActions project={project} />}
       </div>
+      {v.kind === 'project' && (
+        <p id="reorder-help" class="sr-only">
+          To reorder, focus a task and press Alt+Up or Alt+Down, or drag its handle.
+        </p>
+      )}
+      <p class="sr-only" aria-live="assertive" data-testid="announcer">
+        {announcement}
+      </p>
       {s.loadError && (
         <div class="form-error" role="alert">
           Could not load tasks: {s.loadError}{' '}
@@ -149,29 +502,7 @@ export function TaskList() {
           </button>
         </div>
       )}
-      {s.loaded && s.tasks.length === 0 && !s.loading ? (
-        filtered ? (
-          <Empty title="No tasks match these filters">
-            <button type="button" class="btn" onClick={() => setQuery({ ...DEFAULT_QUERY, status: q.status, sort: q.sort })}>
-              Clear filters
-            </button>
-          </Empty>
-        ) : q.status === 'completed' ? (
-          <Empty title="Nothing done yet">
-            <p>Completed tasks appear here.</p>
-          </Empty>
-        ) : (
-          <Empty title={q.status === 'pending' ? 'All clear!' : 'No tasks yet'}>
-            <p>Add a task above — a title is enough. Try “Water the plants every monday 8am”.</p>
-          </Empty>
-        )
-      ) : (
-        <ul class="tasks" id="task-list" tabIndex={-1} aria-label={heading}>
-          {s.tasks.map((t) => (
-            <TaskRow key={t.id} task={t} minute={minute} />
-          ))}
-        </ul>
-      )}
+      {body}
       {s.next && (
         <div ref={sentinel} class="more">
           <button type="button" class="btn" onClick={() => void loadMore()} disabled={s.loading}>

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { Icon } from '../components/Field';
+import { getState } from '../store';
 
 /** A modal dialog: focus moves in and is kept inside, Escape closes, focus returns on close. */
 export function Dialog({
@@ -63,6 +64,7 @@ export function Dialog({
   );
 }
 
+/** Back to the view the overlay was opened over (the list, a project, Today…). */
 export const closeToList = () => {
-  location.hash = '#/';
+  location.hash = getState().viewRoute || '#/';
 };

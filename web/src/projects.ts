@@ -1,0 +1,166 @@
+/**
+ * Projects (DESIGN §7): the sidebar's list and its open-task counts, project changes, and the
+ * manual order of tasks (`POST …/tasks/{id}/move`), with its announcement for screen readers.
+ */
+import { api, ApiError, type Project, type ProjectId, type ProjectInput, type Task } from './api';
+import { getState, setState, toast } from './store';
+import { onTaskChange, reload, upsert } from './tasks';
+import { resolveProjectId } from './views';
+
+export const PROJECT_COLORS = ['#2153c4', '#c2410c', '#15803d', '#7c3aed', '#b91c1c', '#0e7490', '#a16207', '#be185d'] as const;
+
+const byOrder = (a: Project, b: Project) =>
+  Number(b.inbox) - Number(a.inbox) || a.position - b.position || String(a.id).localeCompare(String(b.id));
+
+export async function loadProjects(): Promise<void> {
+  try {
+    const projects = (await api.projects()).sort(byOrder);
+    const waiting = currentProjectId() === null;
+    setState({ projects, projectsLoaded: true });
+    // a project view opened before the projects were known ("#/inbox") can load now
+    if (waiting && getState().view.kind === 'project') void reload();
+    scheduleCounts(0);
+  } catch (err) {
+    setState({ projectsLoaded: true });
+    if (getState().view.kind === 'project' && currentProjectId() === null)
+      setState({ loading: false, loadError: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+export const currentProjectId = (): string | null => {
+  const s = getState();
+  return resolveProjectId(s.view, s.projects);
+};
+
+export const projectById = (id: ProjectId | null | undefined): Project | undefined =>
+  id === null || id === undefined ? undefined : getState().projects.find((p) => String(p.id) === String(id));
+
+// ---------------------------------------------------------------------------------------------
+// Sidebar counts: open tasks per project and in Today, from the list's X-Total-Count (limit=1).
+
+let countsTimer: ReturnType<typeof setTimeout> | undefined;
+let countsGen = 0;
+
+export function scheduleCounts(ms = 600): void {
+  clearTimeout(countsTimer);
+  countsTimer = setTimeout(() => void refreshCounts(), ms);
+}
+
+async function refreshCounts(): Promise<void> {
+  const gen = ++countsGen;
+  const open = getState().projects.filter((p) => !p.archived);
+  const count = async (params: Record<string, string>) =>
+    (await api.listTasks(new URLSearchParams({ status: 'pending', limit: '1', ...params }))).total;
+  try {
+    const [today, ...perProject] = await Promise.all([count({ view: 'today' }), ...open.map((p) => count({ project_id: String(p.id) }))]);
+    if (gen !== countsGen) return;
+    setState({ todayCount: today ?? null, counts: Object.fromEntries(open.map((p, i) => [String(p.id), perProject[i] ?? 0])) });
+  } catch {
+    /* counts are a convenience: keep the last ones */
+  }
+}
+
+// A parent's progress (2/5) is the server's: refetched when one of its subtasks changes.
+const parentsDue = new Set<number>();
+let parentTimer: ReturnType<typeof setTimeout> | undefined;
+onTaskChange((t: Task) => {
+  scheduleCounts();
+  if (t.parent_id && getState().tasks.some((x) => x.id === t.parent_id)) {
+    parentsDue.add(t.parent_id);
+    clearTimeout(parentTimer);
+    parentTimer = setTimeout(refreshParents, 150);
+  }
+});
+
+function refreshParents(): void {
+  const ids = [...parentsDue];
+  parentsDue.clear();
+  for (const id of ids)
+    api.getTask(id).then(upsert, () => {
+      /* gone meanwhile: its own event removes it */
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Project changes
+
+export async function createProject(input: ProjectInput): Promise<Project> {
+  const p = await api.createProject(input);
+  setState((s) => ({
+    projects: [...s.projects.filter((x) => x.id !== p.id), p].sort(byOrder),
+    counts: { ...s.counts, [String(p.id)]: 0 },
+  }));
+  return p;
+}
+
+export async function updateProject(p: Project, input: ProjectInput): Promise<Project> {
+  const saved = await api.updateProject(p.id, input, p.version);
+  setState((s) => ({ projects: s.projects.map((x) => (x.id === saved.id ? saved : x)).sort(byOrder) }));
+  if (!saved.archived) scheduleCounts(0);
+  return saved;
+}
+
+export async function deleteProject(p: Project): Promise<void> {
+  await api.deleteProject(p.id);
+  setState((s) => ({ projects: s.projects.filter((x) => x.id !== p.id) }));
+  if (String(currentProjectId()) === String(p.id)) location.hash = '#/inbox';
+  scheduleCounts(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Manual order
+
+/** The tasks sharing a parent in the loaded list, in manual order. */
+export function siblingsOf(task: Task, tasks: readonly Task[] = getState().tasks): Task[] {
+  const ids = new Set(tasks.map((t) => t.id));
+  const parentOf = (t: Task) => (t.parent_id !== null && ids.has(t.parent_id) ? t.parent_id : null);
+  const mine = parentOf(task);
+  return tasks.filter((t) => parentOf(t) === mine).sort((a, b) => a.position - b.position || a.id - b.id);
+}
+
+let announce: (text: string) => void = () => {};
+/** The list registers its aria-live region here: reorders are spoken, not only seen. */
+export const setAnnouncer = (fn: (text: string) => void): void => void (announce = fn);
+
+let settleTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Move a task to index `to` among its siblings. The list changes at once (a position between the
+ * new neighbours); the server's answer replaces it, and a quiet reload afterwards picks up any
+ * renumbering of the siblings the server may have done.
+ */
+export async function moveTo(task: Task, to: number): Promise<void> {
+  const sibs = siblingsOf(task);
+  const from = sibs.findIndex((t) => t.id === task.id);
+  if (from < 0 || to < 0 || to >= sibs.length || to === from) return;
+  const rest = sibs.filter((t) => t.id !== task.id);
+  const before = rest[to]; // the task now at the target slot: we go in front of it…
+  const after = rest[to - 1]; // …and behind this one
+  const lo = after?.position ?? (before ? before.position - 2 : 0);
+  const hi = before?.position ?? lo + 2;
+  const optimistic = { ...task, position: (lo + hi) / 2 };
+  setState((s) => ({ tasks: s.tasks.map((t) => (t.id === task.id ? optimistic : t)) }));
+  announce(`Moved “${task.title}” to position ${to + 1} of ${sibs.length}.`);
+  try {
+    const saved = await api.moveTask(task.id, before ? { before_id: before.id } : { after_id: (after as Task).id });
+    setState((s) => ({ tasks: s.tasks.map((t) => (t.id === saved.id && t.version <= saved.version ? saved : t)) }));
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(() => void reload({ keepCount: true }), 400);
+  } catch (err) {
+    setState((s) => ({ tasks: s.tasks.map((t) => (t.id === task.id ? task : t)) }));
+    const msg = err instanceof ApiError ? err.message : String(err);
+    announce(`Could not move “${task.title}”: ${msg}`);
+    toast(`Could not move “${task.title}”: ${msg}`, { tone: 'error' });
+  }
+}
+
+export function moveBy(task: Task, delta: number): void {
+  const sibs = siblingsOf(task);
+  const from = sibs.findIndex((t) => t.id === task.id);
+  const to = from + delta;
+  if (to < 0 || to >= sibs.length) {
+    announce(`“${task.title}” is already ${delta < 0 ? 'first' : 'last'}.`);
+    return;
+  }
+  void moveTo(task, to);
+}
