@@ -12,6 +12,9 @@
  * unknown (the connection died): writing again could write the batch twice, so every item of it
  * gets that error, as a lone write would.
  */
+import { sql } from 'kysely';
+import type { Db, Tx } from './types.js';
+
 export class BatchNotCommitted extends Error {
   override name = 'BatchNotCommitted';
   constructor(cause: unknown) {
@@ -71,4 +74,65 @@ export class GroupCommit<I, O> {
     }
     for (const p of batch) await this.o.writeOne(p.item).then(p.resolve, p.reject);
   }
+}
+
+/** What one command of a shared transaction came to: its result, or the error it alone threw. */
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** A write command: everything it reads and writes goes through the transaction it is given. */
+export type Command<T> = (tx: Tx) => Promise<T>;
+
+/**
+ * Group commit for write commands of any shape (update, complete, move, delete): commands that
+ * arrive while a transaction is running run one after another in the next one, each inside a
+ * SAVEPOINT, so a command that fails (404, 412, 422, a constraint) undoes only its own writes and
+ * rejects alone while the others commit. The batch pays one BEGIN/COMMIT and one WAL flush
+ * instead of one each; a lone command runs in its own transaction, without savepoints, as before.
+ * The batch-level guarantees are GroupCommit's: retried one by one only if it certainly rolled back.
+ */
+export class CommandBatcher {
+  private readonly queue: GroupCommit<Command<unknown>, Outcome>;
+
+  constructor(db: Db, onCommit: () => void, maxBatch = 64) {
+    const settle = (p: Promise<unknown>): Promise<Outcome> =>
+      p.then(
+        (value) => ({ ok: true, value }),
+        (error: unknown) => ({ ok: false, error }),
+      );
+    this.queue = new GroupCommit<Command<unknown>, Outcome>({
+      writeMany: async (commands) => {
+        const outcomes = await db.transaction().execute(async (tx) => {
+          try {
+            const out: Outcome[] = [];
+            for (const command of commands) out.push(await inSavepoint(tx, command, settle));
+            return out;
+          } catch (err) {
+            throw new BatchNotCommitted(err);
+          }
+        });
+        if (outcomes.some((o) => o.ok)) onCommit();
+        return outcomes;
+      },
+      writeOne: async (command) => {
+        const outcome = await settle(db.transaction().execute(command));
+        if (outcome.ok) onCommit();
+        return outcome;
+      },
+      maxBatch,
+    });
+  }
+
+  async run<T>(command: Command<T>): Promise<T> {
+    const outcome = await this.queue.submit(command as Command<unknown>);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value as T;
+  }
+}
+
+/** Runs one command of a batch; its failure rolls back to the savepoint (a failed SAVEPOINT/ROLLBACK TO throws: the batch is lost). */
+async function inSavepoint(tx: Tx, command: Command<unknown>, settle: (p: Promise<unknown>) => Promise<Outcome>): Promise<Outcome> {
+  await sql`SAVEPOINT command`.execute(tx);
+  const outcome = await settle(command(tx));
+  await sql.raw(outcome.ok ? 'RELEASE SAVEPOINT command' : 'ROLLBACK TO SAVEPOINT command').execute(tx);
+  return outcome;
 }

@@ -9,7 +9,7 @@ import { NotFoundError, PreconditionFailedError, ValidationError } from '../erro
 import { appendManyToOutbox, recordTaskEvent, taskEvent } from '../events/outbox.js';
 import { TOPICS, type TaskEventType } from '../events/schemas.js';
 import { insertReminders, pastReminders, pendingReminders, syncReminders } from '../reminders/schedule.js';
-import { BatchNotCommitted, GroupCommit } from '../db/group-commit.js';
+import { BatchNotCommitted, CommandBatcher, GroupCommit } from '../db/group-commit.js';
 import { listTasks, type ListQuery } from './list-query.js';
 import { toTask } from './mapper.js';
 import type { Task, TaskCreate, TaskUpdate } from './model.js';
@@ -39,8 +39,12 @@ export interface TaskPage {
 export class TaskService {
   private readonly cap: TaskCap | undefined;
 
+  /** Every other write command shares group commit too, each in its own savepoint (src/db/group-commit.ts). */
+  private readonly commands: CommandBatcher;
+
   constructor(private readonly deps: TaskServiceDeps) {
     this.cap = deps.maxTasksPerUser === undefined ? undefined : new TaskCap(deps.db, deps.maxTasksPerUser);
+    this.commands = new CommandBatcher(deps.db, deps.changed);
   }
 
   /** Creates that arrive while one is being written share the next transaction (src/db/group-commit.ts). */
@@ -113,7 +117,7 @@ export class TaskService {
 
   async update(userId: string, id: number, body: TaskUpdate, ifMatch?: number): Promise<Task> {
     const now = this.deps.now();
-    const task = await this.deps.db.transaction().execute(async (tx) => {
+    return this.commands.run(async (tx) => {
       const current = await mustFind(tx, userId, id, true, ifMatch);
       const before = fieldsOf(current);
       const f = mergeFields(before, body);
@@ -130,15 +134,12 @@ export class TaskService {
       const type: TaskEventType = completed && !current.completed ? 'completed' : 'updated';
       return this.recorded(tx, row, type, now);
     });
-    this.deps.changed();
-    return task;
   }
 
   /** `completed` undefined toggles; setting the value it already has changes nothing. */
   async setCompleted(userId: string, id: number, completed: boolean | undefined, ifMatch?: number): Promise<Task> {
     const now = this.deps.now();
-    let wrote = false;
-    const task = await this.deps.db.transaction().execute(async (tx) => {
+    return this.commands.run(async (tx) => {
       const current = await mustFind(tx, userId, id, true, ifMatch);
       const target = completed ?? !current.completed;
       if (target === current.completed) return toTask(current);
@@ -148,21 +149,17 @@ export class TaskService {
         updated_at: now,
         version: current.version + 1,
       });
-      wrote = true;
       return this.recorded(tx, row, target ? 'completed' : 'updated', now);
     });
-    if (wrote) this.deps.changed();
-    return task;
   }
 
   async remove(userId: string, id: number, ifMatch?: number): Promise<void> {
     const now = this.deps.now();
-    await this.deps.db.transaction().execute(async (tx) => {
+    await this.commands.run(async (tx) => {
       const current = await mustFind(tx, userId, id, true, ifMatch);
       await recordTaskEvent(tx, 'deleted', toTask(current), now);
       await tx.deleteFrom('tasks').where('id', '=', id).execute();
     });
-    this.deps.changed();
   }
 
   async history(userId: string, id: number): Promise<HistoryEntry[]> {
