@@ -18,6 +18,8 @@ interface Expected {
   repeat?: string;
   tags?: string[];
   priority?: QuickParse['priority'];
+  /** the "@project" target, as typed */
+  project?: string;
 }
 
 const DAY = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -108,6 +110,11 @@ const TABLE: [string, Expected][] = [
   ['Write #tests tomorrow p1', { title: 'Write', due: 'Sat 2026-12-05 09:00', tags: ['tests'], priority: 'urgent' }],
   ['#work !medium', { title: '', due: null, tags: ['work'], priority: 'medium' }],
   ['Email #büro', { title: 'Email', due: null, tags: ['büro'] }],
+  // a project target: "@name" (tags are "#"); an address is not one
+  ['Buy soil @garden tomorrow', { title: 'Buy soil', due: 'Sat 2026-12-05 09:00', project: 'garden' }],
+  ['Plan beds @Garden-2027 #spring !high', { title: 'Plan beds', due: null, tags: ['spring'], priority: 'high', project: 'Garden-2027' }],
+  ['@work Prepare slides friday 2pm', { title: 'Prepare slides', due: 'Fri 2026-12-11 14:00', project: 'work' }],
+  ['Write to bob@example.com @home', { title: 'Write to bob@example.com', due: null, project: 'home' }],
   // no date at all, and words that only look like one
   ['Buy milk', { title: 'Buy milk', due: null }],
   ['Read a book about the sea', { title: 'Read a book about the sea', due: null }],
@@ -120,13 +127,21 @@ test(`the phrase table (${TABLE.length} phrases) in ${ZONE}`, () => {
   const failures: string[] = [];
   for (const [phrase, want] of TABLE) {
     const got = parseQuickAdd(phrase, { now: NOW, timeZone: ZONE });
-    const actual = { title: got.title, due: wall(got.due), repeat: got.recurrence, tags: got.tags, priority: got.priority };
+    const actual = {
+      title: got.title,
+      due: wall(got.due),
+      repeat: got.recurrence,
+      tags: got.tags,
+      priority: got.priority,
+      project: got.project,
+    };
     const expected = {
       title: want.title,
       due: want.due,
       repeat: want.repeat ?? null,
       tags: want.tags ?? [],
       priority: want.priority ?? null,
+      project: want.project ?? null,
     };
     try {
       assert.deepEqual(actual, expected);

@@ -22,6 +22,8 @@ export interface QuickParse {
   recurrenceLabel: string | null;
   tags: string[];
   priority: QuickPriority | null;
+  /** "@garden": the project the task goes to, as typed (the caller matches it to a project's name) */
+  project: string | null;
 }
 
 export interface QuickAddOptions {
@@ -75,6 +77,12 @@ export function parseQuickAdd(input: string, options: QuickAddOptions): QuickPar
     priority = PRIORITY_WORDS[(word ?? p ?? '').toLowerCase()] ?? null;
     return sp;
   });
+  // "@project" (not "#": that is a tag); only after a space, so "bob@example.com" stays in the title
+  let project: string | null = null;
+  text = text.replace(/(\s)@([\p{L}\p{N}_.-]{1,100})(?=\s)/gu, (_, sp: string, name: string) => {
+    project = name.replace(/\.+$/, '');
+    return sp;
+  });
   let repeat: RepeatPhrase | null = null;
   const r = matchRepeat(text);
   if (r) {
@@ -101,6 +109,7 @@ export function parseQuickAdd(input: string, options: QuickAddOptions): QuickPar
     recurrenceLabel: repeat?.label ?? null,
     tags,
     priority,
+    project,
   };
 }
 

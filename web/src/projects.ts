@@ -35,6 +35,24 @@ export const currentProjectId = (): string | null => {
 export const projectById = (id: ProjectId | null | undefined): Project | undefined =>
   id === null || id === undefined ? undefined : getState().projects.find((p) => String(p.id) === String(id));
 
+/**
+ * The project a quick-add "@name" means: its name, ignoring case, with "-" or "_" for spaces
+ * ("@garden-2027" is "Garden 2027"); else the one open project whose name starts so.
+ */
+export function findProject(typed: string): Project | undefined {
+  const norm = (x: string) =>
+    x
+      .toLowerCase()
+      .replace(/[\s_-]+/g, ' ')
+      .trim();
+  const want = norm(typed);
+  const open = getState().projects.filter((p) => !p.archived);
+  const exact = open.find((p) => norm(p.name) === want);
+  if (exact) return exact;
+  const starts = open.filter((p) => norm(p.name).startsWith(want));
+  return starts.length === 1 ? starts[0] : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sidebar counts: open tasks per project and in Today, from the list's X-Total-Count (limit=1).
 

@@ -5,7 +5,7 @@
  * date in (the server reads MCP phrases in the preference zone, which new accounts adopt from the
  * browser), so the preview says what was typed: "9am" is shown as 09:00.
  */
-import { browserZone } from './store';
+import { browserZone, getState } from './store';
 import type { QuickParse } from '../../src/nlp/quick-add';
 
 export type { QuickParse };
@@ -17,5 +17,5 @@ export const loadParser = (): Promise<Parser> => (parserPromise ??= import('../.
 
 export async function parseQuickAdd(input: string, now = new Date()): Promise<QuickParse> {
   const { parseQuickAdd: parse } = await loadParser();
-  return parse(input, { now, timeZone: browserZone() });
+  return parse(input, { now, timeZone: browserZone(), weekStart: getState().weekStart });
 }

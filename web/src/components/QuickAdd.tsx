@@ -2,11 +2,13 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { friendlyDate, isoWithOffset } from '../dates';
 import { loadParser, parseQuickAdd, type QuickParse } from '../quickadd';
-import { toast } from '../store';
+import { findProject } from '../projects';
+import { toast, useStore } from '../store';
 import { createTask } from '../tasks';
 import { describedBy, errId, FieldError, Icon } from './Field';
 
 export function QuickAdd() {
+  useStore(); // the "@project" chip follows the projects as they load or change
   const [text, setText] = useState('');
   const [preview, setPreview] = useState<QuickParse | null>(null);
   const [error, setError] = useState<string | undefined>();
@@ -46,15 +48,19 @@ export function QuickAdd() {
       const p = await parseQuickAdd(text);
       // "#home tomorrow" alone is no task: say so rather than title it with its own tags
       if (!p.title) return setError('Add a title: the words that are not a date, repeat, #tag or priority.');
+      const project = p.project === null ? undefined : findProject(p.project);
+      if (p.project !== null && !project)
+        return setError(`There is no project “${p.project}”. Add it in the sidebar first, or pick another.`);
       const task = await createTask({
         title: p.title,
         ...(p.due ? { due_date: isoWithOffset(p.due) } : {}),
         ...(p.recurrence ? { recurrence: p.recurrence } : {}),
         ...(p.tags.length ? { tags: p.tags } : {}),
         ...(p.priority ? { priority: p.priority } : {}),
+        ...(project ? { project_id: project.id } : {}),
       });
       setText('');
-      toast(`Added “${task.title}”`);
+      toast(project ? `Added “${task.title}” to ${project.name}` : `Added “${task.title}”`);
     } catch (err) {
       setError(err instanceof ApiError ? err.fields.map((f) => `${f.field}: ${f.message}`).join('; ') || err.message : String(err));
     } finally {
@@ -90,7 +96,7 @@ export function QuickAdd() {
         </a>
       </div>
       <p id="quick-add-preview" class="quickadd-preview" aria-live="polite">
-        {preview && (preview.due || preview.recurrence || preview.tags.length > 0 || preview.priority) ? (
+        {preview && (preview.due || preview.recurrence || preview.tags.length > 0 || preview.priority || preview.project) ? (
           <>
             {preview.title && <span class="chip">“{preview.title}”</span>}
             {preview.due && <span class="chip">Due {friendlyDate(preview.due.toISOString())}</span>}
@@ -105,14 +111,31 @@ export function QuickAdd() {
                 #{t}
               </span>
             ))}
+            {preview.project !== null && <ProjectChip name={preview.project} />}
           </>
         ) : (
           <span class="hint">
-            Tip: dates like “tomorrow 9am”, repeats like “every monday”, #tags and !priority work here. Press N to jump here.
+            Tip: dates like “tomorrow 9am”, repeats like “every monday”, #tags, @project and !priority work here. Press N to jump here.
           </span>
         )}
       </p>
       <FieldError id={errId('quick-add')} message={error} />
     </form>
+  );
+}
+
+/** The preview of an "@project" target: the project it resolves to, or a warning. */
+function ProjectChip({ name }: { name: string }) {
+  const p = findProject(name);
+  return p ? (
+    <span class="chip project" data-testid="preview-project">
+      <span class="swatch" style={{ background: p.color }} aria-hidden="true" />
+      <span class="sr-only">Project: </span>
+      {p.name}
+    </span>
+  ) : (
+    <span class="chip warn" data-testid="preview-project">
+      @{name}: no such project
+    </span>
   );
 }

@@ -56,9 +56,11 @@ interface RowProps {
   /** undefined: no subtasks listed under it */
   expanded: boolean | undefined;
   onAddSubtask?: (id: number) => void;
+  /** shown in lists that mix projects (not for the Inbox) */
+  project?: Project | undefined;
 }
 
-const ROW_KEYS = ['task', 'minute', 'depth', 'manual', 'expanded'] as const;
+const ROW_KEYS = ['task', 'minute', 'depth', 'manual', 'expanded', 'project'] as const;
 
 function toggleCollapsed(id: number): void {
   const { collapsed } = getState();
@@ -85,7 +87,7 @@ class TaskRow extends Component<RowProps> {
     return ROW_KEYS.some((k) => next[k] !== this.props[k]);
   }
 
-  override render({ task: t, depth, manual, expanded, onAddSubtask }: RowProps) {
+  override render({ task: t, depth, manual, expanded, onAddSubtask, project }: RowProps) {
     const due = dueState(t.due_date, t.completed);
     const cls = `task${t.completed ? ' done' : due === 'overdue' ? ' overdue' : due === 'today' ? ' today' : ''}`;
     const zoneNote = t.due_date && t.timezone !== browserZone() ? inZone(t.due_date, t.timezone) : undefined;
@@ -169,6 +171,13 @@ class TaskRow extends Component<RowProps> {
                 #{tag}
               </span>
             ))}
+            {project && (
+              <span class="in-project">
+                <span class="swatch" style={{ background: project.color }} aria-hidden="true" />
+                <span class="sr-only">Project: </span>
+                {project.name}
+              </span>
+            )}
           </div>
         </div>
         {manual && depth < MAX_DEPTH && onAddSubtask && (
@@ -287,11 +296,13 @@ function TaskTree({ tasks, minute, label }: { tasks: Task[]; minute: number; lab
 }
 
 function FlatList({ tasks, minute, label, id }: { tasks: Task[]; minute: number; label?: string; id?: string }) {
+  const { projects } = useStore();
+  const named = new Map(projects.filter((p) => !p.inbox).map((p) => [String(p.id), p]));
   return (
     <ul class="tasks" id={id} tabIndex={id ? -1 : undefined} aria-label={label}>
       {tasks.map((t) => (
         <li key={t.id} data-id={t.id}>
-          <TaskRow task={t} minute={minute} depth={0} manual={false} expanded={undefined} />
+          <TaskRow task={t} minute={minute} depth={0} manual={false} expanded={undefined} project={named.get(String(t.project_id))} />
         </li>
       ))}
     </ul>
