@@ -1215,6 +1215,25 @@ describe('bounded work (DESIGN §10, issue 11)', () => {
     assert.ok(occurrences <= 500 + 64, `materialised ${occurrences} occurrences`);
   });
 
+  test('no occurrence after 2200: a rule whose next one would fall later has ended (it used to search 400 years of periods)', () => {
+    // every 997 days that is a Feb 29: the next such day after 2026 is millennia away
+    assert.equal(overdue('FREQ=DAILY;INTERVAL=997;BYMONTH=2;BYMONTHDAY=29', '1901-03-01T10:00').result, null);
+    // a preset's next step past the range ends it too
+    const yearly = nextOccurrence({
+      rule: 'yearly',
+      basis: 'due_date',
+      timezone: 'UTC',
+      seriesStart: at('2200-06-01T09:00', 'UTC'),
+      previousDue: at('2200-06-01T09:00', 'UTC'),
+      index: 0,
+      completedAt: at('2200-06-01T10:00', 'UTC'),
+      now: at('2200-06-01T10:00', 'UTC'),
+    });
+    assert.equal(yearly, null);
+    // a rare rule whose next occurrence is inside the range is still found (Feb 29 on a Monday)
+    assert.equal(local(overdue('FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO', '1901-03-01T10:00').result!.due), '2044-02-29T10:00+01:00');
+  });
+
   test('dense weekly rule from 1900: bounded, due date exact', () => {
     const { result, occurrences } = overdue(`FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=${hours}`, '1900-01-01T00:00');
     assert.ok(result);

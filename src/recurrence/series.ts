@@ -5,7 +5,7 @@
  */
 import { RRuleTemporal } from 'rrule-temporal';
 import type { Preset, RRuleParts } from './rule.js';
-import { candidatesPerPeriod, COUNT_WORK, EXACT_COUNT } from './budget.js';
+import { candidatesPerPeriod, COUNT_WORK, EXACT_COUNT, LAST_OCCURRENCE_MS } from './budget.js';
 import { formatRRule } from './rule.js';
 import { fromWallClock, Temporal, type PlainDateTime, type ZonedDateTime } from './timezone.js';
 
@@ -50,7 +50,10 @@ export function presetSeries(preset: Preset, base: PlainDateTime, start: ZonedDa
   };
 
   return {
-    firstAfter: (afterMs) => at(indexAfter(afterMs)),
+    firstAfter: (afterMs) => {
+      const next = at(indexAfter(afterMs));
+      return next <= LAST_OCCURRENCE_MS ? next : null;
+    },
     // Instants are whole milliseconds, so "< before" is "<= before - 1".
     countBetween: (afterMs, beforeMs, limit) => Math.min(limit, Math.max(0, indexAfter(beforeMs - 1) - indexAfter(afterMs))),
     first: (n) => Array.from({ length: n }, (_, k) => at(k)),
@@ -117,8 +120,14 @@ export function rruleSeries(parts: RRuleParts, dtstart: ZonedDateTime): Series {
   const periodMs = PERIOD_MS[parts.freq] * parts.interval;
 
   return {
-    // From a start moved close to `afterMs`, so the engine's walk is the gap to the next occurrence.
-    firstAfter: (afterMs) => capToNull(() => counted(ruleNear(afterMs).next(new Date(afterMs), false))?.epochMilliseconds ?? null),
+    // From a start moved close to `afterMs`, so the engine's walk is the gap to the next occurrence,
+    // and never past the last supported instant (budget.ts): a sparse rule's walk is that short.
+    firstAfter: (afterMs) => {
+      const periodsLeft = Math.ceil((LAST_OCCURRENCE_MS - afterMs) / periodMs) + 2;
+      if (periodsLeft <= 2) return null;
+      const found = capToNull(() => counted(ruleNear(afterMs, periodsLeft).next(new Date(afterMs), false)));
+      return found && found.epochMilliseconds <= LAST_OCCURRENCE_MS ? found.epochMilliseconds : null;
+    },
     countBetween: (afterMs, beforeMs, limit) => {
       // Chunk by chunk, at most EXACT_COUNT occurrences and COUNT_WORK candidates (nothing recurs
       // more often than hourly, so a 64-hour chunk holds at most 64); chunks widen while they come
