@@ -27,6 +27,11 @@ import { DbPreferencesStore, type PreferencesStore } from './preferences/store.j
 import { DaprBus } from './dapr/dapr-bus.js';
 import type { DaprClient } from './dapr/client.js';
 import { DaprStatePreferencesStore } from './dapr/state-preferences.js';
+import { WebhookService } from './webhooks/service.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { webhookFanoutProcessor } from './webhooks/fanout.processor.js';
+import { systemResolver, type Resolver } from './webhooks/targets.js';
+import { CalendarFeeds } from './calendar/service.js';
 
 export interface Services {
   config: Config;
@@ -35,6 +40,8 @@ export interface Services {
   auth: AuthService;
   tasks: TaskService;
   notifications: NotificationService;
+  webhooks: WebhookService;
+  calendar: CalendarFeeds;
   preferences: PreferencesStore;
   hub: LiveHub;
   bus: EventBus;
@@ -61,12 +68,16 @@ export interface AppOptions {
   authSecret: string;
   dapr?: DaprClient | undefined;
   now?: () => Date;
+  /** DNS for webhook targets (tests simulate answers) */
+  resolve?: Resolver;
 }
 
 /** Which consumers run where (distributed mode: one consumer group per topic, see README). */
 const consumes = {
   taskEvents: (role: Config['role']) => role === 'all' || role === 'recurring',
   notifications: (role: Config['role']) => role === 'all' || role === 'notifications',
+  /** webhooks read task-events through a subscription of their own (group "webhooks"), in the notifications process */
+  webhooks: (role: Config['role']) => role === 'all' || role === 'notifications',
 };
 
 export async function createServices(o: AppOptions): Promise<Services> {
@@ -109,6 +120,12 @@ export async function createServices(o: AppOptions): Promise<Services> {
     bus.subscribe(historyProcessor({ db }));
   }
   if (consumes.notifications(config.role)) bus.subscribe(inboxProcessor({ db, keep: config.limits.notificationsPerUser }));
+  const resolve = o.resolve ?? systemResolver;
+  const dispatcher = consumes.webhooks(config.role)
+    ? new WebhookDispatcher({ db, config: config.webhooks, log: log.child({ component: 'webhooks' }), resolve, now, changed })
+    : undefined;
+  const queued = () => dispatcher?.kick();
+  if (dispatcher) bus.subscribe(webhookFanoutProcessor({ db, queued }));
   const [liveTasks, liveNotes] = liveProcessors(hub);
   if (consumes.taskEvents(config.role)) bus.subscribe(liveTasks);
   if (consumes.notifications(config.role)) bus.subscribe(liveNotes);
@@ -129,6 +146,15 @@ export async function createServices(o: AppOptions): Promise<Services> {
     auth: new AuthService(db, tokens),
     tasks: new TaskService({ db, preferences, now, changed, maxTasksPerUser: config.limits.tasksPerUser }),
     notifications: new NotificationService(db, now, changed),
+    webhooks: new WebhookService({
+      db,
+      now,
+      allowPrivate: config.webhooks.allowPrivate,
+      resolve,
+      maxPerUser: config.limits.webhooksPerUser,
+      queued,
+    }),
+    calendar: new CalendarFeeds(db, now),
     preferences,
     hub,
     bus,
@@ -153,9 +179,11 @@ export async function createServices(o: AppOptions): Promise<Services> {
       // every process may relay: the lease elects one at a time
       relay.start();
       clock?.start();
+      dispatcher?.start();
     },
     async stop() {
       await clock?.stop();
+      await dispatcher?.stop();
       await relay.stop();
       await relay
         .flush()

@@ -41,6 +41,26 @@ export interface Config {
   dbStatementTimeoutMs: number;
   /** DESIGN §10 per-user limits (see src/limits/ for which are per process and why) */
   limits: Limits;
+  webhooks: WebhookConfig;
+}
+
+/** Delivery of webhooks (src/webhooks/): retries, timeouts, isolation, SSRF. */
+export interface WebhookConfig {
+  /** loopback/private/link-local targets allowed (tests' local receivers, on-premises receivers) */
+  allowPrivate: boolean;
+  /** one POST, connect to last byte */
+  timeoutMs: number;
+  /** POSTs in flight per process (and at most one per webhook) */
+  concurrency: number;
+  /** attempts of one delivery before it is given up (failed) */
+  maxAttempts: number;
+  /** delay before the 2nd attempt; doubled for each further one (with jitter), capped at retryMaxMs */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** failed attempts in a row (any delivery) after which a webhook is disabled and its owner notified */
+  disableAfter: number;
+  /** how often a worker looks for due deliveries when nothing woke it */
+  pollMs: number;
 }
 
 export interface Limits {
@@ -50,6 +70,7 @@ export interface Limits {
   writeBurst: number;
   tasksPerUser: number;
   notificationsPerUser: number;
+  webhooksPerUser: number;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +92,15 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   if (raw === undefined || raw === '') return fallback;
   if (!(allowed as readonly string[]).includes(raw)) errors.push(`${name} must be one of ${allowed.join('|')}, got "${raw}"`);
   return raw as T;
+}
+
+function bool(env: Env, name: string, fallback: boolean, errors: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true'].includes(raw)) return true;
+  if (['0', 'false'].includes(raw)) return false;
+  errors.push(`${name} must be 1 or 0, got "${raw}"`);
+  return fallback;
 }
 
 const opt = (env: Env, name: string): string | undefined => (env[name] ? env[name] : undefined);
@@ -113,6 +143,17 @@ export function loadConfig(env: Env = process.env): Config {
       writeBurst: int(env, 'LIMIT_WRITE_BURST', 200, errors, 1),
       tasksPerUser: int(env, 'LIMIT_TASKS', 100_000, errors, 1),
       notificationsPerUser: int(env, 'LIMIT_NOTIFICATIONS', 1000, errors, 10),
+      webhooksPerUser: int(env, 'LIMIT_WEBHOOKS', 10, errors, 1, 1000),
+    },
+    webhooks: {
+      allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false, errors),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, errors, 100, 120_000),
+      concurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, errors, 1, 256),
+      maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 10, errors, 1, 100),
+      retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 30_000, errors, 10),
+      retryMaxMs: int(env, 'WEBHOOK_RETRY_MAX_MS', 6 * 3_600_000, errors, 10),
+      disableAfter: int(env, 'WEBHOOK_DISABLE_AFTER', 15, errors, 1, 10_000),
+      pollMs: int(env, 'WEBHOOK_POLL_MS', 1000, errors, 10),
     },
   };
   if (config.authSecret !== undefined && config.authSecret.length < 32) errors.push('AUTH_SECRET must be at least 32 characters');

@@ -48,23 +48,24 @@ export class DaprBus implements EventBus {
     return [...new Set(this.subs.map((s) => s.topic))];
   }
 
-  /** A bulk delivery: the consumers get the batch in order (one statement where they can); one outcome per message. */
-  receiveMany(topic: TopicName, payloads: unknown[]): Promise<DeliveryResult[]> {
-    return deliverMany(
-      this.subs.filter((s) => s.topic === topic),
-      topic,
-      payloads,
-      this.log,
-    );
+  /** The (topic, delivery group) pairs this process consumes: one subscription route each. */
+  routes(): { topic: TopicName; group: string | undefined }[] {
+    const seen = new Map<string, { topic: TopicName; group: string | undefined }>();
+    for (const s of this.subs) seen.set(`${s.group ?? ''}/${s.topic}`, { topic: s.topic, group: s.group });
+    return [...seen.values()];
   }
 
-  receive(topic: TopicName, payload: unknown): Promise<DeliveryResult> {
-    return deliver(
-      this.subs.filter((s) => s.topic === topic),
-      topic,
-      payload,
-      this.log,
-    );
+  /** A bulk delivery: the consumers get the batch in order (one statement where they can); one outcome per message. */
+  receiveMany(topic: TopicName, payloads: unknown[], group?: string): Promise<DeliveryResult[]> {
+    return deliverMany(this.consumers(topic, group), topic, payloads, this.log);
+  }
+
+  receive(topic: TopicName, payload: unknown, group?: string): Promise<DeliveryResult> {
+    return deliver(this.consumers(topic, group), topic, payload, this.log);
+  }
+
+  private consumers(topic: TopicName, group: string | undefined): AnySubscription[] {
+    return this.subs.filter((s) => s.topic === topic && s.group === group);
   }
 
   async close(): Promise<void> {

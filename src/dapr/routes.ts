@@ -55,7 +55,7 @@ export async function daprRoutes(app: FastifyInstance, s: Services): Promise<voi
 
   const bus = s.daprBus;
   if (!bus) return;
-  const consume = (topic: TopicName) => async (req: FastifyRequest, reply: FastifyReply) => {
+  const consume = (topic: TopicName, group: string | undefined) => async (req: FastifyRequest, reply: FastifyReply) => {
     const entries = bulkEntries(req.body);
     if (entries) {
       // bulk subscribe: one request per batch of a partition, one status per entry (daprd redelivers
@@ -63,6 +63,7 @@ export async function daprRoutes(app: FastifyInstance, s: Services): Promise<voi
       const results = await bus.receiveMany(
         topic,
         entries.map((e) => eventData(e.event)),
+        group,
       );
       const statuses = entries.map((e, i) => ({ entryId: e.entryId, status: results[i]!.outcome }));
       const failed = results.flatMap((r, i) => (r.outcome === 'SUCCESS' ? [] : [{ entryId: entries[i]!.entryId, ...r }]));
@@ -70,7 +71,7 @@ export async function daprRoutes(app: FastifyInstance, s: Services): Promise<voi
         req.log.warn({ topic, entries: entries.length, failed: failed.slice(0, 10) }, 'bulk delivery: entries not processed');
       return reply.code(200).send({ statuses });
     }
-    const result = await bus.receive(topic, eventData(req.body));
+    const result = await bus.receive(topic, eventData(req.body), group);
     if (result.outcome !== 'SUCCESS')
       req.log.warn(
         { topic, outcome: result.outcome, err: result.error, cloudevent_id: (req.body as { id?: string })?.id },
@@ -79,9 +80,11 @@ export async function daprRoutes(app: FastifyInstance, s: Services): Promise<voi
     return reply.code(200).send({ status: result.outcome });
   };
 
-  // only the topics this process consumes: a misrouted delivery gets 404 instead of a silent SUCCESS
-  for (const topic of bus.topics()) {
-    app.post(`/dapr/${topic}`, { preHandler: sidecarOnly, bodyLimit: BULK_BODY_LIMIT, schema: { hide: true } }, consume(topic));
+  // only the topics this process consumes: a misrouted delivery gets 404 instead of a silent SUCCESS;
+  // a consumer with a delivery group of its own has its own subscription and route
+  for (const { topic, group } of bus.routes()) {
+    const url = group ? `/dapr/${group}/${topic}` : `/dapr/${topic}`;
+    app.post(url, { preHandler: sidecarOnly, bodyLimit: BULK_BODY_LIMIT, schema: { hide: true } }, consume(topic, group));
   }
 }
 

@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003_drop_global_text_index.js';
 import * as m0004 from './migrations/0004_user_text_search_index.js';
 import * as m0005 from './migrations/0005_reminder_snooze.js';
 import * as m0005b from './migrations/0005_reminder_snooze_task_index.js';
+import * as m0008 from './migrations/0008_webhooks_calendar.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_user_text_search_index': m0004,
   '0005_reminder_snooze': m0005,
   '0005_reminder_snooze_task_index': m0005b,
+  '0008_webhooks_calendar': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

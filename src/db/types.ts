@@ -75,7 +75,8 @@ export interface TaskHistoryTable {
 export interface NotificationsTable {
   id: string;
   user_id: string;
-  task_id: number;
+  /** null for a notification that concerns no task (webhook_disabled) */
+  task_id: number | null;
   type: string;
   title: string;
   body: string;
@@ -107,6 +108,43 @@ export interface LeasesTable {
   expires_at: Timestamp;
 }
 
+export interface WebhooksTable {
+  id: Generated<number>;
+  user_id: string;
+  url: string;
+  events: string[];
+  secret: string;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+  disabled_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhook_id: number;
+  user_id: string;
+  event_id: string;
+  event_type: string;
+  payload: Json<unknown>;
+  /** pending | sending | succeeded | failed */
+  status: ColumnType<string, string | undefined, string>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_attempt_at: Timestamp | null;
+  response_status: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  created_at: CreatedAt;
+}
+
+export interface CalendarFeedsTable {
+  user_id: string;
+  token_hash: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   users: UsersTable;
   tasks: TasksTable;
@@ -117,6 +155,9 @@ export interface Database {
   dead_letters: DeadLettersTable;
   leases: LeasesTable;
   consumed_events: ConsumedEventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  calendar_feeds: CalendarFeedsTable;
 }
 
 export type Db = Kysely<Database>;
@@ -128,3 +169,5 @@ export type NewTaskRow = Insertable<TasksTable>;
 export type TaskUpdateRow = Updateable<TasksTable>;
 export type UserRow = Selectable<UsersTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

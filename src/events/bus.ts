@@ -25,6 +25,13 @@ export interface Subscription<T extends TopicName = TopicName> {
   /** stable name, used in logs and metrics (e.g. "recurring-task") */
   name: string;
   topic: T;
+  /**
+   * Optional: a delivery group of its own. Under Dapr such a consumer has its own subscription
+   * (own Kafka consumer group, own route `/dapr/<group>/<topic>`), so it reads the whole topic
+   * whichever app-id runs it, and its retries never hold up the topic's other consumers.
+   * The embedded bus ignores it.
+   */
+  group?: string;
   handle: EventHandler<T>;
   /**
    * Optional: the effect of `handle` on each payload, in order, for many at once (one round trip

@@ -27,12 +27,15 @@ export const TaskEvent = Type.Object(
 );
 export type TaskEvent = Static<typeof TaskEvent>;
 
+/** `reminder`: a task is due; `webhook_disabled`: a webhook failed too often and was turned off (no task). */
+export const NOTIFICATION_TYPES = ['reminder', 'webhook_disabled'] as const;
+
 export const NotificationEvent = Type.Object(
   {
     notification_id: Type.String({ format: 'uuid' }),
-    type: Type.Literal('reminder'),
+    type: Type.Union(NOTIFICATION_TYPES.map((t) => Type.Literal(t))),
     user_id: Type.String({ minLength: 1 }),
-    task_id: Type.Integer(),
+    task_id: Type.Union([Type.Integer(), Type.Null()], { description: 'null when the notification concerns no task' }),
     title: Type.String(),
     body: Type.String(),
     due_date: Type.Union([DateTime, Type.Null()]),

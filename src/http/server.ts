@@ -19,6 +19,8 @@ import { isWellFormed, WELL_FORMED } from '../tasks/model.js';
 import { authRoutes } from './routes/auth.js';
 import { meRoutes, streamRoutes } from './routes/me.js';
 import { taskRoutes } from './routes/tasks.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { calendarRoutes, icalRoutes } from './routes/calendar.js';
 import { WriteRate } from '../limits/write-rate.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -169,6 +171,9 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     await app.register(taskRoutes(s));
     await app.register(meRoutes(s));
     await app.register(streamRoutes(s));
+    await app.register(webhookRoutes(s));
+    await app.register(calendarRoutes(s));
+    await app.register(icalRoutes(s));
   }
   await app.register(async (scope) => cronRoutes(scope, s));
   if (s.daprBus) await app.register(async (scope) => daprRoutes(scope, s));

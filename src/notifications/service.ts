@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 export interface Notification {
   id: string;
   type: string;
-  task_id: number;
+  task_id: number | null;
   title: string;
   body: string;
   due_date: string | null;
@@ -98,12 +98,14 @@ export class NotificationService {
         .where('user_id', '=', userId)
         .executeTakeFirst();
       if (!note) throw new NotFoundError(`notification ${id} not found`);
+      if (note.task_id === null) throw new ConflictError(`notification ${id} is not a reminder of a task`);
+      const taskId = note.task_id;
       // FOR SHARE: a completion or deletion committing meanwhile either waits for us (and then
       // deletes the snooze) or has committed (and we see it here)
       const task = await tx
         .selectFrom('tasks')
         .select('completed')
-        .where('id', '=', note.task_id)
+        .where('id', '=', taskId)
         .where('user_id', '=', userId)
         .forShare()
         .executeTakeFirst();
@@ -111,7 +113,7 @@ export class NotificationService {
       if (task.completed) throw new ConflictError(`task ${note.task_id} of this notification is completed`);
       await tx
         .insertInto('reminders')
-        .values({ task_id: note.task_id, user_id: userId, remind_at: until, fired_at: null, snooze_of: id })
+        .values({ task_id: taskId, user_id: userId, remind_at: until, fired_at: null, snooze_of: id })
         .onConflict((oc) => oc.column('snooze_of').doUpdateSet({ remind_at: until, fired_at: null }))
         .execute();
       return tx

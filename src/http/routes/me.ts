@@ -15,8 +15,8 @@ const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength:
 const Prefs = Type.Object({ timezone: Type.String({ minLength: 1, maxLength: 64, ...TEXT_RULES }) }, { additionalProperties: false });
 const Notification = Type.Object({
   id: Type.String(),
-  type: Type.String(),
-  task_id: Type.Integer(),
+  type: Type.String({ description: '`reminder`, or `webhook_disabled` (a webhook was turned off after repeated failures)' }),
+  task_id: Type.Union([Type.Integer(), Type.Null()], { description: 'null when the notification concerns no task' }),
   title: Type.String(),
   body: Type.String(),
   due_date: Type.Union([Type.String(), Type.Null()]),

@@ -1,0 +1,41 @@
+/**
+ * The webhooks' consumer of `task-events`: each event becomes one delivery row per enabled webhook
+ * of its user subscribed to its type — nothing is sent here (a slow receiver must never hold up
+ * the topic, nor the other consumers sharing it). UNIQUE (webhook_id, event_id) makes a
+ * redelivered event a no-op. The dispatcher (dispatcher.ts) sends the rows.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../db/types.js';
+import type { Subscription } from '../events/bus.js';
+import { TOPICS, type TaskEvent } from '../events/schemas.js';
+import { webhookBody } from './model.js';
+
+/** The Dapr delivery group of this consumer: its own subscription, consumer group and route (see README). */
+export const WEBHOOKS_GROUP = 'webhooks';
+
+export function webhookFanoutProcessor(deps: { db: Db; queued: () => void }): Subscription<'task-events'> {
+  const insert = async (events: TaskEvent[]) => {
+    const rows = events.map((e) => ({
+      event_id: e.event_id,
+      user_id: e.user_id,
+      type: `task.${e.event_type}`,
+      payload: webhookBody(`task.${e.event_type}`, e.timestamp, e.data),
+    }));
+    // one statement for the batch: the join finds the subscribed webhooks (few per user, indexed)
+    const { rows: inserted } = await sql<{ id: string }>`
+      INSERT INTO webhook_deliveries (webhook_id, user_id, event_id, event_type, payload)
+      SELECT w.id, w.user_id, e.event_id::uuid, e.type, e.payload
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(event_id text, user_id text, type text, payload jsonb)
+      JOIN webhooks w ON w.user_id = e.user_id AND w.enabled AND e.type = ANY (w.events)
+      ON CONFLICT (webhook_id, event_id) DO NOTHING
+      RETURNING id`.execute(deps.db);
+    if (inserted.length) deps.queued();
+  };
+  return {
+    name: 'webhook-fanout',
+    topic: TOPICS.taskEvents,
+    group: WEBHOOKS_GROUP,
+    handle: (event: TaskEvent) => insert([event]),
+    handleMany: (events: TaskEvent[]) => insert(events),
+  };
+}
