@@ -14,6 +14,7 @@ import { OutboxRelay } from './events/relay.js';
 import { OutboxWakeup } from './events/wakeup.js';
 import { AuthService } from './auth/service.js';
 import { Tokens } from './auth/tokens.js';
+import { AccessTokens } from './auth/access-tokens.js';
 import { TaskService } from './tasks/service.js';
 import { NotificationService } from './notifications/service.js';
 import { inboxProcessor } from './notifications/inbox.processor.js';
@@ -38,6 +39,8 @@ export interface Services {
   log: Logger;
   db: Db;
   auth: AuthService;
+  /** personal access tokens (`tsk_…`) */
+  accessTokens: AccessTokens;
   tasks: TaskService;
   notifications: NotificationService;
   webhooks: WebhookService;
@@ -144,6 +147,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
     log,
     db,
     auth: new AuthService(db, tokens),
+    accessTokens: new AccessTokens(db, config.limits.tokensPerUser, now),
     tasks: new TaskService({ db, preferences, now, changed, maxTasksPerUser: config.limits.tasksPerUser }),
     notifications: new NotificationService(db, now, changed),
     webhooks: new WebhookService({

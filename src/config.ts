@@ -71,6 +71,7 @@ export interface Limits {
   tasksPerUser: number;
   notificationsPerUser: number;
   webhooksPerUser: number;
+  tokensPerUser: number;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
       tasksPerUser: int(env, 'LIMIT_TASKS', 100_000, errors, 1),
       notificationsPerUser: int(env, 'LIMIT_NOTIFICATIONS', 1000, errors, 10),
       webhooksPerUser: int(env, 'LIMIT_WEBHOOKS', 10, errors, 1, 1000),
+      tokensPerUser: int(env, 'LIMIT_TOKENS', 50, errors, 1),
     },
     webhooks: {
       allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false, errors),

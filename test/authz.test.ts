@@ -19,6 +19,8 @@ let bobTask: any;
 let bobNotification: any;
 /** alice's own task (valid ids in her own path) */
 let aliceTask: any;
+/** bob's personal access token (its id is a target too) */
+let bobAccessToken: any;
 
 before(async () => {
   app = await startTestApp({ APP_API_TOKEN: APP_TOKEN });
@@ -42,6 +44,8 @@ before(async () => {
     { timeoutMs: 8000 },
   );
   bobNotification = inbox[0];
+  bobAccessToken = (await b.post(`/api/${bob.userId}/tokens`, { name: 'bob cli', scopes: ['tasks:read'] })).body;
+  assert.ok(bobAccessToken.id);
 });
 after(async () => app?.close());
 
@@ -114,6 +118,14 @@ const routes: Route[] = [
   },
   { name: 'read all notifications', method: 'POST', path: (u) => `/api/${u}/notifications/read-all` },
   { name: 'stream', method: 'GET', path: (u) => `/api/${u}/stream` },
+  { name: 'list access tokens', method: 'GET', path: (u) => `/api/${u}/tokens` },
+  { name: 'create access token', method: 'POST', path: (u) => `/api/${u}/tokens`, body: { name: 'x', scopes: ['tasks:write'] } },
+  {
+    name: 'revoke access token',
+    method: 'DELETE',
+    path: (u) => `/api/${u}/tokens/${u === bob.userId ? bobAccessToken.id : '00000000-0000-4000-8000-000000000000'}`,
+    foreign: (u) => `/api/${u}/tokens/${bobAccessToken.id}`,
+  },
 ];
 
 const taskOf = (userId: string) => (userId === bob.userId ? bobTask.id : aliceTask.id);
@@ -129,13 +141,14 @@ async function call(method: string, url: string, headers: Record<string, string>
 /** Everything observable about bob's data: must be identical before and after a refused request. */
 async function bobSnapshot() {
   const b = client(app.url, bob.token);
-  const [task, tasks, history, prefs, inbox, outbox] = await Promise.all([
+  const [task, tasks, history, prefs, inbox, outbox, accessTokens] = await Promise.all([
     b.get(`/api/${bob.userId}/tasks/${bobTask.id}`),
     b.get(`/api/${bob.userId}/tasks`),
     b.get(`/api/${bob.userId}/tasks/${bobTask.id}/history`),
     b.get(`/api/${bob.userId}/preferences`),
     b.get(`/api/${bob.userId}/notifications`),
     outboxCount(app, bob.userId),
+    b.get(`/api/${bob.userId}/tokens`),
   ]);
   assert.equal(task.status, 200, 'bob still has his task');
   return {
@@ -145,6 +158,7 @@ async function bobSnapshot() {
     prefs: prefs.body,
     inbox: inbox.body,
     outbox,
+    accessTokens: accessTokens.body,
   };
 }
 

@@ -145,6 +145,19 @@ export interface CalendarFeedsTable {
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface AccessTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: Buffer;
+  /** the secret's last characters, so a user can tell tokens apart */
+  hint: string;
+  scopes: string[];
+  created_at: CreatedAt;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+}
+
 export interface Database {
   users: UsersTable;
   tasks: TasksTable;
@@ -158,6 +171,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   calendar_feeds: CalendarFeedsTable;
+  access_tokens: AccessTokensTable;
 }
 
 export type Db = Kysely<Database>;

@@ -7,6 +7,8 @@
 import type { FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import type { AuthService } from '../auth/service.js';
+import { isPersonalToken } from '../auth/access-tokens.js';
+import { personalTokenUser } from './personal-tokens.js';
 import { forbidden, unauthorized } from './problems.js';
 
 declare module 'fastify' {
@@ -31,7 +33,10 @@ export function requireUser(auth: AuthService, opts: { allowQueryToken?: boolean
   return async (request: FastifyRequest): Promise<void> => {
     const token = bearer(request, opts.allowQueryToken ?? false);
     if (!token) throw unauthorized('missing bearer token');
-    const subject = await auth.authenticate(token);
+    // a long-lived secret in a URL ends up in logs and histories: personal tokens go in the header only
+    if (!request.headers.authorization && isPersonalToken(token)) throw unauthorized('send an access token as "Authorization: Bearer"');
+    // dispatch by kind: `tsk_…` is a personal access token (scoped, checked in the database)
+    const subject = isPersonalToken(token) ? await personalTokenUser(request, token) : await auth.authenticate(token);
     const { user_id } = request.params as { user_id?: string };
     if (user_id !== undefined && user_id !== subject) throw forbidden('this token belongs to another user');
     request.userId = subject;

@@ -21,6 +21,7 @@ import { meRoutes, streamRoutes } from './routes/me.js';
 import { taskRoutes } from './routes/tasks.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { calendarRoutes, icalRoutes } from './routes/calendar.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { WriteRate } from '../limits/write-rate.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -166,6 +167,8 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(registry.contentType).send(await metricsText()));
 
+  // the auth hook of every API route reads personal access tokens through this (src/http/personal-tokens.ts)
+  app.decorate('accessTokens', s.accessTokens);
   if (s.servesApi) {
     await app.register(authRoutes(s));
     await app.register(taskRoutes(s));
@@ -174,6 +177,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     await app.register(webhookRoutes(s));
     await app.register(calendarRoutes(s));
     await app.register(icalRoutes(s));
+    await app.register(tokenRoutes(s));
   }
   await app.register(async (scope) => cronRoutes(scope, s));
   if (s.daprBus) await app.register(async (scope) => daprRoutes(scope, s));

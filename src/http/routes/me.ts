@@ -52,6 +52,7 @@ export const meRoutes =
     app.put(
       '/api/:user_id/preferences',
       {
+        config: { tokenScope: 'none' }, // account settings take a login, not a personal access token
         schema: {
           tags: ['preferences'],
           summary: 'Set preferences (default time zone of new tasks)',

@@ -1,0 +1,41 @@
+/**
+ * Personal access tokens on the HTTP side: who the token acts for, and whether its scopes allow
+ * this route. A route says what a token needs in its config (`tokenScope`); without it, reads
+ * (GET, HEAD) need `tasks:read` and everything else `tasks:write`. `none` refuses tokens: managing
+ * tokens and preferences takes a login, so a leaked token cannot mint others or outlive its revocation.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { AccessTokens, Scope, TokenPrincipal } from '../auth/access-tokens.js';
+import { forbidden } from './problems.js';
+
+/** what a personal access token needs on a route; `per-call`: the handler checks (MCP tools) */
+export type TokenScopeRule = Scope | 'none' | 'per-call';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    accessTokens: AccessTokens;
+  }
+  interface FastifyRequest {
+    /** set when a personal access token authenticated the request (a login token may do anything) */
+    accessToken?: TokenPrincipal;
+  }
+  interface FastifyContextConfig {
+    tokenScope?: TokenScopeRule;
+  }
+}
+
+export async function personalTokenUser(request: FastifyRequest, secret: string): Promise<string> {
+  // unknown, revoked or expired: InvalidTokenError, a 401 like a bad login token
+  const principal = await request.server.accessTokens.authenticate(secret);
+  const rule =
+    request.routeOptions.config.tokenScope ?? (request.method === 'GET' || request.method === 'HEAD' ? 'tasks:read' : 'tasks:write');
+  if (rule === 'none') throw forbidden('personal access tokens cannot do this: sign in');
+  if (rule !== 'per-call') requireScope(principal, rule);
+  request.accessToken = principal;
+  return principal.userId;
+}
+
+/** Throws 403 unless the request's personal access token (if any) has `scope`. */
+export function requireScope(principal: TokenPrincipal | undefined, scope: Scope): void {
+  if (principal && !principal.scopes.includes(scope)) throw forbidden(`this access token lacks the ${scope} scope`);
+}
