@@ -34,6 +34,7 @@ describe('authz matrix generated from /openapi.json', () => {
     p
       .replace('{user_id}', userId)
       .replace(/\/notifications\/\{id\}/, '/notifications/00000000-0000-4000-8000-000000000000')
+      .replace('{token_id}', '00000000-0000-4000-8000-000000000000')
       .replace('{id}', '1');
 
   async function call(method: string, url: string, token?: string) {
@@ -50,11 +51,13 @@ describe('authz matrix generated from /openapi.json', () => {
     const user = operations.filter((o) => o.path.startsWith('/api/{user_id}'));
     assert.ok(user.length >= 13, `only ${user.length} operations under /api/{user_id}`);
     const publicOps = operations.filter((o) => !o.path.startsWith('/api/{user_id}'));
-    // the calendar feed's token is in its path (test/calendar-feed.test.ts covers unknown and rotated tokens)
+    // the calendar feed's token is in its path (test/calendar-feed.test.ts covers unknown and rotated tokens);
+    // /mcp is not under a user's path (the token names the user): it joins the 401 cells below
     assert.deepEqual(publicOps.map((o) => `${o.method} ${o.path}`).sort(), [
       'GET /ical/{file}',
       'POST /api/auth/login',
       'POST /api/auth/register',
+      'POST /mcp',
     ]);
   });
 
@@ -66,10 +69,11 @@ describe('authz matrix generated from /openapi.json', () => {
       tampered: tamper(alice.token, { sub: bob.userId }),
       'alg none': unsignedToken({ sub: bob.userId, iss: 'taskstream', iat: nowSeconds(), exp: nowSeconds() + 3600 }),
       'another secret': await signToken('y'.repeat(48), { sub: bob.userId, exp: nowSeconds() + 3600 }),
+      'unknown access token': 'tsk_' + 'z'.repeat(43),
     };
     const failures: string[] = [];
     let cells = 0;
-    for (const op of operations.filter((o) => o.path.startsWith('/api/{user_id}'))) {
+    for (const op of operations.filter((o) => o.path.startsWith('/api/{user_id}') || o.path === '/mcp')) {
       const url = concrete(op.path, bob.userId);
       for (const [kind, token] of Object.entries(tokens)) {
         cells++;
@@ -77,6 +81,7 @@ describe('authz matrix generated from /openapi.json', () => {
         if (r.status !== 401 || !/^application\/problem\+json/.test(r.type) || !/^Bearer/.test(r.wwwAuthenticate ?? ''))
           failures.push(`${op.method} ${op.path} ${kind}: ${r.status} ${r.type}`);
       }
+      if (!op.path.includes('{user_id}')) continue;
       cells++;
       const other = await call(op.method, url, alice.token);
       if (other.status !== 403) failures.push(`${op.method} ${op.path} other user's path: ${other.status}`);

@@ -22,6 +22,7 @@ import { taskRoutes } from './routes/tasks.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { calendarRoutes, icalRoutes } from './routes/calendar.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { WriteRate } from '../limits/write-rate.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -178,6 +179,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     await app.register(calendarRoutes(s));
     await app.register(icalRoutes(s));
     await app.register(tokenRoutes(s));
+    await app.register(mcpRoutes(s));
   }
   await app.register(async (scope) => cronRoutes(scope, s));
   if (s.daprBus) await app.register(async (scope) => daprRoutes(scope, s));

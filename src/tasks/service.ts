@@ -55,13 +55,34 @@ export class TaskService {
   });
 
   async create(userId: string, body: TaskCreate): Promise<Task> {
+    return this.creates.submit(await this.draft(userId, body, this.deps.now()));
+  }
+
+  /**
+   * Several tasks in one transaction, all or none (the MCP `add_tasks` tool): a field error names
+   * its task (`tasks/2/title`), and nothing is written.
+   */
+  async createMany(userId: string, bodies: TaskCreate[]): Promise<Task[]> {
     const now = this.deps.now();
+    const drafts: NewTaskRow[] = [];
+    for (const [i, body] of bodies.entries()) {
+      try {
+        drafts.push(await this.draft(userId, body, now));
+      } catch (err) {
+        if (err instanceof ValidationError) throw new ValidationError(err.errors.map((e) => ({ ...e, field: `tasks/${i}/${e.field}` })));
+        throw err;
+      }
+    }
+    return this.insertMany(drafts);
+  }
+
+  private async draft(userId: string, body: TaskCreate, now: Date): Promise<NewTaskRow> {
     const zone = body.timezone ?? (await this.deps.preferences.get(userId)).timezone;
     const f = mergeFields({ ...NEW_TASK, timezone: zone }, body);
     await this.cap?.check(userId);
     const completed = body.completed ?? false;
     if (!completed) refusePastReminders(f, null, now);
-    return this.creates.submit({
+    return {
       ...columnsOf(f),
       user_id: userId,
       completed,
@@ -71,7 +92,7 @@ export class TaskService {
       // list cursor (millisecond ISO strings) cannot carry, so keyset pages would repeat rows
       created_at: now,
       updated_at: now,
-    });
+    };
   }
 
   /**

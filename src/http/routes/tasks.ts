@@ -10,7 +10,7 @@ import { requireUser, userOf } from '../auth.js';
 import { problems } from '../problems.js';
 
 const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
-const TaskParams = Type.Object({
+export const TaskParams = Type.Object({
   user_id: Type.String({ minLength: 1, maxLength: 128 }),
   id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
 });
@@ -19,7 +19,7 @@ const TaskParams = Type.Object({
 const PRIORITY_NAME = `(?:${PRIORITIES.join('|')})`;
 const PRIORITY_LIST = `^ *(?:${PRIORITY_NAME} *)?(?:, *(?:${PRIORITY_NAME} *)?)*$`;
 
-const ListQuery = Type.Object(
+export const ListQuery = Type.Object(
   {
     q: Type.Optional(Type.String({ maxLength: 200, ...TEXT_RULES, description: 'keyword in title or description (case-insensitive)' })),
     status: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('pending'), Type.Literal('completed')])),

@@ -1,0 +1,66 @@
+/**
+ * `/mcp`: the Model Context Protocol over Streamable HTTP (DESIGN §9), for AI assistants.
+ *
+ * Stateless: every POST carries its bearer token and gets a fresh SDK server and transport, and
+ * the answer is plain JSON. Nothing of a "session" lives in a process, so under node:cluster (or
+ * behind any load balancer) each request may land on any worker: a stateful session would live in
+ * the one worker that answered `initialize`, and the next connection is dealt to another. The
+ * tools need no server-initiated messages, so the optional GET stream is not offered (405).
+ */
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Services } from '../../app.js';
+import { createMcpServer } from '../../mcp/server.js';
+import { requireUser, userOf } from '../auth.js';
+import { problems } from '../problems.js';
+
+const JsonRpcMessage = Type.Object(
+  {
+    jsonrpc: Type.Literal('2.0'),
+    method: Type.Optional(Type.String({ maxLength: 200 })),
+    id: Type.Optional(Type.Union([Type.String(), Type.Integer(), Type.Null()])),
+  },
+  { additionalProperties: true, description: 'a JSON-RPC 2.0 message of the MCP protocol' },
+);
+
+export const mcpRoutes =
+  (s: Services): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.addHook('onRequest', requireUser(s.auth));
+
+    app.post(
+      '/mcp',
+      {
+        // a personal access token's scopes are checked per tool: reads need tasks:read, writes tasks:write
+        config: { tokenScope: 'per-call' },
+        schema: {
+          tags: ['mcp'],
+          summary: 'Model Context Protocol (Streamable HTTP, stateless; send Accept: application/json, text/event-stream)',
+          body: JsonRpcMessage,
+          response: {
+            200: Type.Object({}, { additionalProperties: true, description: 'the JSON-RPC response' }),
+            202: Type.Null({ description: 'a notification or response was accepted' }),
+            ...problems(400, 401, 403, 413, 415, 422),
+          },
+        },
+      },
+      async (req, reply) => {
+        const server = createMcpServer({
+          userId: userOf(req),
+          authorization: req.headers.authorization ?? '',
+          token: req.accessToken,
+          app: req.server,
+          services: s,
+        });
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+        reply.hijack();
+        reply.raw.on('close', () => {
+          void transport.close();
+          void server.close();
+        });
+        await server.connect(transport);
+        await transport.handleRequest(req.raw, reply.raw, req.body);
+      },
+    );
+  };
