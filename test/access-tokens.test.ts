@@ -87,7 +87,7 @@ describe('personal access tokens', () => {
     await revokeAll();
   });
 
-  test('a token cannot list or mint tokens, revoke one, or change preferences; it may read them', async () => {
+  test('a token cannot manage tokens, webhooks or the calendar feed, nor change preferences; it may read them', async () => {
     const full = await mint(['tasks:read', 'tasks:write']);
     const api = client(app.url, full.token);
     assert.equal((await api.get(tokensUrl(me))).status, 403);
@@ -95,6 +95,11 @@ describe('personal access tokens', () => {
     assert.equal((await api.del(`${tokensUrl(me)}/${full.id}`)).status, 403);
     assert.equal((await api.put(`/api/${me.userId}/preferences`, { timezone: 'Asia/Tokyo' })).status, 403);
     assert.equal((await api.get(`/api/${me.userId}/preferences`)).status, 200);
+    // each of these opens another long-lived way to the data, which would outlive the token's revocation
+    assert.equal((await api.get(`/api/${me.userId}/webhooks`)).status, 403);
+    assert.equal((await api.post(`/api/${me.userId}/webhooks`, { url: 'https://example.com/hook', events: ['task.created'] })).status, 403);
+    assert.equal((await api.post(`/api/${me.userId}/calendar-feed`)).status, 403);
+    assert.equal((await client(app.url, me.token).get(`/api/${me.userId}/webhooks`)).body.length, 0, 'no webhook was made');
     assert.equal((await client(app.url, me.token).get(tokensUrl(me))).body.length, 1, 'no token was minted');
     await revokeAll();
   });

@@ -1,8 +1,8 @@
 /**
  * Personal access tokens (DESIGN §9): `tsk_` + 256 random bits, shown once, stored as SHA-256.
  * A token acts for its user within its scopes; it is checked against the database on every
- * request (an indexed lookup, ~0.1 ms: measured in docs/architecture.md), so a deleted (revoked)
- * or expired token is refused on its very next call, by whichever process or worker serves it.
+ * request (one lookup by the unique hash index), so a deleted (revoked) or expired token is
+ * refused on its very next call, by whichever process or worker serves it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../db/types.js';

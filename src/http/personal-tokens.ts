@@ -4,7 +4,7 @@
  * (GET, HEAD) need `tasks:read` and everything else `tasks:write`. `none` refuses tokens: managing
  * tokens and preferences takes a login, so a leaked token cannot mint others or outlive its revocation.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, RouteOptions } from 'fastify';
 import type { AccessTokens, Scope, TokenPrincipal } from '../auth/access-tokens.js';
 import { forbidden } from './problems.js';
 
@@ -38,4 +38,13 @@ export async function personalTokenUser(request: FastifyRequest, secret: string)
 /** Throws 403 unless the request's personal access token (if any) has `scope`. */
 export function requireScope(principal: TokenPrincipal | undefined, scope: Scope): void {
   if (principal && !principal.scopes.includes(scope)) throw forbidden(`this access token lacks the ${scope} scope`);
+}
+
+/**
+ * `app.addHook('onRoute', loginOnly)`: every route of the plugin refuses personal access tokens.
+ * For the account's integrations (tokens, webhooks, calendar feed URLs): each opens a new
+ * long-lived way to the data, which would outlive the revocation of a token that made it.
+ */
+export function loginOnly(route: RouteOptions): void {
+  route.config = { ...route.config, tokenScope: 'none' };
 }

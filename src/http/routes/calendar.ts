@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import { TOKEN_PATTERN } from '../../calendar/service.js';
 import { requireUser, userOf } from '../auth.js';
+import { loginOnly } from '../personal-tokens.js';
 import { HttpProblem, problems } from '../problems.js';
 
 const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
@@ -21,6 +22,7 @@ export const calendarRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.addHook('onRequest', requireUser(s.auth));
+    app.addHook('onRoute', loginOnly);
     const tags = ['calendar'];
 
     app.post(

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
 import { Delivery, Webhook, WebhookCreate, WebhookWithSecret } from '../../webhooks/model.js';
 import { requireUser, userOf } from '../auth.js';
+import { loginOnly } from '../personal-tokens.js';
 import { problems } from '../problems.js';
 
 const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
@@ -17,6 +18,7 @@ export const webhookRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.addHook('onRequest', requireUser(s.auth));
+    app.addHook('onRoute', loginOnly);
     const tags = ['webhooks'];
 
     app.get(
