@@ -23,7 +23,7 @@ const task = (id: number, due: string | null, extra: Partial<ViewTask> = {}): Vi
   due_date: due,
   completed: false,
   project_id: 1,
-  position: id,
+  position: `a${id}`,
   ...extra,
 });
 
@@ -106,7 +106,8 @@ test('Upcoming: every day of the range, grouped in weeks that start on the week 
   );
   assert.deepEqual(
     monday.flatMap((w) => w.days.map((d) => d.key)),
-    ['2026-12-04', '2026-12-05', '2026-12-06', '2026-12-07', '2026-12-08', '2026-12-09', '2026-12-10', '2026-12-11'],
+    ['2026-12-04', '2026-12-05', '2026-12-06', '2026-12-07', '2026-12-08', '2026-12-09', '2026-12-10'],
+    'seven days, today the first',
   );
   assert.deepEqual(
     monday[1]?.days[0]?.tasks.map((t) => t.id),

@@ -32,7 +32,8 @@ export interface Task {
   /** DESIGN §7: the project (default: the Inbox), the parent task of a subtask, the manual order */
   project_id: ProjectId;
   parent_id: number | null;
-  position: number;
+  /** manual order among its siblings: a fractional-index key, compared as strings (then by id) */
+  position: string;
   subtask_count: number;
   completed_subtask_count: number;
 }
@@ -44,18 +45,20 @@ export interface Project {
   id: ProjectId;
   name: string;
   color: string;
-  position: number;
+  position: string;
   archived: boolean;
   inbox: boolean;
   owner_id: string;
   role: 'owner' | 'editor' | 'viewer';
   member_count: number;
+  /** tasks not completed, subtasks included (the sidebar's count) */
+  open_task_count: number;
   created_at: string;
   updated_at: string;
   version: number;
 }
 
-export type ProjectInput = Partial<Pick<Project, 'name' | 'color' | 'archived' | 'position'>>;
+export type ProjectInput = Partial<Pick<Project, 'name' | 'color' | 'archived'>>;
 
 export type WeekStart = 'monday' | 'sunday';
 export interface Preferences {

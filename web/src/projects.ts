@@ -2,15 +2,17 @@
  * Projects (DESIGN §7): the sidebar's list and its open-task counts, project changes, and the
  * manual order of tasks (`POST …/tasks/{id}/move`), with its announcement for screen readers.
  */
+import { generateKeyBetween } from 'fractional-indexing';
 import { api, ApiError, type Project, type ProjectId, type ProjectInput, type Task } from './api';
 import { getState, setState, toast } from './store';
 import { onTaskChange, reload, upsert } from './tasks';
-import { resolveProjectId } from './views';
+import { byPosition, resolveProjectId } from './views';
 
 export const PROJECT_COLORS = ['#2153c4', '#c2410c', '#15803d', '#7c3aed', '#b91c1c', '#0e7490', '#a16207', '#be185d'] as const;
 
+/** The Inbox first, then the manual order (string keys, compared as the server does). */
 const byOrder = (a: Project, b: Project) =>
-  Number(b.inbox) - Number(a.inbox) || a.position - b.position || String(a.id).localeCompare(String(b.id));
+  Number(b.inbox) - Number(a.inbox) || byPosition({ position: a.position, id: Number(a.id) }, { position: b.position, id: Number(b.id) });
 
 export async function loadProjects(): Promise<void> {
   try {
@@ -19,7 +21,7 @@ export async function loadProjects(): Promise<void> {
     setState({ projects, projectsLoaded: true });
     // a project view opened before the projects were known ("#/inbox") can load now
     if (waiting && getState().view.kind === 'project') void reload();
-    scheduleCounts(0);
+    scheduleCounts(0); // Today's
   } catch (err) {
     setState({ projectsLoaded: true });
     if (getState().view.kind === 'project' && currentProjectId() === null)
@@ -54,7 +56,8 @@ export function findProject(typed: string): Project | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sidebar counts: open tasks per project and in Today, from the list's X-Total-Count (limit=1).
+// Sidebar counts: each project's open_task_count (the projects list, refetched after changes), and
+// Today's from the list's X-Total-Count (limit=1).
 
 let countsTimer: ReturnType<typeof setTimeout> | undefined;
 let countsGen = 0;
@@ -66,13 +69,13 @@ export function scheduleCounts(ms = 600): void {
 
 async function refreshCounts(): Promise<void> {
   const gen = ++countsGen;
-  const open = getState().projects.filter((p) => !p.archived);
-  const count = async (params: Record<string, string>) =>
-    (await api.listTasks(new URLSearchParams({ status: 'pending', limit: '1', ...params }))).total;
   try {
-    const [today, ...perProject] = await Promise.all([count({ view: 'today' }), ...open.map((p) => count({ project_id: String(p.id) }))]);
+    const [projects, today] = await Promise.all([
+      api.projects(),
+      api.listTasks(new URLSearchParams({ view: 'today', status: 'pending', limit: '1' })),
+    ]);
     if (gen !== countsGen) return;
-    setState({ todayCount: today ?? null, counts: Object.fromEntries(open.map((p, i) => [String(p.id), perProject[i] ?? 0])) });
+    setState({ projects: projects.sort(byOrder), todayCount: today.total });
   } catch {
     /* counts are a convenience: keep the last ones */
   }
@@ -104,10 +107,7 @@ function refreshParents(): void {
 
 export async function createProject(input: ProjectInput): Promise<Project> {
   const p = await api.createProject(input);
-  setState((s) => ({
-    projects: [...s.projects.filter((x) => x.id !== p.id), p].sort(byOrder),
-    counts: { ...s.counts, [String(p.id)]: 0 },
-  }));
+  setState((s) => ({ projects: [...s.projects.filter((x) => x.id !== p.id), p].sort(byOrder) }));
   return p;
 }
 
@@ -133,52 +133,57 @@ export function siblingsOf(task: Task, tasks: readonly Task[] = getState().tasks
   const ids = new Set(tasks.map((t) => t.id));
   const parentOf = (t: Task) => (t.parent_id !== null && ids.has(t.parent_id) ? t.parent_id : null);
   const mine = parentOf(task);
-  return tasks.filter((t) => parentOf(t) === mine).sort((a, b) => a.position - b.position || a.id - b.id);
+  return tasks.filter((t) => parentOf(t) === mine).sort(byPosition);
 }
 
 let announce: (text: string) => void = () => {};
 /** The list registers its aria-live region here: reorders are spoken, not only seen. */
 export const setAnnouncer = (fn: (text: string) => void): void => void (announce = fn);
 
-let settleTimer: ReturnType<typeof setTimeout> | undefined;
+/** Moves go to the server one at a time: each is placed relative to the order the previous one made. */
+let queue: Promise<void> = Promise.resolve();
 
 /**
- * Move a task to index `to` among its siblings. The list changes at once (a position between the
- * new neighbours); the server's answer replaces it, and a quiet reload afterwards picks up any
- * renumbering of the siblings the server may have done.
+ * Move a task to index `to` among its siblings. The list changes at once (a key between the new
+ * neighbours, from the same fractional-indexing the server uses); the server's answer replaces it.
  */
-export async function moveTo(task: Task, to: number): Promise<void> {
+export function moveTo(task: Task, to: number): Promise<void> {
   const sibs = siblingsOf(task);
   const from = sibs.findIndex((t) => t.id === task.id);
-  if (from < 0 || to < 0 || to >= sibs.length || to === from) return;
+  if (from < 0 || to < 0 || to >= sibs.length || to === from) return queue;
   const rest = sibs.filter((t) => t.id !== task.id);
-  const before = rest[to]; // the task now at the target slot: we go in front of it…
+  const before = rest[to]; // the task now at the target slot: it goes in front of it…
   const after = rest[to - 1]; // …and behind this one
-  const lo = after?.position ?? (before ? before.position - 2 : 0);
-  const hi = before?.position ?? lo + 2;
-  const optimistic = { ...task, position: (lo + hi) / 2 };
-  setState((s) => ({ tasks: s.tasks.map((t) => (t.id === task.id ? optimistic : t)) }));
-  announce(`Moved “${task.title}” to position ${to + 1} of ${sibs.length}.`);
   try {
-    const saved = await api.moveTask(task.id, before ? { before_id: before.id } : { after_id: (after as Task).id });
-    setState((s) => ({ tasks: s.tasks.map((t) => (t.id === saved.id && t.version <= saved.version ? saved : t)) }));
-    clearTimeout(settleTimer);
-    settleTimer = setTimeout(() => void reload({ keepCount: true }), 400);
-  } catch (err) {
-    setState((s) => ({ tasks: s.tasks.map((t) => (t.id === task.id ? task : t)) }));
-    const msg = err instanceof ApiError ? err.message : String(err);
-    announce(`Could not move “${task.title}”: ${msg}`);
-    toast(`Could not move “${task.title}”: ${msg}`, { tone: 'error' });
+    const key = generateKeyBetween(after?.position ?? null, before?.position ?? null);
+    setState((s) => ({ tasks: s.tasks.map((t) => (t.id === task.id ? { ...t, position: key } : t)) }));
+  } catch {
+    /* tied neighbours have no key between them: the server's answer (which re-keys ties) orders it */
   }
+  announce(`Moved “${task.title}” to position ${to + 1} of ${sibs.length}.`);
+  const anchor = before ? { before_id: before.id } : { after_id: (after as Task).id };
+  queue = queue.then(async () => {
+    try {
+      const saved = await api.moveTask(task.id, anchor);
+      upsert(saved);
+    } catch (err) {
+      const msg = err instanceof ApiError ? err.message : String(err);
+      announce(`Could not move “${task.title}”: ${msg}`);
+      toast(`Could not move “${task.title}”: ${msg}`, { tone: 'error' });
+      void reload({ keepCount: true });
+    }
+  });
+  return queue;
 }
 
 export function moveBy(task: Task, delta: number): void {
-  const sibs = siblingsOf(task);
+  const current = getState().tasks.find((t) => t.id === task.id) ?? task;
+  const sibs = siblingsOf(current);
   const from = sibs.findIndex((t) => t.id === task.id);
   const to = from + delta;
   if (to < 0 || to >= sibs.length) {
     announce(`“${task.title}” is already ${delta < 0 ? 'first' : 'last'}.`);
     return;
   }
-  void moveTo(task, to);
+  void moveTo(current, to);
 }

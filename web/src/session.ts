@@ -67,7 +67,6 @@ export function signOut(): void {
     query: { ...DEFAULT_QUERY },
     projects: [],
     projectsLoaded: false,
-    counts: {},
     todayCount: null,
     drawer: false,
   });

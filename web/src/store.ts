@@ -59,8 +59,7 @@ export interface State {
   viewRoute: string;
   projects: Project[];
   projectsLoaded: boolean;
-  /** open tasks per project id, and in Today (sidebar counts) */
-  counts: Record<string, number>;
+  /** open tasks in Today (the sidebar's count; projects carry their own) */
   todayCount: number | null;
   /** subtasks hidden under their parent (ids), remembered across reloads */
   collapsed: Record<number, true>;
@@ -122,7 +121,6 @@ let state: State = {
   viewRoute: initialViewRoute,
   projects: [],
   projectsLoaded: false,
-  counts: {},
   todayCount: null,
   collapsed: loadCollapsed(),
   drawer: false,

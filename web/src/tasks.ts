@@ -198,8 +198,9 @@ export function applyTaskEvent(e: TaskEvent): void {
 /** A task added while a project is open goes into that project (else the server's default: the Inbox). */
 export async function createTask(input: TaskInput): Promise<Task> {
   const s = getState();
-  const here = s.view.kind === 'project' ? resolveProjectId(s.view, s.projects) : null;
-  const task = await api.createTask(here !== null && input.project_id === undefined ? { ...input, project_id: here } : input);
+  const hereId = s.view.kind === 'project' ? resolveProjectId(s.view, s.projects) : null;
+  const here = s.projects.find((p) => String(p.id) === hereId);
+  const task = await api.createTask(here && input.project_id === undefined ? { ...input, project_id: here.id } : input);
   upsert(task);
   afterChange(task);
   return task;

@@ -11,7 +11,7 @@ export interface ViewTask {
   due_date: string | null;
   completed: boolean;
   project_id: number | string;
-  position: number;
+  position: string;
 }
 
 export type View =
@@ -135,17 +135,19 @@ export function matchesView(t: ViewTask, v: View, ctx: ViewContext): boolean {
     case 'today':
       return !t.completed && t.due_date !== null && new Date(t.due_date) < startOfDayIn(addDays(dayKey(now, ctx.zone), 1), ctx.zone);
     case 'upcoming': {
+      // from now to the end of the days-th calendar day, today being the first
       if (t.completed || t.due_date === null) return false;
       const due = new Date(t.due_date).getTime();
-      return due >= now.getTime() && due <= now.getTime() + v.days * 86_400_000;
+      return due >= now.getTime() && due < startOfDayIn(addDays(dayKey(now, ctx.zone), v.days), ctx.zone).getTime();
     }
     default:
       return true;
   }
 }
 
-/** Manual order (sort=position), ties by id. */
-export const byPosition = (a: ViewTask, b: ViewTask): number => (a.position ?? 0) - (b.position ?? 0) || a.id - b.id;
+/** Manual order (sort=position): keys compared as strings by code unit, as the server does; ties by id. */
+export const byPosition = (a: { position: string; id: number }, b: { position: string; id: number }): number =>
+  a.position < b.position ? -1 : a.position > b.position ? 1 : a.id - b.id;
 
 export interface DayGroup<T> {
   key: string;
@@ -156,7 +158,7 @@ export interface WeekGroup<T> {
   days: DayGroup<T>[];
 }
 
-/** Upcoming: every day from today through the last day of the range, in weeks that start on week_start. */
+/** Upcoming: every day of the range (today is the first of `days`), in weeks that start on week_start. */
 export function groupUpcoming<T extends ViewTask>(
   tasks: readonly T[],
   days: number,
@@ -165,7 +167,7 @@ export function groupUpcoming<T extends ViewTask>(
   now = new Date(),
 ): WeekGroup<T>[] {
   const first = dayKey(now, zone);
-  const last = dayKey(new Date(now.getTime() + days * 86_400_000), zone);
+  const last = addDays(first, days - 1);
   const byDay = new Map<string, T[]>();
   for (const t of tasks) {
     if (!t.due_date) continue;

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, type Project } from '../api';
 import { Dialog } from '../editor/Dialog';
 import { deleteProject, updateProject } from '../projects';
-import { getState, toast } from '../store';
+import { toast } from '../store';
 import { describedBy, errId, FieldError, Icon } from './Field';
 
 /** The project screen's "Edit project" button and its dialog: rename, color, archive, delete. */
@@ -25,7 +25,7 @@ function ProjectDialog({ project, onClose }: { project: Project; onClose: () => 
   const [error, setError] = useState<ApiError | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
-  const count = getState().counts[String(project.id)];
+  const count = project.open_task_count;
 
   async function save(e: Event) {
     e.preventDefault();

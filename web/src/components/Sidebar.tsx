@@ -55,7 +55,7 @@ function ProjectLink({ s, p }: { s: State; p: Project }) {
       <a href={href} class="nav-link" aria-current={current(s, href) ? 'page' : undefined} data-testid="project-link">
         <span class="swatch" style={{ background: p.color }} aria-hidden="true" />
         <span class="nav-text">{p.name}</span>
-        <Count n={s.counts[String(p.id)]} label="open tasks" />
+        <Count n={p.open_task_count} label="open tasks" />
       </a>
     </li>
   );
@@ -179,7 +179,7 @@ export function Sidebar() {
         )}
         <nav aria-label="Views">
           <ul class="nav">
-            <NavLink s={s} href="#/inbox" icon="inbox" text="Inbox" count={inbox ? s.counts[String(inbox.id)] : null} />
+            <NavLink s={s} href="#/inbox" icon="inbox" text="Inbox" count={inbox?.open_task_count} />
             <NavLink s={s} href="#/today" icon="today" text="Today" count={s.todayCount} />
             <NavLink s={s} href="#/upcoming" icon="upcoming" text="Upcoming" />
             <NavLink s={s} href="#/" icon="list" text="All tasks" />

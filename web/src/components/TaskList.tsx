@@ -6,7 +6,7 @@ import { startDrag } from '../drag';
 import { moveBy, setAnnouncer } from '../projects';
 import { browserZone, DEFAULT_QUERY, getState, setState, useStore, type State } from '../store';
 import { createTask, loadMore, reload, setQuery, toggleComplete } from '../tasks';
-import { addDays, dayKey, dayLabel, groupUpcoming, resolveProjectId, splitToday, UPCOMING_DAYS, weekOf } from '../views';
+import { addDays, byPosition, dayKey, dayLabel, groupUpcoming, resolveProjectId, splitToday, UPCOMING_DAYS, weekOf } from '../views';
 import { prefetchEditor } from './App';
 import { Empty, Icon, Spinner } from './Field';
 import { ProjectActions } from './ProjectDialog';
@@ -269,7 +269,7 @@ function TaskTree({ tasks, minute, label }: { tasks: Task[]; minute: number; lab
     const p = t.parent_id !== null && ids.has(t.parent_id) ? t.parent_id : null;
     kids.set(p, [...(kids.get(p) ?? []), t]);
   }
-  for (const list of kids.values()) list.sort((a, b) => a.position - b.position || a.id - b.id);
+  for (const list of kids.values()) list.sort(byPosition);
 
   const level = (parent: number | null, depth: number): ComponentChildren =>
     (kids.get(parent) ?? []).map((t) => {

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type WeekStart } from '../api';
 import { describedBy, errId, FieldError } from '../components/Field';
+import { scheduleCounts } from '../projects';
 import { browserZone, getState, setState, toast, useStore } from '../store';
 
 function zones(current: string): string[] {
@@ -43,8 +44,10 @@ function Preferences() {
     setBusy(true);
     setError(null);
     try {
-      const p = await api.setPreferences({ timezone: zone, week_start: weekStart, name: name.trim() });
+      // absent fields stay unchanged: an emptied name keeps the old one (the API refuses a blank name)
+      const p = await api.setPreferences({ timezone: zone, week_start: weekStart, ...(name.trim() ? { name: name.trim() } : {}) });
       setState({ timezone: p.timezone, weekStart: p.week_start ?? weekStart, displayName: p.name ?? name.trim() });
+      scheduleCounts(0); // Today's count follows the zone
       touched.current = false;
       setSaved(true);
       toast('Settings saved');
