@@ -82,3 +82,46 @@ test('two workers answer, one user sees one list, and /metrics counts both worke
     assert.equal(healthzCount(text) - before, 20);
   }
 });
+
+test('a revoked access token is refused by every worker at once; /mcp answers on any worker (stateless)', async () => {
+  const me = await signUp(url, 'cluster-pat');
+  const minted = await client(url, me.token).post(`/api/${me.userId}/tokens`, { name: 'cluster', scopes: ['tasks:read', 'tasks:write'] });
+  assert.equal(minted.status, 201);
+  const { id, token } = minted.body;
+  // a new connection per request: the primary deals connections to the workers in turn
+  const fresh = (path: string, init: RequestInit = {}) =>
+    fetch(url + path, { ...init, headers: { connection: 'close', authorization: `Bearer ${token}`, ...init.headers } });
+
+  // MCP: initialize, list and call on separate connections, so on different workers
+  const rpc = (id: number, method: string, params: unknown = {}) =>
+    fresh('/mcp', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+    });
+  const init = await rpc(1, 'initialize', {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 'cluster-test', version: '1' },
+  });
+  assert.equal(init.status, 200);
+  assert.equal(init.headers.get('mcp-session-id'), null, 'no session to pin to a worker');
+  for (let i = 0; i < 4; i++) {
+    const call = await rpc(2 + i, 'tools/call', {
+      name: 'add_tasks',
+      arguments: { tasks: [{ title: `via mcp ${i}`, due: 'tomorrow 9am' }] },
+    });
+    assert.equal(call.status, 200);
+    const body = (await call.json()) as any;
+    assert.equal(body.result.isError, undefined, JSON.stringify(body));
+  }
+  const found = await rpc(9, 'tools/call', { name: 'find_tasks', arguments: { q: 'via mcp' } });
+  assert.equal(((await found.json()) as any).result.structuredContent.total, 4);
+
+  for (let i = 0; i < 6; i++) assert.equal((await fresh(`/api/${me.userId}/tasks?limit=1`)).status, 200);
+  assert.equal((await client(url, me.token).del(`/api/${me.userId}/tokens/${id}`)).status, 204);
+  const after: number[] = [];
+  for (let i = 0; i < 12; i++) after.push((await fresh(`/api/${me.userId}/tasks?limit=1`)).status);
+  after.push((await rpc(20, 'tools/list')).status);
+  assert.deepEqual(after, Array(13).fill(401));
+});
