@@ -281,6 +281,22 @@ describe('MCP authentication', () => {
     await writeOnly.close();
   });
 
+  test('a request from a browser page of another origin is refused (DNS rebinding); the same origin is served', async () => {
+    const post = (origin: string) =>
+      fetch(`${app.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${me.token}`,
+          origin,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+    assert.equal((await post('http://evil.example')).status, 403);
+    assert.equal((await post(app.url)).status, 200);
+  });
+
   test('GET /mcp (the optional server stream) is 405: the server is stateless', async () => {
     const res = await fetch(`${app.url}/mcp`, { headers: { authorization: `Bearer ${me.token}`, accept: 'text/event-stream' } });
     assert.equal(res.status, 405);

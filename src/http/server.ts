@@ -152,7 +152,15 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Taskstream API', version: '1.0.0', description: 'Event-driven task service. Errors are RFC 9457 problem+json.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'a login access token (JWT) or a personal access token (`tsk_…`, scoped)',
+          },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transformObject: (doc) => ('openapiObject' in doc ? optionalBodies(doc.openapiObject) : doc.swaggerObject),

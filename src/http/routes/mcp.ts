@@ -13,7 +13,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
 import { createMcpServer } from '../../mcp/server.js';
 import { requireUser, userOf } from '../auth.js';
-import { problems } from '../problems.js';
+import { forbidden, problems } from '../problems.js';
 
 const JsonRpcMessage = Type.Object(
   {
@@ -23,6 +23,14 @@ const JsonRpcMessage = Type.Object(
   },
   { additionalProperties: true, description: 'a JSON-RPC 2.0 message of the MCP protocol' },
 );
+
+const sameHost = (origin: string, host: string): boolean => {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+};
 
 export const mcpRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
@@ -46,6 +54,9 @@ export const mcpRoutes =
         },
       },
       async (req, reply) => {
+        // MCP asks servers to check Origin against DNS rebinding: a browser page elsewhere gets no answer
+        const origin = req.headers.origin;
+        if (origin !== undefined && !sameHost(origin, req.host)) throw forbidden(`requests from ${origin} are not accepted`);
         const server = createMcpServer({
           userId: userOf(req),
           authorization: req.headers.authorization ?? '',
