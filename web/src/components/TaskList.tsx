@@ -56,11 +56,12 @@ interface RowProps {
   /** undefined: no subtasks listed under it */
   expanded: boolean | undefined;
   onAddSubtask?: (id: number) => void;
-  /** shown in lists that mix projects (not for the Inbox) */
-  project?: Project | undefined;
+  /** shown in lists that mix projects (not for the Inbox); strings, so a refreshed count re-renders no row */
+  projectName?: string | undefined;
+  projectColor?: string | undefined;
 }
 
-const ROW_KEYS = ['task', 'minute', 'depth', 'manual', 'expanded', 'project'] as const;
+const ROW_KEYS = ['task', 'minute', 'depth', 'manual', 'expanded', 'projectName', 'projectColor'] as const;
 
 function toggleCollapsed(id: number): void {
   const { collapsed } = getState();
@@ -87,7 +88,7 @@ class TaskRow extends Component<RowProps> {
     return ROW_KEYS.some((k) => next[k] !== this.props[k]);
   }
 
-  override render({ task: t, depth, manual, expanded, onAddSubtask, project }: RowProps) {
+  override render({ task: t, depth, manual, expanded, onAddSubtask, projectName, projectColor }: RowProps) {
     const due = dueState(t.due_date, t.completed);
     const cls = `task${t.completed ? ' done' : due === 'overdue' ? ' overdue' : due === 'today' ? ' today' : ''}`;
     const zoneNote = t.due_date && t.timezone !== browserZone() ? inZone(t.due_date, t.timezone) : undefined;
@@ -171,11 +172,11 @@ class TaskRow extends Component<RowProps> {
                 #{tag}
               </span>
             ))}
-            {project && (
+            {projectName && (
               <span class="in-project">
-                <span class="swatch" style={{ background: project.color }} aria-hidden="true" />
+                <span class="swatch" style={{ background: projectColor }} aria-hidden="true" />
                 <span class="sr-only">Project: </span>
-                {project.name}
+                {projectName}
               </span>
             )}
           </div>
@@ -300,11 +301,14 @@ function FlatList({ tasks, minute, label, id }: { tasks: Task[]; minute: number;
   const named = new Map(projects.filter((p) => !p.inbox).map((p) => [String(p.id), p]));
   return (
     <ul class="tasks" id={id} tabIndex={id ? -1 : undefined} aria-label={label}>
-      {tasks.map((t) => (
-        <li key={t.id} data-id={t.id}>
-          <TaskRow task={t} minute={minute} depth={0} manual={false} expanded={undefined} project={named.get(String(t.project_id))} />
-        </li>
-      ))}
+      {tasks.map((t) => {
+        const p = named.get(String(t.project_id));
+        return (
+          <li key={t.id} data-id={t.id}>
+            <TaskRow task={t} minute={minute} depth={0} manual={false} expanded={undefined} projectName={p?.name} projectColor={p?.color} />
+          </li>
+        );
+      })}
     </ul>
   );
 }
