@@ -9,6 +9,7 @@ import { checkRecurrence, previewOccurrences } from '../../../src/recurrence/ind
 import { describedBy, errId, FieldError, Icon, Spinner } from '../components/Field';
 import { recurrenceText } from '../components/TaskList';
 import { getState, rememberTags, toast, useStore } from '../store';
+import { resolveProjectId } from '../views';
 import { createTask, deleteTask, upsert } from '../tasks';
 import { closeToList, Dialog } from './Dialog';
 import {
@@ -40,6 +41,14 @@ interface Form {
   reminders: ReminderRow[];
   recurrence: RecurrenceForm;
   basis: RecurrenceBasis;
+  /** the project's id as a string ('' until the projects are known) */
+  project: string;
+}
+
+/** A new task starts in the project on screen, else in the Inbox. */
+function defaultProject(): string {
+  const s = getState();
+  return (s.view.kind === 'project' ? resolveProjectId(s.view, s.projects) : null) ?? String(s.projects.find((p) => p.inbox)?.id ?? '');
 }
 
 let rowKey = 0;
@@ -64,6 +73,7 @@ function formFrom(task: Task | null, zone: string): Form {
       reminders: [],
       recurrence: emptyForm(),
       basis: 'due_date',
+      project: defaultProject(),
     };
   }
   const wall = task.due_date ? toWall(task.due_date, task.timezone) : { date: '', time: '09:00' };
@@ -78,6 +88,7 @@ function formFrom(task: Task | null, zone: string): Form {
     reminders: task.reminders.map((r) => reminderRow(r, task.timezone)),
     recurrence: fromRule(task.recurrence),
     basis: task.recurrence_basis,
+    project: task.project_id === undefined ? '' : String(task.project_id),
   };
 }
 
@@ -177,7 +188,12 @@ export function Editor({ id }: { id?: number }) {
     setConflict(false);
     try {
       const input = toInput({ ...form, tags: tagDraft.trim() ? [...new Set([...form.tags, tagDraft.trim().toLowerCase()])] : form.tags });
-      const saved = isNew ? await createTask(input) : await api.updateTask(id as number, input, task?.version);
+      const project = s.projects.find((p) => String(p.id) === form.project);
+      let saved = isNew
+        ? await createTask(project ? { ...input, project_id: project.id } : input)
+        : await api.updateTask(id as number, input, task?.version);
+      // another project is a move (DESIGN §7: the task goes with its subtasks, to the top level there)
+      if (!isNew && project && String(saved.project_id) !== form.project) saved = await api.moveTask(saved.id, { project_id: project.id });
       upsert(saved);
       toast(isNew ? `Added “${saved.title}”` : `Saved “${saved.title}”`);
       closeToList();
@@ -203,7 +219,19 @@ export function Editor({ id }: { id?: number }) {
 
   const known = new Set(form.tags);
   const suggestions = s.knownTags.filter((t) => !known.has(t));
-  const handled = ['title', 'description', 'priority', 'tags', 'due_date', 'timezone', 'reminders', 'recurrence', 'recurrence_basis'];
+  const handled = [
+    'title',
+    'description',
+    'priority',
+    'tags',
+    'due_date',
+    'timezone',
+    'reminders',
+    'recurrence',
+    'recurrence_basis',
+    'project_id',
+  ];
+  const choices = s.projects.filter((p) => !p.archived || String(p.id) === form.project);
   const otherErrors = error?.fields.filter((f) => !handled.some((h) => f.field === h || f.field.startsWith(h + '/'))) ?? [];
   const general = error && !conflict && (error.fields.length === 0 || otherErrors.length > 0) ? error.message : undefined;
 
@@ -248,6 +276,29 @@ export function Editor({ id }: { id?: number }) {
             />
             <FieldError id={errId('description')} message={msg('description')} />
           </div>
+          {choices.length > 0 && (
+            <div class="field">
+              <label for="f-project">Project</label>
+              <select
+                id="f-project"
+                value={form.project}
+                onChange={(e) => set('project', e.currentTarget.value)}
+                {...describedBy('project_id', msg('project_id'), task?.parent_id ? 'f-project-hint' : undefined)}
+              >
+                {choices.map((p) => (
+                  <option key={p.id} value={String(p.id)}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+              {task?.parent_id && (
+                <p class="hint" id="f-project-hint">
+                  A subtask moved to another project goes to its top level.
+                </p>
+              )}
+              <FieldError id={errId('project_id')} message={msg('project_id')} />
+            </div>
+          )}
           <div class="grid2">
             <div class="field">
               <label for="f-priority">Priority</label>
