@@ -19,9 +19,9 @@ KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
 KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-3}"
-# Topics created at start: the seed's two, and a dead-letter topic for each
-# (the names the dapr/components*/subscription.yaml files use).
-KAFKA_TOPICS="${KAFKA_TOPICS:-task-events notifications task-events-dlq notifications-dlq}"
+# Topics created at start: the seed's two, project-events (issue 13), and a dead-letter topic for
+# each (the names the dapr/components*/subscription.yaml files use).
+KAFKA_TOPICS="${KAFKA_TOPICS:-task-events notifications project-events task-events-dlq notifications-dlq project-events-dlq}"
 READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-90}"
 SLF4J_VERSION="${SLF4J_VERSION:-2.0.17}"
 

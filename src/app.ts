@@ -16,11 +16,13 @@ import { AuthService } from './auth/service.js';
 import { Tokens } from './auth/tokens.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { TaskService } from './tasks/service.js';
+import { ProjectService } from './projects/service.js';
+import { Inboxes } from './projects/inboxes.js';
 import { NotificationService } from './notifications/service.js';
 import { inboxProcessor } from './notifications/inbox.processor.js';
 import { historyProcessor } from './audit/history.processor.js';
 import { nextOccurrenceProcessor } from './recurring/next-occurrence.processor.js';
-import { liveProcessors } from './live/live.processor.js';
+import { liveProcessors, liveProjectsProcessor } from './live/live.processor.js';
 import { PgNotifyHub, type LiveHub } from './live/hub.js';
 import { ReminderScanner } from './reminders/scanner.js';
 import { ReminderClock } from './reminders/clock.js';
@@ -42,6 +44,7 @@ export interface Services {
   /** personal access tokens (`tsk_…`) */
   accessTokens: AccessTokens;
   tasks: TaskService;
+  projects: ProjectService;
   notifications: NotificationService;
   webhooks: WebhookService;
   calendar: CalendarFeeds;
@@ -131,6 +134,8 @@ export async function createServices(o: AppOptions): Promise<Services> {
   if (dispatcher) bus.subscribe(webhookFanoutProcessor({ db, queued }));
   const [liveTasks, liveNotes] = liveProcessors(hub);
   if (consumes.taskEvents(config.role)) bus.subscribe(liveTasks);
+  // project-events go where task-events go (ROLE recurring): one consumer process for both kinds of live change
+  if (consumes.taskEvents(config.role)) bus.subscribe(liveProjectsProcessor(hub));
   if (consumes.notifications(config.role)) bus.subscribe(liveNotes);
 
   const streams = new Set<ServerResponse>();
@@ -142,13 +147,25 @@ export async function createServices(o: AppOptions): Promise<Services> {
     audience: config.authAudience,
   });
 
+  const inboxes = new Inboxes(db, now, changed);
+  const { limits } = config;
   return {
     config,
     log,
     db,
-    auth: new AuthService(db, tokens),
+    auth: new AuthService(db, tokens, now),
     accessTokens: new AccessTokens(db, config.limits.tokensPerUser, now),
-    tasks: new TaskService({ db, preferences, now, changed, maxTasksPerUser: config.limits.tasksPerUser }),
+    tasks: new TaskService({
+      db,
+      preferences,
+      now,
+      changed,
+      maxTasksPerUser: limits.tasksPerUser,
+      inboxes,
+      maxLevels: limits.taskLevels,
+      maxTasksPerProject: limits.tasksPerProject,
+    }),
+    projects: new ProjectService({ db, now, changed, inboxes, maxProjectsPerUser: limits.projectsPerUser }),
     notifications: new NotificationService(db, now, changed),
     webhooks: new WebhookService({
       db,

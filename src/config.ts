@@ -72,6 +72,10 @@ export interface Limits {
   notificationsPerUser: number;
   webhooksPerUser: number;
   tokensPerUser: number;
+  projectsPerUser: number;
+  tasksPerProject: number;
+  /** levels of a task tree, the top-level task being level 1 */
+  taskLevels: number;
 }
 
 export class ConfigError extends Error {
@@ -146,6 +150,9 @@ export function loadConfig(env: Env = process.env): Config {
       notificationsPerUser: int(env, 'LIMIT_NOTIFICATIONS', 1000, errors, 10),
       webhooksPerUser: int(env, 'LIMIT_WEBHOOKS', 10, errors, 1, 1000),
       tokensPerUser: int(env, 'LIMIT_TOKENS', 50, errors, 1),
+      projectsPerUser: int(env, 'LIMIT_PROJECTS', 500, errors, 1),
+      tasksPerProject: int(env, 'LIMIT_PROJECT_TASKS', 10_000, errors, 1),
+      taskLevels: int(env, 'LIMIT_TASK_LEVELS', 4, errors, 1, 16),
     },
     webhooks: {
       allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false, errors),

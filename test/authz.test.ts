@@ -21,6 +21,9 @@ let bobNotification: any;
 let aliceTask: any;
 /** bob's personal access token (its id is a target too) */
 let bobAccessToken: any;
+/** bob's and alice's projects (issue 13) */
+let bobProject: any;
+let aliceProject: any;
 
 before(async () => {
   app = await startTestApp({ APP_API_TOKEN: APP_TOKEN });
@@ -36,6 +39,9 @@ before(async () => {
     })
   ).body;
   assert.ok(aliceTask.id && bobTask.id);
+  aliceProject = (await a.post(`/api/${alice.userId}/projects`, { name: 'alice project' })).body;
+  bobProject = (await b.post(`/api/${bob.userId}/projects`, { name: 'bob project' })).body;
+  assert.ok(aliceProject.id && bobProject.id);
   const inbox = await eventually(
     async () => {
       const r = await b.get(`/api/${bob.userId}/notifications`);
@@ -100,6 +106,60 @@ const routes: Route[] = [
     path: (u) => `/api/${u}/tasks/${taskOf(u)}/history`,
     foreign: (u) => `/api/${u}/tasks/${bobTask.id}/history`,
   },
+  {
+    name: 'move task',
+    method: 'POST',
+    path: (u) => `/api/${u}/tasks/${taskOf(u)}/move`,
+    body: {},
+    foreign: (u) => `/api/${u}/tasks/${bobTask.id}/move`,
+  },
+  { name: 'list projects', method: 'GET', path: (u) => `/api/${u}/projects` },
+  { name: 'create project', method: 'POST', path: (u) => `/api/${u}/projects`, body: { name: 'x' } },
+  {
+    name: 'get project',
+    method: 'GET',
+    path: (u) => `/api/${u}/projects/${projectOf(u)}`,
+    foreign: (u) => `/api/${u}/projects/${bobProject.id}`,
+  },
+  {
+    name: 'update project',
+    method: 'PUT',
+    path: (u) => `/api/${u}/projects/${projectOf(u)}`,
+    body: { name: 'renamed by someone' },
+    foreign: (u) => `/api/${u}/projects/${bobProject.id}`,
+  },
+  {
+    name: 'move project',
+    method: 'POST',
+    path: (u) => `/api/${u}/projects/${projectOf(u)}/move`,
+    body: {},
+    foreign: (u) => `/api/${u}/projects/${bobProject.id}/move`,
+  },
+  {
+    name: 'delete project',
+    method: 'DELETE',
+    path: (u) => `/api/${u}/projects/${projectOf(u)}`,
+    foreign: (u) => `/api/${u}/projects/${bobProject.id}`,
+  },
+  {
+    name: "list a project's tasks",
+    method: 'GET',
+    path: (u) => `/api/${u}/tasks?project_id=${projectOf(u)}`,
+    foreign: (u) => `/api/${u}/tasks?project_id=${bobProject.id}`,
+  },
+  {
+    name: "list a task's subtasks",
+    method: 'GET',
+    path: (u) => `/api/${u}/tasks?parent_id=${taskOf(u)}`,
+    foreign: (u) => `/api/${u}/tasks?parent_id=${bobTask.id}`,
+  },
+  {
+    name: "create a task in another's project",
+    method: 'POST',
+    path: (u) => `/api/${u}/tasks`,
+    body: { title: 'x' },
+    foreign: (u) => `/api/${u}/tasks?_=project`, // the body names bob's project (see foreignBody)
+  },
   { name: 'get preferences', method: 'GET', path: (u) => `/api/${u}/preferences` },
   { name: 'put preferences', method: 'PUT', path: (u) => `/api/${u}/preferences`, body: { timezone: 'Asia/Tokyo' } },
   { name: 'list notifications', method: 'GET', path: (u) => `/api/${u}/notifications` },
@@ -129,6 +189,10 @@ const routes: Route[] = [
 ];
 
 const taskOf = (userId: string) => (userId === bob.userId ? bobTask.id : aliceTask.id);
+const projectOf = (userId: string) => (userId === bob.userId ? bobProject.id : aliceProject.id);
+/** the body of a cross-user attempt: a create names bob's project or task */
+const foreignBody = (route: Route): unknown =>
+  route.name === "create a task in another's project" ? { title: 'x', project_id: bobProject.id } : route.body;
 
 async function call(method: string, url: string, headers: Record<string, string>, body?: unknown) {
   const h = { ...headers };
@@ -141,7 +205,7 @@ async function call(method: string, url: string, headers: Record<string, string>
 /** Everything observable about bob's data: must be identical before and after a refused request. */
 async function bobSnapshot() {
   const b = client(app.url, bob.token);
-  const [task, tasks, history, prefs, inbox, outbox, accessTokens] = await Promise.all([
+  const [task, tasks, history, prefs, inbox, outbox, accessTokens, projects] = await Promise.all([
     b.get(`/api/${bob.userId}/tasks/${bobTask.id}`),
     b.get(`/api/${bob.userId}/tasks`),
     b.get(`/api/${bob.userId}/tasks/${bobTask.id}/history`),
@@ -149,6 +213,7 @@ async function bobSnapshot() {
     b.get(`/api/${bob.userId}/notifications`),
     outboxCount(app, bob.userId),
     b.get(`/api/${bob.userId}/tokens`),
+    b.get(`/api/${bob.userId}/projects`),
   ]);
   assert.equal(task.status, 200, 'bob still has his task');
   return {
@@ -159,6 +224,7 @@ async function bobSnapshot() {
     inbox: inbox.body,
     outbox,
     accessTokens: accessTokens.body,
+    projects: projects.body,
   };
 }
 
@@ -230,7 +296,7 @@ describe("another user's resource id in your own path is 404 and changes nothing
     test(`${route.method} ${route.name}`, async () => {
       const before = await bobSnapshot();
       const aliceOutbox = await outboxCount(app, alice.userId);
-      const r = await call(route.method, route.foreign!(alice.userId), { authorization: `Bearer ${alice.token}` }, route.body);
+      const r = await call(route.method, route.foreign!(alice.userId), { authorization: `Bearer ${alice.token}` }, foreignBody(route));
       assert.equal(r.status, 404, `expected 404, got ${r.status} ${JSON.stringify(r.body)}`);
       assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
       assert.doesNotMatch(JSON.stringify(r.body), /bob task/, 'the 404 does not leak the task');
@@ -238,6 +304,27 @@ describe("another user's resource id in your own path is 404 and changes nothing
       assert.equal(await outboxCount(app, alice.userId), aliceOutbox, 'no event recorded for alice either');
     });
   }
+
+  test('the matrix covers every /api/{user_id} operation of /openapi.json', async () => {
+    const doc = (await (await fetch(`${app.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths)
+      .filter(([p]) => p.startsWith('/api/{user_id}/'))
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    // a concrete path of the matrix, in the document's form
+    const template = (path: string) =>
+      path
+        .split('?')[0]!
+        .replace(`/api/${bob.userId}/`, '/api/{user_id}/')
+        .replace(/\/tasks\/\d+/, '/tasks/{id}')
+        .replace(/\/projects\/\d+/, '/projects/{project_id}')
+        .replace(/\/notifications\/[0-9a-f-]{36}/, '/notifications/{id}');
+    const covered = new Set(routes.map((r) => `${r.method} ${template(r.path(bob.userId))}`));
+    assert.deepEqual(
+      documented.filter((op) => !covered.has(op)),
+      [],
+      'every documented operation is in the matrix',
+    );
+  });
 
   test('a task id that exists nowhere is 404 too (same answer as a foreign one)', async () => {
     const a = client(app.url, alice.token);

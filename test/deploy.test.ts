@@ -157,12 +157,12 @@ const stack = {
   },
 };
 
-/** Which topic each ROLE consumes (README: ROLE recurring consumes task-events, notifications consumes notifications). */
+/** Which topic each ROLE consumes (README: ROLE recurring consumes task-events and project-events, notifications consumes notifications). */
 const CONSUMES: Record<string, string[]> = {
   api: [],
-  recurring: ['task-events'],
+  recurring: ['task-events', 'project-events'],
   notifications: ['notifications'],
-  all: ['task-events', 'notifications'],
+  all: ['task-events', 'project-events', 'notifications'],
 };
 
 const byKind = (docs: any[], kind: string) => docs.filter((d) => d?.kind === kind);
@@ -401,7 +401,7 @@ describe('Kubernetes (kustomize build deploy/k8s)', () => {
       deployments().map((d) => [d.spec.template.metadata.annotations['dapr.io/app-id'], envOf(d).ROLE.value]),
     );
     const subs = byKind(k8s, 'Subscription');
-    assert.deepEqual(subs.map((s) => s.spec.topic).sort(), ['notifications', 'task-events']);
+    assert.deepEqual(subs.map((s) => s.spec.topic).sort(), ['notifications', 'project-events', 'task-events']);
     for (const s of subs) {
       const consumers = Object.keys(roleOf).filter((id) => CONSUMES[roleOf[id]]?.includes(s.spec.topic));
       assert.deepEqual(s.scopes, consumers, `${s.spec.topic} is delivered to ${consumers.join(', ')} only`);

@@ -60,6 +60,29 @@ test('an HS256 token signed with the shared AUTH_SECRET is accepted as its subje
   assert.equal(created.status, 201);
   assert.equal(created.body.user_id, 'better-auth-user-1');
   assert.equal((await api.get('/api/someone-else/tasks')).status, 403);
+  // never registered, yet it has its Inbox (made on first need), and the task is in it
+  const projects = await api.get('/api/better-auth-user-1/projects');
+  assert.equal(projects.status, 200);
+  assert.deepEqual(
+    projects.body.map((p: { name: string; inbox: boolean }) => [p.name, p.inbox]),
+    [['Inbox', true]],
+  );
+  assert.equal(created.body.project_id, projects.body[0].id);
+});
+
+test("an external identity provider's user who lists projects first gets exactly one Inbox, even when asking concurrently", async () => {
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('better-auth-user-2')
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(SECRET));
+  const api = client(app.url, token);
+  const lists = await Promise.all([1, 2, 3, 4].map(() => api.get('/api/better-auth-user-2/projects')));
+  for (const l of lists) assert.equal(l.status, 200);
+  const ids = new Set(lists.flatMap((l) => l.body.map((p: { id: number }) => p.id)));
+  assert.equal(ids.size, 1, 'one Inbox');
+  const task = await api.post('/api/better-auth-user-2/tasks', { title: 'lands in the Inbox' });
+  assert.equal(task.body.project_id, [...ids][0]);
 });
 
 test('an RS256 token verified through the JWKS is accepted; wrong key, issuer or audience is not', async () => {

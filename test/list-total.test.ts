@@ -22,9 +22,10 @@ before(async () => {
   // TOTAL_CAP + 5 tasks straight into the table (the API path is covered elsewhere); 5 of them
   // urgent. Timestamps in milliseconds, as the service writes them (the list cursor carries ms).
   await sql`
-    INSERT INTO tasks (user_id, title, priority, timezone, created_at, updated_at)
-    SELECT ${me.userId}, 'task ' || g, CASE WHEN g <= 5 THEN 4 ELSE 0 END, 'UTC', t, t
-    FROM generate_series(1, ${TOTAL_CAP + 5}) g, date_trunc('milliseconds', now()) t`.execute(app.running.services.db);
+    INSERT INTO tasks (user_id, title, priority, timezone, created_at, updated_at, project_id, position)
+    SELECT ${me.userId}, 'task ' || g, CASE WHEN g <= 5 THEN 4 ELSE 0 END, 'UTC', t, t, p.id, 'a' || g
+    FROM generate_series(1, ${TOTAL_CAP + 5}) g, date_trunc('milliseconds', now()) t,
+         projects p WHERE p.owner_id = ${me.userId} AND p.inbox`.execute(app.running.services.db);
 });
 
 after(() => app?.close());
@@ -59,10 +60,11 @@ test('keyword search finds the same tasks in a small account (row filter) and a 
   ] as const) {
     // every 7th task mentions the word, in the title or (every 14th) only in the description
     await sql`
-      INSERT INTO tasks (user_id, title, description, timezone, created_at, updated_at)
+      INSERT INTO tasks (user_id, title, description, timezone, created_at, updated_at, project_id, position)
       SELECT ${me.userId}, CASE WHEN g % 14 = 7 THEN 'Quarterly Zebra-Report ' || g ELSE 'task ' || g END,
-             CASE WHEN g % 14 = 0 THEN 'see the zebra-report' ELSE '' END, 'UTC', t, t
-      FROM generate_series(1, ${n}) g, date_trunc('milliseconds', now()) t`.execute(app.running.services.db);
+             CASE WHEN g % 14 = 0 THEN 'see the zebra-report' ELSE '' END, 'UTC', t, t, p.id, 'a' || g
+      FROM generate_series(1, ${n}) g, date_trunc('milliseconds', now()) t,
+           projects p WHERE p.owner_id = ${me.userId} AND p.inbox`.execute(app.running.services.db);
     const found = await client(app.url, me.token).get(`/api/${me.userId}/tasks?q=ZEBRA-rep&limit=100`);
     assert.equal(found.status, 200);
     assert.equal(found.headers.get('x-total-count'), String(Math.floor(n / 7)), `${n} tasks`);

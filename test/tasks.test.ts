@@ -42,8 +42,9 @@ describe('create, read, update, delete', () => {
     assert.equal(r.headers.get('location'), `${u.tasks}/${t.id}`);
     assert.equal(r.headers.get('etag'), '"1"');
     assert.ok(Number.isInteger(t.id) && t.id > 0);
+    const inbox = (await u.api.get(`/api/${u.me.userId}/projects`)).body.find((p: { inbox: boolean }) => p.inbox);
     assert.deepEqual(
-      { ...t, id: 0, created_at: '', updated_at: '' },
+      { ...t, id: 0, created_at: '', updated_at: '', position: typeof t.position },
       {
         id: 0,
         user_id: u.me.userId,
@@ -63,6 +64,12 @@ describe('create, read, update, delete', () => {
         created_at: '',
         updated_at: '',
         version: 1,
+        project_id: inbox.id,
+        parent_id: null,
+        position: 'string',
+        assignee_id: null,
+        subtask_count: 0,
+        completed_subtask_count: 0,
       },
     );
     assert.match(t.created_at, ISO);
@@ -171,12 +178,12 @@ describe('create, read, update, delete', () => {
   test('the default time zone comes from preferences; an explicit one wins', async () => {
     const v = await user('tz');
     const prefs = `/api/${v.me.userId}/preferences`;
-    assert.deepEqual((await v.api.get(prefs)).body, { timezone: 'UTC' });
+    assert.deepEqual((await v.api.get(prefs)).body, { timezone: 'UTC', week_start: 'monday', name: 'tz' });
     assert.equal((await v.api.post(v.tasks, { title: 'before' })).body.timezone, 'UTC');
     const put = await v.api.put(prefs, { timezone: 'America/New_York' });
     assert.equal(put.status, 200);
-    assert.deepEqual(put.body, { timezone: 'America/New_York' });
-    assert.deepEqual((await v.api.get(prefs)).body, { timezone: 'America/New_York' });
+    assert.deepEqual(put.body, { timezone: 'America/New_York', week_start: 'monday', name: 'tz' });
+    assert.deepEqual((await v.api.get(prefs)).body, { timezone: 'America/New_York', week_start: 'monday', name: 'tz' });
     assert.equal((await v.api.post(v.tasks, { title: 'after' })).body.timezone, 'America/New_York');
     assert.equal((await v.api.post(v.tasks, { title: 'explicit', timezone: 'Asia/Kolkata' })).body.timezone, 'Asia/Kolkata');
     // existing tasks keep their zone; other users are unaffected

@@ -236,7 +236,8 @@ describe('update: every bad field → 422 naming it, the task unchanged', () => 
   test('preferences with an unknown time zone or field', async () => {
     const before = await snapshot();
     assertProblem(await api.put(`/api/${me.userId}/preferences`, { timezone: 'Europe/Atlantis' }), 422, 'timezone');
-    assertProblem(await api.put(`/api/${me.userId}/preferences`, {}), 422, 'timezone');
+    assertProblem(await api.put(`/api/${me.userId}/preferences`, {}), 422, '(body)'); // nothing to set
+    assertProblem(await api.put(`/api/${me.userId}/preferences`, { week_start: 'friday' }), 422, 'week_start');
     assertProblem(await api.put(`/api/${me.userId}/preferences`, { timezone: 'UTC', theme: 'dark' }), 422, 'theme');
     assert.deepEqual(await snapshot(), before);
   });

@@ -65,6 +65,18 @@ export async function seedUsers(db: Db, ids: readonly string[]): Promise<void> {
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
   }
+  // each user's Inbox (registration makes it; these users do not register)
+  await sql`
+    INSERT INTO projects (owner_id, name, position, inbox)
+    SELECT id, 'Inbox', 'a0', true FROM users WHERE id = ANY(${sql.val([...ids])}::text[])
+    ON CONFLICT (owner_id) WHERE inbox DO NOTHING`.execute(db);
+}
+
+/** A fractional-indexing integer key ("d" + 4 base-62 digits, as migration 0006 gives) for the number `n` (< 62^4). */
+function positionKey(n: RawBuilder<unknown>): RawBuilder<unknown> {
+  const digits = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  const digit = (p: number) => sql`substr(${digits}, ((${n}) / ${62 ** p} % 62)::int + 1, 1)`;
+  return sql`('d' || ${digit(3)} || ${digit(2)} || ${digit(1)} || ${digit(0)})`;
 }
 
 /**
@@ -92,7 +104,7 @@ export async function seedTasks(
     await sql`
       INSERT INTO tasks (user_id, title, description, completed, completed_at, priority, tags, due_date, timezone,
                          reminders, recurrence, recurrence_basis, series_id, series_start, series_index,
-                         created_at, updated_at, version)
+                         created_at, updated_at, version, project_id, position)
       SELECT x.user_id, x.title, x.description, x.completed,
              CASE WHEN x.completed THEN x.created_at + x.r_done * interval '20 days' END,
              x.priority, x.tags, x.due_date, x.zone,
@@ -102,13 +114,15 @@ export async function seedTasks(
              x.recurrence, 'due_date',
              CASE WHEN x.recurrence IS NOT NULL THEN gen_random_uuid() END,
              CASE WHEN x.recurrence IS NOT NULL THEN x.due_date END,
-             0, x.created_at, x.created_at + x.r_upd * interval '3 days', 1
+             0, x.created_at, x.created_at + x.r_upd * interval '3 days', 1,
+             (SELECT p.id FROM projects p WHERE p.owner_id = x.user_id AND p.inbox), ${positionKey(sql`x.g`)}
       FROM (
         SELECT s.*,
                CASE WHEN s.due_date IS NOT NULL AND s.r_rec < ${p.recurringShare}
                     THEN (ARRAY['daily', 'weekly', 'monthly', 'FREQ=WEEKLY;BYDAY=MO,WE,FR', 'yearly'])[1 + floor(s.r_rule * 5)::int] END AS recurrence
         FROM (
           SELECT
+            g,
             (${users})[1 + (g % ${o.userIds.length})] AS user_id,
             initcap((${textArray(VERBS)})[1 + floor(random() * ${VERBS.length})::int]) || ' ' ||
               (${textArray(NOUNS)})[1 + floor(random() * ${NOUNS.length})::int] ||

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/types.js';
-import { toTask } from '../../src/tasks/mapper.js';
+import { NO_SUBTASKS, toTask } from '../../src/tasks/mapper.js';
 import { log, percentile, round, sleep } from '../lib/util.js';
 
 export interface Backlog {
@@ -51,7 +51,7 @@ interface Ctx {
 export async function pipelineContext(db: Db, userPrefix: string, kick: () => void): Promise<Ctx> {
   const tasks = (
     await db.selectFrom('tasks').selectAll().where('user_id', 'like', `${userPrefix}%`).orderBy('id').limit(2000).execute()
-  ).map(toTask);
+  ).map((row) => toTask(row, NO_SUBTASKS));
   if (!tasks.length) throw new Error(`no tasks of users ${userPrefix}* to build events from`);
   let run = 0;
   return {

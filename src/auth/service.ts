@@ -4,6 +4,7 @@ import type { Db } from '../db/types.js';
 import { ConflictError } from '../errors.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords.js';
 import type { Tokens } from './tokens.js';
+import { ensureInbox } from '../projects/repository.js';
 
 export class LoginFailedError extends Error {
   override name = 'LoginFailedError';
@@ -21,18 +22,24 @@ export class AuthService {
   constructor(
     private readonly db: Db,
     private readonly tokens: Tokens,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async register(email: string, password: string, name?: string): Promise<PublicUser> {
     const normalized = email.trim().toLowerCase();
     const id = randomUUID();
     const password_hash = await hashPassword(password);
-    const row = await this.db
-      .insertInto('users')
-      .values({ id, email: normalized, name: name?.trim() || null, password_hash, timezone: null })
-      .onConflict((oc) => oc.column('email').doNothing())
-      .returning(['id', 'email', 'name'])
-      .executeTakeFirst();
+    // the account and its Inbox (DESIGN §7), with the Inbox's event, in one transaction
+    const row = await this.db.transaction().execute(async (tx) => {
+      const user = await tx
+        .insertInto('users')
+        .values({ id, email: normalized, name: name?.trim() || null, password_hash, timezone: null })
+        .onConflict((oc) => oc.column('email').doNothing())
+        .returning(['id', 'email', 'name'])
+        .executeTakeFirst();
+      if (user) await ensureInbox(tx, user.id, this.now());
+      return user;
+    });
     if (!row) throw new ConflictError('an account with this email already exists');
     this.known.add(id);
     return { user_id: row.id, email: normalized, name: row.name };

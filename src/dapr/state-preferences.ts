@@ -1,5 +1,5 @@
 /** Preferences kept in Dapr's `statestore` component (distributed mode): shared by every replica. */
-import { DEFAULT_PREFERENCES, type Preferences, type PreferencesStore } from '../preferences/store.js';
+import { withDefaults, type Preferences, type PreferencesStore } from '../preferences/store.js';
 import type { DaprClient } from './client.js';
 
 export class DaprStatePreferencesStore implements PreferencesStore {
@@ -11,7 +11,7 @@ export class DaprStatePreferencesStore implements PreferencesStore {
   private key = (userId: string) => `preferences:${userId}`;
 
   async get(userId: string): Promise<Preferences> {
-    return (await this.client.getState<Preferences>(this.store, this.key(userId))) ?? DEFAULT_PREFERENCES;
+    return withDefaults((await this.client.getState<Partial<Preferences>>(this.store, this.key(userId))) ?? undefined);
   }
 
   async set(userId: string, prefs: Preferences): Promise<Preferences> {

@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003_drop_global_text_index.js';
 import * as m0004 from './migrations/0004_user_text_search_index.js';
 import * as m0005 from './migrations/0005_reminder_snooze.js';
 import * as m0005b from './migrations/0005_reminder_snooze_task_index.js';
+import * as m0006 from './migrations/0006_projects.js';
 import * as m0007 from './migrations/0007_access_tokens.js';
 import * as m0008 from './migrations/0008_webhooks_calendar.js';
 
@@ -17,20 +18,31 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_user_text_search_index': m0004,
   '0005_reminder_snooze': m0005,
   '0005_reminder_snooze_task_index': m0005b,
+  '0006_projects': m0006,
   '0007_access_tokens': m0007,
   '0008_webhooks_calendar': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
+/** The migrations in the order they apply (tests migrate a database up to one of them). */
+export const MIGRATION_NAMES = Object.keys(MIGRATIONS).sort();
+
+/**
+ * Features reserve their migration number when they start and land in any order (0008 landed
+ * before 0006): a database that already ran a later-numbered migration still runs an earlier one
+ * it lacks. Each migration therefore touches only its own feature's tables and columns.
+ */
+const ORDER = { allowUnorderedMigrations: true };
+
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const { error, results } = await new Migrator({
-    db,
-    provider,
-    // migration numbers are reserved per branch and land out of order: a database that ran 0008
-    // before 0007 existed still takes 0007 (each migration touches only its own tables)
-    allowUnorderedMigrations: true,
-  }).migrateToLatest();
+  const { error, results } = await new Migrator({ db, provider, ...ORDER }).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Up (or down) to the named migration: for tests of a migration on data written by the schema before it. */
+export async function migrateTo(db: Db, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider, ...ORDER }).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
 }

@@ -11,6 +11,8 @@ export interface UsersTable {
   name: string | null;
   password_hash: string | null;
   timezone: string | null;
+  /** 'monday' | 'sunday'; null: the default (monday) */
+  week_start: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 
@@ -39,6 +41,24 @@ export interface TasksTable {
   series_index: ColumnType<number, number | undefined, number>;
   /** the completed occurrence this task was spawned from: unique, so one completion spawns at most once */
   spawned_from: number | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  version: ColumnType<number, number | undefined, number>;
+  project_id: number;
+  /** a subtask's parent (same project) */
+  parent_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** fractional-index key among its siblings (same project and parent), compared byte-wise */
+  position: string;
+}
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  owner_id: string;
+  name: string;
+  color: ColumnType<string, string | undefined, string>;
+  position: string;
+  archived: ColumnType<boolean, boolean | undefined, boolean>;
+  inbox: ColumnType<boolean, boolean | undefined, never>;
   created_at: CreatedAt;
   updated_at: Timestamp;
   version: ColumnType<number, number | undefined, number>;
@@ -161,6 +181,7 @@ export interface AccessTokensTable {
 export interface Database {
   users: UsersTable;
   tasks: TasksTable;
+  projects: ProjectsTable;
   reminders: RemindersTable;
   outbox: OutboxTable;
   task_history: TaskHistoryTable;
@@ -181,6 +202,7 @@ export type Executor = Db | Tx;
 export type TaskRow = Selectable<TasksTable>;
 export type NewTaskRow = Insertable<TasksTable>;
 export type TaskUpdateRow = Updateable<TasksTable>;
+export type ProjectRow = Selectable<ProjectsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;

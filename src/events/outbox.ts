@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor } from '../db/types.js';
 import type { Task } from '../tasks/model.js';
-import { parseEvent, TOPICS, type TaskEventType, type TopicName, type TopicPayload } from './schemas.js';
+import type { Project } from '../projects/model.js';
+import { parseEvent, TOPICS, type ProjectEventType, type TaskEventType, type TopicName, type TopicPayload } from './schemas.js';
 
 /** Several events of one topic in one statement; their outbox order (seq) is the order given. */
 export async function appendManyToOutbox<T extends TopicName>(
@@ -31,6 +32,9 @@ export function taskEvent(eventType: TaskEventType, task: Task, at: Date): { key
       task_id: task.id,
       user_id: task.user_id,
       timestamp: at.toISOString(),
+      project_id: task.project_id,
+      parent_id: task.parent_id,
+      assignee_id: task.assignee_id,
       data: task,
     },
   };
@@ -38,4 +42,27 @@ export function taskEvent(eventType: TaskEventType, task: Task, at: Date): { key
 
 export async function recordTaskEvent(tx: Executor, eventType: TaskEventType, task: Task, at: Date): Promise<void> {
   await appendManyToOutbox(tx, TOPICS.taskEvents, [taskEvent(eventType, task, at)]);
+}
+
+/** A project's event, keyed by project id. */
+export function projectEvent(
+  eventType: ProjectEventType,
+  project: Project,
+  at: Date,
+): { key: string; payload: TopicPayload['project-events'] } {
+  return {
+    key: String(project.id),
+    payload: {
+      event_id: randomUUID(),
+      event_type: eventType,
+      project_id: project.id,
+      user_id: project.owner_id,
+      timestamp: at.toISOString(),
+      data: project,
+    },
+  };
+}
+
+export async function recordProjectEvent(tx: Executor, eventType: ProjectEventType, project: Project, at: Date): Promise<void> {
+  await appendManyToOutbox(tx, TOPICS.projectEvents, [projectEvent(eventType, project, at)]);
 }

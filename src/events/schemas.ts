@@ -6,13 +6,31 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import './formats.js';
-import { DateTime, Task } from '../tasks/model.js';
+import { DateTime, Task, TASK_PLACE } from '../tasks/model.js';
+import { Project } from '../projects/model.js';
 
-export const TOPICS = { taskEvents: 'task-events', notifications: 'notifications' } as const;
+/**
+ * `project-events` is its own topic rather than a kind of `task-events`: every consumer of
+ * task-events (next occurrence, audit, live, webhooks) reads its messages as a task's, with the
+ * seed's `{task_id, data: <task>}` shape; a project message there would be a second schema each
+ * of them must tell apart (and an older consumer would dead-letter it). Keyed by project id, so a
+ * project's changes stay in order.
+ */
+export const TOPICS = { taskEvents: 'task-events', notifications: 'notifications', projectEvents: 'project-events' } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
 export const TASK_EVENT_TYPES = ['created', 'updated', 'deleted', 'completed'] as const;
 export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
+
+/**
+ * The task in an event. The fields of issue 13 (project, parent, position, …) are optional here,
+ * though always sent: events written before the upgrade may still be in the outbox or the broker,
+ * and a consumer must not dead-letter them for lacking fields that did not exist yet.
+ */
+const TaskData = Type.Composite([Type.Omit(Task, Type.KeyOf(Type.Object(TASK_PLACE))), Type.Partial(Type.Object(TASK_PLACE))], {
+  $id: 'TaskEventData',
+  additionalProperties: false,
+});
 
 export const TaskEvent = Type.Object(
   {
@@ -21,7 +39,11 @@ export const TaskEvent = Type.Object(
     task_id: Type.Integer(),
     user_id: Type.String({ minLength: 1 }),
     timestamp: DateTime,
-    data: Task,
+    // where the task is when the event happened (DESIGN §8): who may see it follows from the project
+    project_id: Type.Optional(Type.Integer()),
+    parent_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    assignee_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    data: TaskData,
   },
   { $id: 'TaskEvent', description: 'A change to one task, published on `task-events` keyed by task id' },
 );
@@ -47,19 +69,42 @@ export const NotificationEvent = Type.Object(
 );
 export type NotificationEvent = Static<typeof NotificationEvent>;
 
+export const PROJECT_EVENT_TYPES = ['created', 'updated', 'deleted'] as const;
+export type ProjectEventType = (typeof PROJECT_EVENT_TYPES)[number];
+
+export const ProjectEvent = Type.Object(
+  {
+    event_id: Type.String({ format: 'uuid' }),
+    event_type: Type.Union(PROJECT_EVENT_TYPES.map((t) => Type.Literal(t))),
+    project_id: Type.Integer(),
+    user_id: Type.String({ minLength: 1, description: "the project's owner" }),
+    timestamp: DateTime,
+    data: Project,
+  },
+  {
+    $id: 'ProjectEvent',
+    description:
+      "A change to one project (as its owner sees it), published on `project-events` keyed by project id; a project's deletion also sends one `deleted` task event per task",
+  },
+);
+export type ProjectEvent = Static<typeof ProjectEvent>;
+
 export interface TopicPayload {
   'task-events': TaskEvent;
   notifications: NotificationEvent;
+  'project-events': ProjectEvent;
 }
 
 export const TOPIC_SCHEMAS: Record<TopicName, TSchema> = {
   'task-events': TaskEvent,
   notifications: NotificationEvent,
+  'project-events': ProjectEvent,
 };
 
 const compiled = {
-  'task-events': TypeCompiler.Compile(TaskEvent, [Task]),
+  'task-events': TypeCompiler.Compile(TaskEvent),
   notifications: TypeCompiler.Compile(NotificationEvent),
+  'project-events': TypeCompiler.Compile(ProjectEvent),
 };
 
 export class EventSchemaError extends Error {

@@ -23,6 +23,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { calendarRoutes, icalRoutes } from './routes/calendar.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { mcpRoutes } from './routes/mcp.js';
+import { projectRoutes } from './routes/projects.js';
 import { WriteRate } from '../limits/write-rate.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -181,6 +182,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
   if (s.servesApi) {
     await app.register(authRoutes(s));
     await app.register(taskRoutes(s));
+    await app.register(projectRoutes(s));
     await app.register(meRoutes(s));
     await app.register(streamRoutes(s));
     await app.register(webhookRoutes(s));

@@ -20,32 +20,38 @@ interface Known {
   at: number;
 }
 
+/** Whose tasks are capped: a user's (`user_id`), or a project's (`project_id`, issue 13). */
+export type CapScope = 'user_id' | 'project_id';
+
 export class TaskCap {
-  private readonly known = new Map<string, Known>();
+  private readonly known = new Map<string | number, Known>();
 
   constructor(
     private readonly db: Db,
     readonly max: number,
     private readonly now: () => number = Date.now,
+    private readonly scope: CapScope = 'user_id',
   ) {}
 
-  /** Throws a 422 ValidationError when `userId` already has `max` tasks. */
-  async check(userId: string): Promise<void> {
+  /** Throws a 422 ValidationError when `userId` (or the project) already has `max` tasks. */
+  async check(userId: string | number): Promise<void> {
     let k = this.known.get(userId);
     const age = k ? this.now() - k.at : Infinity;
     if (!k || age > REFRESH_MS || (k.count >= this.max && age > RECHECK_MS)) k = await this.read(userId);
     if (k.count >= this.max) {
       throw new ValidationError([
-        { field: '(body)', message: `a user may have at most ${this.max} tasks; delete some (completed ones?) before creating more` },
+        this.scope === 'user_id'
+          ? { field: '(body)', message: `a user may have at most ${this.max} tasks; delete some (completed ones?) before creating more` }
+          : { field: 'project_id', message: `a project may have at most ${this.max} tasks; delete some or use another project` },
       ]);
     }
     k.count += 1; // this create, if it commits; a failed one only makes the next read come sooner
   }
 
-  private async read(userId: string): Promise<Known> {
+  private async read(userId: string | number): Promise<Known> {
     // stops counting at the cap: a user far below it costs a short index scan, one at it `max` entries
     const { rows } = await sql<{ n: string | number }>`
-      SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE user_id = ${userId} LIMIT ${this.max}) t`.execute(this.db);
+      SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE ${sql.ref(this.scope)} = ${userId} LIMIT ${this.max}) t`.execute(this.db);
     const k = { count: Number(rows[0]?.n ?? 0), at: this.now() };
     this.known.set(userId, k);
     if (this.known.size > 100_000) this.known.clear(); // a cache, not a registry

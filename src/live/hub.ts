@@ -9,8 +9,8 @@ import type { Db } from '../db/types.js';
 import type { Logger } from '../logger.js';
 
 export interface LiveMessage {
-  /** SSE event name: "task" or "notification" */
-  kind: 'task' | 'notification';
+  /** SSE event name: "task", "notification" or "project" */
+  kind: 'task' | 'notification' | 'project';
   /** unique per change, so clients can drop duplicates (delivery is at-least-once) */
   id: string;
   user_id: string;

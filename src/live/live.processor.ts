@@ -1,9 +1,10 @@
 /** Pushes task changes and notifications to the user's open streams (after the inbox has stored them). */
 import type { Subscription } from '../events/bus.js';
-import { TOPICS, type NotificationEvent, type TaskEvent } from '../events/schemas.js';
+import { TOPICS, type NotificationEvent, type ProjectEvent, type TaskEvent } from '../events/schemas.js';
 import type { LiveHub, LiveMessage } from './hub.js';
 
 const taskMessage = (e: TaskEvent): LiveMessage => ({ kind: 'task', id: e.event_id, user_id: e.user_id, data: e });
+const projectMessage = (e: ProjectEvent): LiveMessage => ({ kind: 'project', id: e.event_id, user_id: e.user_id, data: e });
 const noteMessage = (n: NotificationEvent): LiveMessage => ({ kind: 'notification', id: n.notification_id, user_id: n.user_id, data: n });
 
 export function liveProcessors(hub: LiveHub): [Subscription<'task-events'>, Subscription<'notifications'>] {
@@ -21,4 +22,14 @@ export function liveProcessors(hub: LiveHub): [Subscription<'task-events'>, Subs
       handleMany: (ns: NotificationEvent[]) => hub.publishMany(ns.map(noteMessage)),
     },
   ];
+}
+
+/** Project changes (the sidebar of every open client of the owner). */
+export function liveProjectsProcessor(hub: LiveHub): Subscription<'project-events'> {
+  return {
+    name: 'live-projects',
+    topic: TOPICS.projectEvents,
+    handle: (e: ProjectEvent) => hub.publish(projectMessage(e)),
+    handleMany: (es: ProjectEvent[]) => hub.publishMany(es.map(projectMessage)),
+  };
 }

@@ -5,6 +5,12 @@
  * occurrence), the completed row is locked while we decide, and `tasks.spawned_from` is UNIQUE
  * (so un-completing and completing again does not spawn a second one). Nothing spawns if the
  * task was deleted or un-completed meanwhile.
+ *
+ * Subtasks (DESIGN §7): the next occurrence goes right after the completed one in its list and
+ * brings a reopened copy of its subtasks (all levels, their dates shifted like the parent's), in
+ * the same transaction, so a redelivery finds the whole effect or none of it. The copies do not
+ * recur on their own; a recurring subtask under a recurring ancestor does not spawn either (its
+ * ancestor's next occurrence brings its copy).
  */
 import type { Db, TaskRow, Tx } from '../db/types.js';
 import type { Subscription } from '../events/bus.js';
@@ -15,8 +21,11 @@ import { insertReminders, pendingReminders } from '../reminders/schedule.js';
 import { inDateRange } from '../tasks/date-range.js';
 import { toTask } from '../tasks/mapper.js';
 import type { Reminder } from '../tasks/model.js';
-import { insertTask } from '../tasks/repository.js';
+import { insertTask, insertTasks } from '../tasks/repository.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { sql } from 'kysely';
+import { keyAfter } from '../tasks/position.js';
+import { placement, subtree } from '../tasks/tree.js';
 
 const CONSUMER = 'recurring-task';
 
@@ -50,6 +59,7 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
   if (!done || !done.completed || !done.recurrence || !done.completed_at) return false;
   const existing = await tx.selectFrom('tasks').select('id').where('spawned_from', '=', taskId).executeTakeFirst();
   if (existing) return false;
+  if (await underRecurringAncestor(tx, done)) return false;
   const next = nextOccurrence({
     rule: done.recurrence,
     basis: done.recurrence_basis === 'completion' ? 'completion' : 'due_date',
@@ -62,7 +72,11 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
   });
   // COUNT/UNTIL ended the series, or it left the years the API accepts (DESIGN §10)
   if (!next || !inDateRange(next.due)) return false;
+  const spot = await placement(tx, { projectId: done.project_id, parentId: done.parent_id }, -1, { afterId: done.id });
   const row = await insertTask(tx, {
+    project_id: done.project_id,
+    parent_id: done.parent_id,
+    position: spot?.key ?? keyAfter(null),
     user_id: done.user_id,
     title: done.title,
     description: done.description,
@@ -72,7 +86,7 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
     tags: done.tags,
     due_date: next.due,
     timezone: done.timezone,
-    reminders: JSON.stringify(reanchor(done, next.due)),
+    reminders: JSON.stringify(reanchor(done, shiftOf(done, next.due))),
     recurrence: done.recurrence,
     recurrence_basis: done.recurrence_basis,
     series_id: done.series_id,
@@ -82,16 +96,95 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
     created_at: now, // millisecond precision, like the list cursor (see TaskService.create)
     updated_at: now,
   });
-  const task = toTask(row);
-  // a new row: nothing to replace, only its reminders to add
+  for (const r of spot?.rekeyed ?? []) await tx.updateTable('tasks').set({ position: r.position }).where('id', '=', r.id).execute(); // a tie after `done`: ordered by key again
+  const copies = await copySubtasks(tx, done, row.id, shiftOf(done, next.due), now);
+  const task = toTask(row, { subtask_count: copies.filter((c) => c.parent_id === row.id).length, completed_subtask_count: 0 });
+  // new rows: nothing to replace, only their reminders to add
   await insertReminders(tx, pendingReminders({ ...row, reminders: task.reminders }, now));
   await recordTaskEvent(tx, 'created', task, now);
+  for (const copy of copies) {
+    const t = toTask(copy, { subtask_count: copies.filter((c) => c.parent_id === copy.id).length, completed_subtask_count: 0 });
+    await insertReminders(tx, pendingReminders({ ...copy, reminders: t.reminders }, now));
+    await recordTaskEvent(tx, 'created', t, now);
+  }
   return true;
 }
 
+/** How far the occurrence moved (null: the completed one had no due date). */
+const shiftOf = (done: TaskRow, nextDue: Date): number | null => (done.due_date ? nextDue.getTime() - done.due_date.getTime() : null);
+
+/** Whether a task above `t` recurs (then that task's next occurrence copies `t`). */
+async function underRecurringAncestor(tx: Tx, t: TaskRow): Promise<boolean> {
+  if (t.parent_id === null) return false;
+  const { rows } = await sql<{ recurs: boolean | null }>`
+    WITH RECURSIVE up (id, parent_id, recurrence, n) AS (
+      SELECT id, parent_id, recurrence, 1 FROM tasks WHERE id = ${t.parent_id}
+      UNION ALL
+      SELECT p.id, p.parent_id, p.recurrence, up.n + 1 FROM tasks p JOIN up ON p.id = up.parent_id WHERE up.n < 64
+    ) SELECT bool_or(recurrence IS NOT NULL) AS recurs FROM up`.execute(tx);
+  return rows[0]?.recurs === true;
+}
+
+/**
+ * Reopened copies of `done`'s subtasks under `newRootId`, level by level (a copy's parent is the
+ * copy of its parent), in their order; due dates and absolute reminders shift by `shift` (no shift
+ * known: the copy has no due date). `spawned_from` names each original.
+ */
+async function copySubtasks(tx: Tx, done: TaskRow, newRootId: number, shift: number | null, now: Date): Promise<TaskRow[]> {
+  const tree = (await subtree(tx, done.id)).filter((t) => t.level > 1);
+  if (!tree.length) return [];
+  const originals = await tx
+    .selectFrom('tasks')
+    .selectAll()
+    .where(
+      'id',
+      'in',
+      tree.map((t) => t.id),
+    )
+    .execute();
+  const byId = new Map(originals.map((o) => [o.id, o]));
+  const copyOf = new Map<number, number>([[done.id, newRootId]]);
+  const copies: TaskRow[] = [];
+  for (let level = 2; ; level++) {
+    const rows = tree.filter((t) => t.level === level).flatMap((t) => byId.get(t.id) ?? []);
+    if (!rows.length) break;
+    const inserted = await insertTasks(
+      tx,
+      rows.map((o) => {
+        const due = o.due_date && shift !== null ? new Date(o.due_date.getTime() + shift) : null;
+        return {
+          user_id: o.user_id,
+          title: o.title,
+          description: o.description,
+          completed: false,
+          completed_at: null,
+          priority: o.priority,
+          tags: o.tags,
+          due_date: due && inDateRange(due) ? due : null,
+          timezone: o.timezone,
+          reminders: JSON.stringify(due && inDateRange(due) ? reanchor(o, shift) : []),
+          recurrence: null,
+          recurrence_basis: o.recurrence_basis,
+          series_id: null,
+          series_start: null,
+          series_index: 0,
+          spawned_from: o.id,
+          project_id: done.project_id,
+          parent_id: copyOf.get(o.parent_id!)!,
+          position: o.position,
+          created_at: now,
+          updated_at: now,
+        };
+      }),
+    );
+    inserted.forEach((c, i) => copyOf.set(rows[i]!.id, c.id));
+    copies.push(...inserted);
+  }
+  return copies;
+}
+
 /** Relative reminders move with the due date by definition; absolute ones shift by the same distance. */
-function reanchor(done: TaskRow, nextDue: Date): Reminder[] {
-  const shift = done.due_date ? nextDue.getTime() - done.due_date.getTime() : null;
+function reanchor(done: TaskRow, shift: number | null): Reminder[] {
   return (done.reminders as Reminder[]).flatMap((r): Reminder[] => {
     if ('before_minutes' in r) return [r];
     return shift === null ? [] : [{ at: new Date(new Date(r.at).getTime() + shift).toISOString() }];

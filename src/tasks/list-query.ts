@@ -8,8 +8,10 @@ import type { Db, TaskRow } from '../db/types.js';
 import { ValidationError } from '../errors.js';
 import { PRIORITIES, type Priority } from './model.js';
 import { priorityRank } from './mapper.js';
+import { accessOf } from '../projects/access.js';
+import type { ViewQuery, Window } from './organize.js';
 
-export const SORT_FIELDS = ['due_date', 'priority', 'title', 'created_at', 'updated_at'] as const;
+export const SORT_FIELDS = ['due_date', 'priority', 'title', 'created_at', 'updated_at', 'position'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
 
 export interface ListFilter {
@@ -20,6 +22,14 @@ export interface ListFilter {
   dueFrom?: Date | undefined;
   dueTo?: Date | undefined;
   overdue?: boolean | undefined;
+  projectId?: number | undefined;
+  /** children of this task */
+  parentId?: number | undefined;
+  /** tasks without a parent */
+  topLevel?: boolean | undefined;
+  /** view=today|upcoming, resolved by the service into `window` (it needs the user's zone) */
+  view?: ViewQuery | undefined;
+  window?: Window | undefined;
 }
 
 export interface ListQuery extends ListFilter {
@@ -108,7 +118,7 @@ function keywordCondition(q: string, trigram: boolean): Expression<SqlBool> {
 }
 
 function filterConditions(userId: string, f: ListFilter, now: Date, trigram: boolean): Expression<SqlBool>[] {
-  const c: Expression<SqlBool>[] = [sql<SqlBool>`user_id = ${userId}`];
+  const c: Expression<SqlBool>[] = [accessOf(userId).tasks];
   if (f.q) c.push(keywordCondition(f.q, trigram));
   if (f.status === 'pending') c.push(sql<SqlBool>`completed = false`);
   if (f.status === 'completed') c.push(sql<SqlBool>`completed = true`);
@@ -117,6 +127,14 @@ function filterConditions(userId: string, f: ListFilter, now: Date, trigram: boo
   if (f.dueFrom) c.push(sql<SqlBool>`due_date >= ${f.dueFrom}`);
   if (f.dueTo) c.push(sql<SqlBool>`due_date <= ${f.dueTo}`);
   if (f.overdue) c.push(sql<SqlBool>`(completed = false AND due_date < ${now})`);
+  if (f.projectId !== undefined) c.push(sql<SqlBool>`project_id = ${f.projectId}`);
+  if (f.parentId !== undefined) c.push(sql<SqlBool>`parent_id = ${f.parentId}`);
+  if (f.topLevel) c.push(sql<SqlBool>`parent_id IS NULL`);
+  if (f.window) {
+    // open tasks only, like the overdue filter: the partial index tasks_user_open_due answers it
+    c.push(sql<SqlBool>`(completed = false AND due_date < ${f.window.before})`);
+    if (f.window.from) c.push(sql<SqlBool>`due_date >= ${f.window.from}`);
+  }
   return c;
 }
 

@@ -7,7 +7,14 @@ export const priorityName = (rank: number): Priority => PRIORITIES[rank] ?? 'non
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export function toTask(row: TaskRow): Task {
+/** Read-only counts of a task's direct subtasks (src/tasks/tree.ts reads them). */
+export interface SubtaskCounts {
+  subtask_count: number;
+  completed_subtask_count: number;
+}
+export const NO_SUBTASKS: SubtaskCounts = { subtask_count: 0, completed_subtask_count: 0 };
+
+export function toTask(row: TaskRow, counts: SubtaskCounts): Task {
   return {
     id: row.id,
     user_id: row.user_id,
@@ -27,5 +34,11 @@ export function toTask(row: TaskRow): Task {
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
     version: row.version,
+    project_id: row.project_id,
+    parent_id: row.parent_id,
+    position: row.position,
+    assignee_id: null,
+    subtask_count: counts.subtask_count,
+    completed_subtask_count: counts.completed_subtask_count,
   };
 }

@@ -65,6 +65,22 @@ const Recurrence = Type.Union([Type.String({ minLength: 1, maxLength: LIMITS.rec
 });
 export const TimeZone = Type.String({ minLength: 1, maxLength: 64, ...TEXT_RULES, description: 'IANA time zone, e.g. Europe/Berlin' });
 
+/** Where a task is (DESIGN §7): its project, its parent, its place among its siblings. */
+export const TASK_PLACE = {
+  project_id: Type.Integer({ description: 'its project (default at creation: the Inbox)' }),
+  parent_id: Type.Union([Type.Integer(), Type.Null()], { description: 'the task it is a subtask of (same project), or null' }),
+  position: Type.String({
+    description:
+      'manual order among its siblings (same project and parent_id): an opaque fractional-index key; ' +
+      'order by it comparing strings by code unit (JavaScript `<`, not localeCompare), then by id',
+  }),
+  assignee_id: Type.Union([Type.String(), Type.Null()], {
+    description: 'a member of a shared project, or null (always null until sharing)',
+  }),
+  subtask_count: Type.Integer({ minimum: 0, description: 'direct subtasks (read-only)' }),
+  completed_subtask_count: Type.Integer({ minimum: 0, description: 'direct subtasks that are completed (read-only)' }),
+};
+
 export const Task = Type.Object(
   {
     id: Type.Integer(),
@@ -85,6 +101,7 @@ export const Task = Type.Object(
     created_at: DateTime,
     updated_at: DateTime,
     version: Type.Integer(),
+    ...TASK_PLACE,
   },
   { $id: 'Task', additionalProperties: false },
 );
@@ -102,13 +119,37 @@ export const TaskCreate = Type.Object(
     reminders: Type.Optional(Reminders),
     recurrence: Type.Optional(Recurrence),
     recurrence_basis: Type.Optional(RecurrenceBasis),
+    project_id: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 2147483647, description: "default: the Inbox (or the parent's project)" }),
+    ),
+    parent_id: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 2147483647 }), Type.Null()], {
+        description: 'make it a subtask of this task (same project; at most LIMIT_TASK_LEVELS levels)',
+      }),
+    ),
   },
   { $id: 'TaskCreate', additionalProperties: false },
 );
 export type TaskCreate = Static<typeof TaskCreate>;
 
-/** PUT: absent fields stay unchanged. */
+/** PUT: absent fields stay unchanged; a new project_id or parent_id moves the task (with its subtasks) to the end of that list. */
 export const TaskUpdate = Type.Partial(TaskCreate, { $id: 'TaskUpdate', additionalProperties: false });
 export type TaskUpdate = Static<typeof TaskUpdate>;
 
 export const CompleteBody = Type.Union([Type.Object({ completed: Type.Boolean() }, { additionalProperties: false }), Type.Null()]);
+
+const AnchorId = Type.Integer({ minimum: 1, maximum: 2147483647 });
+export const MoveBody = Type.Object(
+  {
+    project_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: 'default: where it is' })),
+    parent_id: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 2147483647 }), Type.Null()], {
+        description: 'null: top level; absent: the same parent (when the project stays)',
+      }),
+    ),
+    before_id: Type.Optional({ ...AnchorId, description: 'place it right before this sibling' }),
+    after_id: Type.Optional({ ...AnchorId, description: 'place it right after this sibling' }),
+  },
+  { $id: 'MoveBody', additionalProperties: false, description: 'neither before_id nor after_id: at the end of the list' },
+);
+export type MoveBody = Static<typeof MoveBody>;

@@ -11,13 +11,18 @@ import { TOPICS, type TaskEventType } from '../events/schemas.js';
 import { insertReminders, pastReminders, pendingReminders, syncReminders } from '../reminders/schedule.js';
 import { BatchNotCommitted, CommandBatcher, GroupCommit } from '../db/group-commit.js';
 import { listTasks, type ListQuery } from './list-query.js';
-import { toTask } from './mapper.js';
-import type { Task, TaskCreate, TaskUpdate } from './model.js';
+import { NO_SUBTASKS, toTask } from './mapper.js';
+import type { MoveBody, Task, TaskCreate, TaskUpdate } from './model.js';
 import { mergeFields, type TaskFields } from './normalize.js';
 import { columnsOf, fieldsOf, findTask, insertTasks, updateTask } from './repository.js';
 import type { NewTaskRow, TaskRow } from '../db/types.js';
 import type { PreferencesStore } from '../preferences/store.js';
 import { TaskCap } from '../limits/task-cap.js';
+import type { Inboxes } from '../projects/inboxes.js';
+import { findProject } from '../projects/repository.js';
+import { keyAfter } from './position.js';
+import { lastKey, levelOf, subtree, withCounts, withCountsOne, type Scope } from './tree.js';
+import { completeSubtasks, relocate, resolveView, tooDeep, type Relocation } from './organize.js';
 
 export interface TaskServiceDeps {
   db: Db;
@@ -27,6 +32,11 @@ export interface TaskServiceDeps {
   changed: () => void;
   /** DESIGN §10: tasks per user (unlimited when absent) */
   maxTasksPerUser?: number;
+  inboxes: Inboxes;
+  /** DESIGN §7/§10: levels of a task tree, the top-level task being level 1 */
+  maxLevels: number;
+  /** DESIGN §10: tasks per project (unlimited when absent) */
+  maxTasksPerProject?: number;
 }
 
 export interface TaskPage {
@@ -38,6 +48,7 @@ export interface TaskPage {
 
 export class TaskService {
   private readonly cap: TaskCap | undefined;
+  private readonly projectCap: TaskCap | undefined;
 
   /** Every other write command shares group commit too, each in its own savepoint (src/db/group-commit.ts). */
   private readonly commands: CommandBatcher;
@@ -45,6 +56,13 @@ export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {
     this.cap = deps.maxTasksPerUser === undefined ? undefined : new TaskCap(deps.db, deps.maxTasksPerUser);
     this.commands = new CommandBatcher(deps.db, deps.changed);
+    this.projectCap =
+      deps.maxTasksPerProject === undefined ? undefined : new TaskCap(deps.db, deps.maxTasksPerProject, Date.now, 'project_id');
+  }
+
+  /** A write command, through group commit (`changed` after the commit). */
+  private write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.commands.run(fn);
   }
 
   /** Creates that arrive while one is being written share the next transaction (src/db/group-commit.ts). */
@@ -79,11 +97,15 @@ export class TaskService {
   private async draft(userId: string, body: TaskCreate, now: Date): Promise<NewTaskRow> {
     const zone = body.timezone ?? (await this.deps.preferences.get(userId)).timezone;
     const f = mergeFields({ ...NEW_TASK, timezone: zone }, body);
+    const place = await this.placeOfNew(userId, body);
     await this.cap?.check(userId);
+    await this.projectCap?.check(place.project_id);
     const completed = body.completed ?? false;
     if (!completed) refusePastReminders(f, null, now);
     return {
       ...columnsOf(f),
+      ...place,
+      position: '', // the end of its list, given in the transaction that writes it (insertAll)
       user_id: userId,
       completed,
       completed_at: completed ? now : null,
@@ -112,9 +134,35 @@ export class TaskService {
     return tasks;
   }
 
+  /** Where a new task goes: its parent's project, the given project, or the Inbox (each checked visible: else 404). */
+  private async placeOfNew(userId: string, body: TaskCreate): Promise<{ project_id: number; parent_id: number | null }> {
+    const db = this.deps.db;
+    if (body.parent_id != null) {
+      const parent = await mustFind(db, userId, body.parent_id);
+      if (body.project_id !== undefined && body.project_id !== parent.project_id)
+        throw new ValidationError([{ field: 'parent_id', message: 'a subtask is in the project of its parent' }]);
+      if ((await levelOf(db, parent.id)) + 1 > this.deps.maxLevels) throw tooDeep(this.deps.maxLevels);
+      return { project_id: parent.project_id, parent_id: parent.id };
+    }
+    if (body.project_id === undefined) return { project_id: await this.deps.inboxes.idOf(userId), parent_id: null };
+    const project = await findProject(db, userId, body.project_id);
+    if (!project) throw new NotFoundError(`project ${body.project_id} not found`);
+    if (project.archived) throw new ValidationError([{ field: 'project_id', message: 'the project is archived' }]);
+    return { project_id: project.id, parent_id: null };
+  }
+
   private async insertAll(tx: Tx, drafts: NewTaskRow[]): Promise<Task[]> {
+    // each at the end of its list, in the order given
+    const last = new Map<string, string | null>();
+    for (const d of drafts) {
+      const scope: Scope = { projectId: d.project_id, parentId: d.parent_id ?? null };
+      const k = `${scope.projectId}/${scope.parentId}`;
+      const prev = last.has(k) ? last.get(k)! : await lastKey(tx, scope);
+      d.position = keyAfter(prev);
+      last.set(k, d.position);
+    }
     const rows = await insertTasks(tx, drafts);
-    const tasks = rows.map(toTask);
+    const tasks = rows.map((r) => toTask(r, NO_SUBTASKS));
     await insertReminders(
       tx,
       rows.flatMap((row, i) => pendingReminders({ ...row, reminders: tasks[i]!.reminders }, row.created_at)),
@@ -128,23 +176,62 @@ export class TaskService {
   }
 
   async get(userId: string, id: number): Promise<Task> {
-    return toTask(await mustFind(this.deps.db, userId, id));
+    return withCountsOne(this.deps.db, await mustFind(this.deps.db, userId, id));
   }
 
   async list(userId: string, query: ListQuery): Promise<TaskPage> {
-    const page = await listTasks(this.deps.db, userId, query, this.deps.now());
-    return { tasks: page.rows.map(toTask), total: page.total, totalCapped: page.totalCapped, nextCursor: page.nextCursor };
+    const db = this.deps.db;
+    if (query.projectId !== undefined && !(await findProject(db, userId, query.projectId)))
+      throw new NotFoundError(`project ${query.projectId} not found`);
+    if (query.parentId !== undefined) await mustFind(db, userId, query.parentId);
+    const now = this.deps.now();
+    const view = query.view && resolveView(query.view, query.view.tz ?? (await this.deps.preferences.get(userId)).timezone, now);
+    const page = await listTasks(db, userId, { ...query, window: view }, now);
+    return { tasks: await withCounts(db, page.rows), total: page.total, totalCapped: page.totalCapped, nextCursor: page.nextCursor };
+  }
+
+  /** DESIGN §7: to another list (project, parent) and/or another place in it, with its subtasks. */
+  async move(userId: string, id: number, body: MoveBody, ifMatch?: number): Promise<Task> {
+    if (body.before_id !== undefined && body.after_id !== undefined)
+      throw new ValidationError([{ field: 'after_id', message: 'give before_id or after_id, not both' }]);
+    const now = this.deps.now();
+    return this.write(async (tx) => {
+      const current = await mustFind(tx, userId, id, true, ifMatch);
+      const place = await relocate(tx, userId, current, body, this.organizing(), this.recorder(), now);
+      const row = await updateTask(tx, id, { ...place, updated_at: now, version: current.version + 1 });
+      return this.recorded(tx, row, 'updated', now);
+    });
+  }
+
+  private organizing(): Relocation {
+    return { maxLevels: this.deps.maxLevels, projectCap: this.projectCap };
   }
 
   async update(userId: string, id: number, body: TaskUpdate, ifMatch?: number): Promise<Task> {
     const now = this.deps.now();
-    return this.commands.run(async (tx) => {
+    return this.write(async (tx) => {
       const current = await mustFind(tx, userId, id, true, ifMatch);
       const before = fieldsOf(current);
       const f = mergeFields(before, body);
       const completed = body.completed ?? current.completed;
       if (!completed) refusePastReminders(f, before, now);
+      const moves =
+        (body.project_id !== undefined && body.project_id !== current.project_id) ||
+        (body.parent_id !== undefined && body.parent_id !== current.parent_id);
+      const place = moves
+        ? await relocate(
+            tx,
+            userId,
+            current,
+            { project_id: body.project_id, parent_id: body.parent_id },
+            this.organizing(),
+            this.recorder(),
+            now,
+          )
+        : {};
+      if (completed && !current.completed) await completeSubtasks(tx, current.id, now, this.recorder());
       const row = await updateTask(tx, id, {
+        ...place,
         ...columnsOf(f),
         ...seriesAfterEdit(current, f),
         completed,
@@ -160,10 +247,12 @@ export class TaskService {
   /** `completed` undefined toggles; setting the value it already has changes nothing. */
   async setCompleted(userId: string, id: number, completed: boolean | undefined, ifMatch?: number): Promise<Task> {
     const now = this.deps.now();
-    return this.commands.run(async (tx) => {
+    return this.write(async (tx) => {
       const current = await mustFind(tx, userId, id, true, ifMatch);
       const target = completed ?? !current.completed;
-      if (target === current.completed) return toTask(current);
+      if (target === current.completed) return withCountsOne(tx, current);
+      // DESIGN §7: completing a parent completes its open subtasks, each with its own event
+      if (target) await completeSubtasks(tx, id, now, this.recorder());
       const row = await updateTask(tx, id, {
         completed: target,
         completed_at: target ? now : null,
@@ -174,12 +263,27 @@ export class TaskService {
     });
   }
 
+  /** The task and its subtasks (all levels), each with its `deleted` event. */
   async remove(userId: string, id: number, ifMatch?: number): Promise<void> {
     const now = this.deps.now();
-    await this.commands.run(async (tx) => {
-      const current = await mustFind(tx, userId, id, true, ifMatch);
-      await recordTaskEvent(tx, 'deleted', toTask(current), now);
-      await tx.deleteFrom('tasks').where('id', '=', id).execute();
+    await this.write(async (tx) => {
+      await mustFind(tx, userId, id, true, ifMatch);
+      const ids = (await subtree(tx, id)).map((t) => t.id);
+      const rows = await tx.selectFrom('tasks').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
+      const tasks = await withCounts(tx, rows);
+      await appendManyToOutbox(
+        tx,
+        TOPICS.taskEvents,
+        tasks.map((t) => taskEvent('deleted', t, now)),
+      );
+      await tx
+        .deleteFrom('tasks')
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
     });
   }
 
@@ -201,9 +305,13 @@ export class TaskService {
     }));
   }
 
+  private recorder() {
+    return (tx: Tx, row: TaskRow, type: TaskEventType, now: Date) => this.recorded(tx, row, type, now);
+  }
+
   /** Re-derive reminders and append the event: the two things every write owes. */
   private async recorded(tx: Tx, row: TaskRow, type: TaskEventType, now: Date): Promise<Task> {
-    const task = toTask(row);
+    const task = await withCountsOne(tx, row);
     await syncReminders(tx, { ...row, reminders: task.reminders }, now);
     await recordTaskEvent(tx, type, task, now);
     return task;

@@ -37,7 +37,7 @@ before(
     await stack('up');
     env = await stackEnv();
     reader = new TopicReader(env.KAFKA_BROKERS!);
-    await reader.start(['task-events', 'notifications', 'task-events-dlq']);
+    await reader.start(['task-events', 'notifications', 'task-events-dlq', 'project-events']);
     me = await signUp(API, 'stack');
     api = client(API, me.token);
   },
@@ -225,7 +225,7 @@ describe('distributed mode through daprd, Kafka and PostgreSQL', () => {
       headers: { 'dapr-api-token': env.DAPR_API_TOKEN! },
     });
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { timezone: 'America/New_York' });
+    assert.deepEqual(await res.json(), { timezone: 'America/New_York', week_start: 'monday' });
     const task = await api.post(`/api/${me.userId}/tasks`, { title: 'zoned' });
     assert.equal(task.body.timezone, 'America/New_York');
   });
@@ -241,6 +241,40 @@ describe('distributed mode through daprd, Kafka and PostgreSQL', () => {
       const e = await stream.next((x) => x.event === 'task' && x.data.task_id === created.body.id, SLOW.timeoutMs);
       assert.equal(e.data.event_type, 'created');
       assert.equal(e.data.data.title, 'live across processes');
+    } finally {
+      stream.close();
+    }
+  });
+
+  test('(j) projects: project-events on Kafka keyed by project id, streamed live; a delete sends each task its deleted event', async () => {
+    const stream = await openStream(`${API}/api/${me.userId}/stream`, { authorization: `Bearer ${me.token}` });
+    try {
+      const p = await api.post(`/api/${me.userId}/projects`, { name: 'Stack project' });
+      assert.equal(p.status, 201);
+      const parent = (await api.post(`/api/${me.userId}/tasks`, { title: 'in stack project', project_id: p.body.id })).body;
+      const child = (await api.post(`/api/${me.userId}/tasks`, { title: 'its subtask', parent_id: parent.id })).body;
+      assert.equal(child.project_id, p.body.id);
+      assert.equal((await api.put(`/api/${me.userId}/projects/${p.body.id}`, { name: 'Renamed' })).status, 200);
+      assert.equal((await api.del(`/api/${me.userId}/projects/${p.body.id}`)).status, 204);
+      const ofProject = (x: any) => x.project_id === p.body.id && x.user_id === me.userId;
+      const records = await eventually(async () => {
+        const r = reader.payloads('project-events', ofProject);
+        return r.length >= 3 ? r : undefined;
+      }, SLOW);
+      assert.deepEqual(
+        records.map((r) => r.payload.event_type),
+        ['created', 'updated', 'deleted'],
+      );
+      for (const { record, payload } of records) {
+        assert.equal(record.key, String(p.body.id), 'partition key is the project id');
+        parseEvent('project-events', payload);
+      }
+      for (const t of [parent, child]) {
+        const deleted = await eventually(async () => taskEventsOf(t.id).find((e) => e.payload.event_type === 'deleted'), SLOW);
+        assert.equal(deleted.payload.project_id, p.body.id);
+      }
+      const live = await stream.next((x) => x.event === 'project' && x.data.project_id === p.body.id, SLOW.timeoutMs);
+      assert.equal(live.data.event_type, 'created');
     } finally {
       stream.close();
     }

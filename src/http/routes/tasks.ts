@@ -5,7 +5,8 @@ import type { Services } from '../../app.js';
 import { PreconditionFailedError, ValidationError, type FieldError } from '../../errors.js';
 import { checkedDate } from '../../tasks/date-range.js';
 import { parsePriorities, parseSort, SORT_FIELDS } from '../../tasks/list-query.js';
-import { CompleteBody, DateTime, PRIORITIES, Task, TaskCreate, TaskUpdate, TEXT_RULES } from '../../tasks/model.js';
+import { CompleteBody, DateTime, MoveBody, PRIORITIES, Task, TaskCreate, TaskUpdate, TEXT_RULES, TimeZone } from '../../tasks/model.js';
+import { isValidTimeZone } from '../../recurrence/index.js';
 import { requireUser, userOf } from '../auth.js';
 import { problems } from '../problems.js';
 
@@ -30,11 +31,27 @@ export const ListQuery = Type.Object(
     due_from: Type.Optional(DateTime),
     due_to: Type.Optional(DateTime),
     overdue: Type.Optional(Type.Boolean()),
+    project_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: "a project's tasks (subtasks included)" })),
+    parent_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the direct subtasks of this task' })),
+    top_level: Type.Optional(Type.Boolean({ description: 'true: tasks that are not subtasks' })),
+    view: Type.Optional(
+      Type.Union([Type.Literal('today'), Type.Literal('upcoming')], {
+        description:
+          "computed in the caller's zone (preferences; `tz` overrides): today = open tasks due before the end of today, " +
+          'overdue included; upcoming = open tasks due from now to the end of the `days`-th day (today is the first)',
+      }),
+    ),
+    days: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 366, description: 'view=upcoming: calendar days, today included (default 7)' }),
+    ),
+    tz: Type.Optional({ ...TimeZone, description: "IANA zone of the views, instead of the user's preference" }),
     sort: Type.Optional(
       Type.String({
         maxLength: 20,
         pattern: `^-?(?:${SORT_FIELDS.join('|')})$`,
-        description: 'due_date|priority|title|created_at|updated_at, - prefix for descending',
+        description:
+          'due_date|priority|title|created_at|updated_at|position, - prefix for descending (position: manual order; ' +
+          'meaningful within one list, i.e. with project_id and top_level=true, or parent_id)',
       }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
@@ -58,7 +75,7 @@ const errors = problems(401, 403, 404, 412, 422);
 const bodyErrors = problems(400, 401, 403, 404, 412, 413, 415, 422);
 
 /** `If-Match: "3"` / `W/"3"` / `*` → the version the client expects (undefined: no precondition). */
-function ifMatch(req: FastifyRequest): number | undefined {
+export function ifMatch(req: FastifyRequest): number | undefined {
   const raw = req.headers['if-match'];
   if (raw === undefined || raw.trim() === '*') return undefined;
   const m = /^(?:W\/)?"?(\d+)"?$/.exec(raw.trim());
@@ -66,7 +83,7 @@ function ifMatch(req: FastifyRequest): number | undefined {
   return Number(m[1]);
 }
 
-const withEtag = (reply: FastifyReply, task: { version: number }) => reply.header('etag', `"${task.version}"`);
+export const withEtag = (reply: FastifyReply, task: { version: number }) => reply.header('etag', `"${task.version}"`);
 
 function nextLink(req: FastifyRequest, cursor: string): string {
   const url = new URL(req.url, `${req.protocol}://${req.headers.host ?? 'localhost'}`);
@@ -90,6 +107,8 @@ export const taskRoutes =
         const dateErrors: FieldError[] = [];
         const dueFrom = q.due_from ? checkedDate('due_from', q.due_from, dateErrors) : undefined;
         const dueTo = q.due_to ? checkedDate('due_to', q.due_to, dateErrors) : undefined;
+        if (q.tz !== undefined && !isValidTimeZone(q.tz)) dateErrors.push({ field: 'tz', message: `unknown time zone "${q.tz}"` });
+        if (q.days !== undefined && q.view !== 'upcoming') dateErrors.push({ field: 'days', message: 'only with view=upcoming' });
         if (dateErrors.length) throw new ValidationError(dateErrors);
         const page = await s.tasks.list(userOf(req), {
           q: q.q,
@@ -99,6 +118,10 @@ export const taskRoutes =
           dueFrom,
           dueTo,
           overdue: q.overdue,
+          projectId: q.project_id,
+          parentId: q.parent_id,
+          topLevel: q.top_level,
+          view: q.view && { kind: q.view, days: q.days, tz: q.tz },
           ...parseSort(q.sort),
           limit: q.limit ?? 50,
           cursor: q.cursor,
@@ -168,6 +191,29 @@ export const taskRoutes =
       },
       async (req, reply) => {
         const task = await s.tasks.setCompleted(userOf(req), req.params.id, req.body?.completed, ifMatch(req));
+        return withEtag(reply, task).send(task);
+      },
+    );
+
+    app.post(
+      '/api/:user_id/tasks/:id/move',
+      {
+        schema: {
+          tags,
+          summary: 'Move a task (with its subtasks) to another project, parent or place',
+          description:
+            'The list it goes to: `parent_id` (its children; null = top level), else `project_id` (top level), else the ' +
+            'list of `before_id`/`after_id`, else where it is. The place: right before `before_id` or after `after_id` ' +
+            '(which must be in that list: else 422), else the end. Subtasks move along (to the same project; each emits ' +
+            '`updated`). 404 for a project, parent or anchor the caller cannot see; 422 for a cycle or a tree deeper than ' +
+            'LIMIT_TASK_LEVELS. Answers the task with its new `position`.',
+          params: TaskParams,
+          body: MoveBody,
+          response: { 200: Task, ...bodyErrors },
+        },
+      },
+      async (req, reply) => {
+        const task = await s.tasks.move(userOf(req), req.params.id, req.body, ifMatch(req));
         return withEtag(reply, task).send(task);
       },
     );

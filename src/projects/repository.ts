@@ -1,0 +1,83 @@
+/** Row-level reads and writes of projects; callers own the transaction. */
+import { sql } from 'kysely';
+import type { Executor, ProjectRow } from '../db/types.js';
+import { recordProjectEvent } from '../events/outbox.js';
+import { accessOf } from './access.js';
+import type { Project } from './model.js';
+
+export const INBOX_NAME = 'Inbox';
+/** the Inbox's key: before every key `keyAfter` hands out from an empty list onwards ("a0" < "a1" < …) */
+const INBOX_POSITION = 'a0';
+
+export async function findProject(db: Executor, userId: string, id: number, forUpdate = false): Promise<ProjectRow | undefined> {
+  let q = db
+    .selectFrom('projects')
+    .selectAll()
+    .where('id', '=', id)
+    .where(() => accessOf(userId).projects);
+  if (forUpdate) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+/** Open (not completed) tasks per project. */
+export async function openTaskCounts(db: Executor, ids: readonly number[]): Promise<Map<number, number>> {
+  if (!ids.length) return new Map();
+  const { rows } = await sql<{ project_id: number; n: string }>`
+    SELECT project_id, count(*) AS n FROM tasks
+    WHERE project_id = ANY(${sql.val([...ids])}::int[]) AND completed = false GROUP BY project_id`.execute(db);
+  return new Map(rows.map((r) => [r.project_id, Number(r.n)]));
+}
+
+export function toProject(row: ProjectRow, userId: string, openTasks: number): Project {
+  const access = accessOf(userId);
+  return {
+    id: row.id,
+    owner_id: row.owner_id,
+    name: row.name,
+    color: row.color,
+    position: row.position,
+    archived: row.archived,
+    inbox: row.inbox,
+    role: access.roleIn(row),
+    member_count: access.memberCount(row),
+    open_task_count: openTasks,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+    version: row.version,
+  };
+}
+
+/** Rows → API projects with their open-task counts, as `userId` sees them. */
+export async function toProjects(db: Executor, userId: string, rows: readonly ProjectRow[]): Promise<Project[]> {
+  const counts = await openTaskCounts(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => toProject(r, userId, counts.get(r.id) ?? 0));
+}
+
+/**
+ * The user's Inbox, created if missing (with its `created` event, in the caller's transaction).
+ * Idempotent and race-free: the partial unique index on (owner_id) WHERE inbox makes a second
+ * concurrent insert a no-op. Needs the user's row (registration, or first sight of an external
+ * identity provider's subject).
+ */
+export async function ensureInbox(tx: Executor, userId: string, now: Date): Promise<{ row: ProjectRow; created: boolean }> {
+  const created = await sql<ProjectRow>`
+    INSERT INTO projects (owner_id, name, position, inbox, created_at, updated_at)
+    VALUES (${userId}, ${INBOX_NAME}, ${INBOX_POSITION}, true, ${now}, ${now})
+    ON CONFLICT (owner_id) WHERE inbox DO NOTHING
+    RETURNING *`.execute(tx);
+  const row = created.rows[0];
+  if (row) {
+    await recordProjectEvent(tx, 'created', toProject(row, userId, 0), now);
+    return { row, created: true };
+  }
+  const existing = await tx
+    .selectFrom('projects')
+    .selectAll()
+    .where('owner_id', '=', userId)
+    .where('inbox', '=', true)
+    .executeTakeFirstOrThrow();
+  return { row: existing, created: false };
+}

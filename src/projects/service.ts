@@ -1,0 +1,217 @@
+/**
+ * Project commands (DESIGN §7). Like task commands, each writes the project and its event (and,
+ * for a delete, every task's `deleted` event) in ONE transaction.
+ */
+import type { Db, Tx } from '../db/types.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
+import { appendManyToOutbox, recordProjectEvent, taskEvent } from '../events/outbox.js';
+import { TOPICS } from '../events/schemas.js';
+import { keyAfter, placeAfter } from '../tasks/position.js';
+import { withCounts } from '../tasks/tree.js';
+import { accessOf } from './access.js';
+import type { Inboxes } from './inboxes.js';
+import { DEFAULT_COLOR, type Project, type ProjectCreate, type ProjectMoveBody, type ProjectUpdate } from './model.js';
+import { findProject, toProject, toProjects } from './repository.js';
+import type { ProjectRow } from '../db/types.js';
+
+export interface ProjectServiceDeps {
+  db: Db;
+  now: () => Date;
+  inboxes: Inboxes;
+  /** called after a commit that wrote outbox rows */
+  changed: () => void;
+  /** DESIGN §10: projects per user, archived ones included (unlimited when absent) */
+  maxProjectsPerUser?: number;
+}
+
+export class ProjectService {
+  constructor(private readonly deps: ProjectServiceDeps) {}
+
+  /** One transaction; `changed` after it committed. */
+  private async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const out = await this.deps.db.transaction().execute(fn);
+    this.deps.changed();
+    return out;
+  }
+
+  async list(userId: string, filter: { archived?: boolean | undefined } = {}): Promise<Project[]> {
+    await this.deps.inboxes.idOf(userId);
+    let q = this.deps.db
+      .selectFrom('projects')
+      .selectAll()
+      .where(() => accessOf(userId).projects);
+    if (filter.archived !== undefined) q = q.where('archived', '=', filter.archived);
+    const rows = await q.orderBy('position').orderBy('id').execute();
+    return toProjects(this.deps.db, userId, rows);
+  }
+
+  async get(userId: string, id: number): Promise<Project> {
+    const row = await mustFind(this.deps.db, userId, id);
+    return (await toProjects(this.deps.db, userId, [row]))[0]!;
+  }
+
+  async create(userId: string, body: ProjectCreate): Promise<Project> {
+    const inboxId = await this.deps.inboxes.idOf(userId);
+    const now = this.deps.now();
+    const name = checkedName(body.name);
+    return this.write(async (tx) => {
+      // the Inbox row serialises a user's project creates, so the cap is exact
+      await tx.selectFrom('projects').select('id').where('id', '=', inboxId).forUpdate().execute();
+      await this.checkCap(tx, userId);
+      const last = await tx
+        .selectFrom('projects')
+        .select('position')
+        .where('owner_id', '=', userId)
+        .orderBy('position', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      const row = await tx
+        .insertInto('projects')
+        .values({
+          owner_id: userId,
+          name,
+          color: (body.color ?? DEFAULT_COLOR).toLowerCase(),
+          position: keyAfter(last?.position ?? null),
+          archived: body.archived ?? false,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const project = toProject(row, userId, 0);
+      await recordProjectEvent(tx, 'created', project, now);
+      return project;
+    });
+  }
+
+  async update(userId: string, id: number, body: ProjectUpdate, ifMatch?: number): Promise<Project> {
+    const now = this.deps.now();
+    const name = body.name === undefined ? undefined : checkedName(body.name);
+    return this.write(async (tx) => {
+      const current = await mustFind(tx, userId, id, true, ifMatch);
+      if (current.inbox && body.archived) throw new ValidationError([{ field: 'archived', message: 'the Inbox cannot be archived' }]);
+      const row = await tx
+        .updateTable('projects')
+        .set({
+          ...(name !== undefined ? { name } : {}),
+          ...(body.color !== undefined ? { color: body.color.toLowerCase() } : {}),
+          ...(body.archived !== undefined ? { archived: body.archived } : {}),
+          updated_at: now,
+          version: current.version + 1,
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return this.recorded(tx, userId, row, now);
+    });
+  }
+
+  /** Manual order of the sidebar: right before/after another project, or at the end. */
+  async move(userId: string, id: number, body: ProjectMoveBody): Promise<Project> {
+    if (body.before_id !== undefined && body.after_id !== undefined)
+      throw new ValidationError([{ field: 'after_id', message: 'give before_id or after_id, not both' }]);
+    const now = this.deps.now();
+    return this.write(async (tx) => {
+      const current = await mustFind(tx, userId, id, true);
+      // a user has at most a few hundred projects: order them here
+      const siblings = (
+        await tx
+          .selectFrom('projects')
+          .select(['id', 'position'])
+          .where(() => accessOf(userId).projects)
+          .where('id', '<>', id)
+          .orderBy('position')
+          .orderBy('id')
+          .execute()
+      ).map((p) => ({ ...p }));
+      const anchorId = body.after_id ?? body.before_id;
+      let at = siblings.length; // index in `siblings` the project goes before
+      if (anchorId !== undefined) {
+        const i = siblings.findIndex((p) => p.id === anchorId);
+        const field = body.after_id !== undefined ? 'after_id' : 'before_id';
+        if (i < 0) throw new ValidationError([{ field, message: `project ${anchorId} is not another of your projects` }]);
+        at = body.after_id !== undefined ? i + 1 : i;
+      }
+      const prev = siblings[at - 1];
+      const rest = siblings.slice(at);
+      const tied = prev ? rest.filter((p) => p.position === prev.position) : [];
+      const next = rest.find((p) => !prev || p.position > prev.position);
+      const { key, rekeyed } = placeAfter(
+        prev?.position ?? null,
+        tied.map((p) => p.id),
+        next?.position ?? null,
+      );
+      for (const r of rekeyed) {
+        const row = await tx
+          .updateTable('projects')
+          .set((eb) => ({ position: r.position, updated_at: now, version: eb('version', '+', 1) }))
+          .where('id', '=', r.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await this.recorded(tx, userId, row, now);
+      }
+      const row = await tx
+        .updateTable('projects')
+        .set({ position: key, updated_at: now, version: current.version + 1 })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return this.recorded(tx, userId, row, now);
+    });
+  }
+
+  /** The project and all its tasks, each task with its `deleted` event, in one transaction. */
+  async remove(userId: string, id: number, ifMatch?: number): Promise<void> {
+    const now = this.deps.now();
+    await this.write(async (tx) => {
+      const current = await mustFind(tx, userId, id, true, ifMatch);
+      if (current.inbox) throw new ConflictError('the Inbox cannot be deleted');
+      const rows = await tx.selectFrom('tasks').selectAll().where('project_id', '=', id).orderBy('id').forUpdate().execute();
+      const tasks = await withCounts(tx, rows);
+      const project = (await toProjects(tx, userId, [current]))[0]!;
+      await appendManyToOutbox(
+        tx,
+        TOPICS.taskEvents,
+        tasks.map((t) => taskEvent('deleted', t, now)),
+      );
+      // one statement: the parent_id foreign key is checked at its end, when children and parents are gone
+      await tx.deleteFrom('tasks').where('project_id', '=', id).execute();
+      await tx.deleteFrom('projects').where('id', '=', id).execute();
+      await recordProjectEvent(tx, 'deleted', project, now);
+    });
+  }
+
+  private async recorded(tx: Tx, userId: string, row: ProjectRow, now: Date): Promise<Project> {
+    const project = (await toProjects(tx, userId, [row]))[0]!;
+    await recordProjectEvent(tx, 'updated', project, now);
+    return project;
+  }
+
+  private async checkCap(tx: Tx, userId: string): Promise<void> {
+    const max = this.deps.maxProjectsPerUser;
+    if (max === undefined) return;
+    const { n } = await tx
+      .selectFrom('projects')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('owner_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    if (Number(n) >= max)
+      throw new ValidationError([
+        { field: '(body)', message: `a user may have at most ${max} projects (archived ones included); delete some before creating more` },
+      ]);
+  }
+}
+
+function checkedName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) throw new ValidationError([{ field: 'name', message: 'must not be blank' }]);
+  return trimmed;
+}
+
+async function mustFind(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<ProjectRow> {
+  const row = await findProject(db, userId, id, forUpdate);
+  if (!row) throw new NotFoundError(`project ${id} not found`);
+  if (ifMatch !== undefined && ifMatch !== row.version) throw new PreconditionFailedError(row.version);
+  return row;
+}
