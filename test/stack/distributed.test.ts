@@ -177,7 +177,7 @@ describe('distributed mode through daprd, Kafka and PostgreSQL', () => {
   });
 
   test('(e) broker down for 10 s: the API keeps answering 201 and every event arrives afterwards', async () => {
-    const topics = ['task-events', 'notifications', 'task-events-dlq'];
+    const topics = ['task-events', 'notifications', 'task-events-dlq', 'project-events'];
     const before = await reader.endOffsets(topics);
     await kafkaCtl('stop');
     const ids: number[] = [];
