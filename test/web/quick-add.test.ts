@@ -1,0 +1,66 @@
+/**
+ * Issue 17 item 3 in the browser: the quick-add phrases a new user tripped on, as the preview shows
+ * them and as the task is created. The page's clock is fixed at Friday 4 December 2026, 11:00 in
+ * Europe/Berlin (the browser's zone here), so "today" and "tomorrow" are known. The full phrase
+ * table is src/nlp/quick-add.test.ts; this checks that the web app uses that parser, in its zone.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { client, signUp, startApp, type Session, type TestApp } from '../support/app.js';
+import { ensureWebBuilt, launch, newContext, signedInPage, ZONE } from './browser.js';
+
+let app: TestApp;
+let browser: Browser;
+
+before(async () => {
+  ensureWebBuilt();
+  [app, browser] = await Promise.all([startApp(), launch()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+const preview = (page: Page) => page.locator('#quick-add-preview');
+
+test('the phrases of issue 17 preview and save as meant', async () => {
+  const s: Session = await signUp(app.url, 'quickadd');
+  const api = client(app.url, s.token);
+  assert.equal((await api.put(`/api/${s.userId}/preferences`, { timezone: ZONE })).status, 200);
+  const context = await newContext(browser);
+  const page = await signedInPage(context, app.url, s);
+  await page.clock.setFixedTime(new Date('2026-12-04T10:00:00Z'));
+
+  const cases: [string, string, RegExp[]][] = [
+    ['Read tonight', 'Read', [/Due Today 20:00/]],
+    ['Meeting at 3', 'Meeting', [/Due Today 15:00/]],
+    ['Review budget on Dec 20 at 5pm', 'Review budget', [/Due Sun 20 Dec 17:00/]],
+    ['Plan trip next week', 'Plan trip', [/Due Mon 7 Dec 09:00/]],
+    ['Book club every last friday 7pm', 'Book club', [/Due Fri 25 Dec 19:00/, /every last Friday/]],
+  ];
+  for (const [phrase, title, shows] of cases) {
+    await page.locator('#quick-add').fill(phrase);
+    await preview(page).getByText(`“${title}”`, { exact: true }).waitFor();
+    const text = (await preview(page).textContent()) ?? '';
+    for (const re of shows) assert.match(text, re, `${phrase}: ${text}`);
+  }
+
+  // saved as previewed: the last phrase becomes a monthly task on the last Friday, 19:00 in Berlin
+  await page.locator('#quick-add').press('Enter');
+  await page.waitForFunction(`document.getElementById('quick-add').value === ''`);
+  const [task] = (await api.get(`/api/${s.userId}/tasks?q=Book`)).body;
+  assert.equal(task.title, 'Book club');
+  assert.equal(task.recurrence, 'FREQ=MONTHLY;BYDAY=-1FR');
+  assert.equal(new Date(task.due_date).toISOString(), '2026-12-25T18:00:00.000Z');
+
+  // "#onlytag" alone is no task: the app asks for a title and creates nothing
+  await page.locator('#quick-add').fill('#onlytag');
+  await preview(page).locator('.chip.tag', { hasText: '#onlytag' }).waitFor();
+  assert.doesNotMatch((await preview(page).textContent()) ?? '', /“/, 'no title chip');
+  await page.locator('#quick-add').press('Enter');
+  await page.getByText(/Add a title/).waitFor();
+  assert.equal((await api.get(`/api/${s.userId}/tasks`)).body.length, 1, 'only the book club task exists');
+  await context.close();
+});
