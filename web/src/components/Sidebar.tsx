@@ -87,7 +87,12 @@ function NewProject({ onDone, nextColor }: { onDone: () => void; nextColor: stri
     <form
       class="new-project"
       onSubmit={submit}
-      onKeyDown={(e) => e.key === 'Escape' && (e.stopPropagation(), onDone())}
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape') return;
+        e.stopPropagation();
+        onDone();
+        document.getElementById('add-project')?.focus();
+      }}
       aria-label="New project"
     >
       <label for="np-name" class="sr-only">
@@ -191,6 +196,7 @@ export function Sidebar() {
             <button
               type="button"
               class="icon-btn small"
+              id="add-project"
               aria-label="Add project"
               aria-expanded={adding}
               aria-controls="new-project"
