@@ -164,6 +164,8 @@ const CONSUMES: Record<string, string[]> = {
   notifications: ['notifications'],
   all: ['task-events', 'project-events', 'notifications'],
 };
+/** the ROLEs that run the webhook consumer (src/app.ts `consumes.webhooks`) */
+const WEBHOOK_ROLES = ['notifications', 'all'];
 
 const byKind = (docs: any[], kind: string) => docs.filter((d) => d?.kind === kind);
 const one = (docs: any[], kind: string, name: string) => {
@@ -401,14 +403,23 @@ describe('Kubernetes (kustomize build deploy/k8s)', () => {
       deployments().map((d) => [d.spec.template.metadata.annotations['dapr.io/app-id'], envOf(d).ROLE.value]),
     );
     const subs = byKind(k8s, 'Subscription');
-    assert.deepEqual(subs.map((s) => s.spec.topic).sort(), ['notifications', 'project-events', 'task-events']);
+    assert.deepEqual(subs.map((s) => `${s.spec.pubsubname} ${s.spec.topic}`).sort(), [
+      'todo-pubsub notifications',
+      'todo-pubsub project-events',
+      'todo-pubsub task-events',
+      'todo-pubsub-webhooks task-events',
+    ]);
+    // the webhooks read task-events through a component (consumer group) of their own, in the ROLEs that run them
+    const webhookApps = Object.keys(roleOf).filter((id) => WEBHOOK_ROLES.includes(roleOf[id]));
+    assert.ok(webhookApps.length > 0);
     for (const s of subs) {
-      const consumers = Object.keys(roleOf).filter((id) => CONSUMES[roleOf[id]]?.includes(s.spec.topic));
+      const webhooks = s.spec.pubsubname === 'todo-pubsub-webhooks';
+      const consumers = webhooks ? webhookApps : Object.keys(roleOf).filter((id) => CONSUMES[roleOf[id]]?.includes(s.spec.topic));
       assert.deepEqual(s.scopes, consumers, `${s.spec.topic} is delivered to ${consumers.join(', ')} only`);
-      assert.equal(s.spec.pubsubname, 'todo-pubsub');
       assert.equal(s.spec.deadLetterTopic, `${s.spec.topic}-dlq`);
-      assert.equal(s.spec.routes.default, `/dapr/${s.spec.topic}`);
+      assert.equal(s.spec.routes.default, webhooks ? `/dapr/webhooks/${s.spec.topic}` : `/dapr/${s.spec.topic}`);
     }
+    assert.deepEqual(one(k8s, 'Component', 'todo-pubsub-webhooks').scopes, webhookApps, 'the webhooks component is loaded where they run');
     assert.deepEqual(one(k8s, 'Component', 'reminder-cron').scopes, ['todo-backend']);
     for (const name of ['todo-pubsub', 'statestore']) {
       assert.deepEqual([...one(k8s, 'Component', name).scopes].sort(), Object.keys(roleOf).sort(), `${name} is loaded by every app-id`);
@@ -446,8 +457,10 @@ describe('Kubernetes (kustomize build deploy/k8s)', () => {
         },
       );
       const { stdout } = await run(tools.KUSTOMIZE as string, ['build', kdir]);
-      const pubsub = one(yamlDocs(stdout), 'Component', 'todo-pubsub');
-      assert.equal(pubsub.spec.metadata.find((m: any) => m.name === 'brokers').value, 'kafka-0.kafka:9092,kafka-1.kafka:9092');
+      for (const name of ['todo-pubsub', 'todo-pubsub-webhooks']) {
+        const pubsub = one(yamlDocs(stdout), 'Component', name);
+        assert.equal(pubsub.spec.metadata.find((m: any) => m.name === 'brokers').value, 'kafka-0.kafka:9092,kafka-1.kafka:9092', name);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -572,9 +585,15 @@ describe('Docker Compose (deploy/compose/docker-compose.yml) matches scripts/sta
       assert.ok(mounts['/components'].read_only && mounts['/components/pubsub.yaml'].read_only);
     }
     const local = yamlDocs(read('dapr/components-local/pubsub.yaml'));
-    const brokers = local[0].spec.metadata.find((m: any) => m.name === 'brokers');
-    assert.equal(brokers.value, '127.0.0.1:9092');
-    brokers.value = 'redpanda:9092';
+    assert.deepEqual(
+      local.map((d) => d.metadata.name),
+      ['todo-pubsub', 'todo-pubsub-webhooks'],
+    );
+    for (const doc of local) {
+      const brokers = doc.spec.metadata.find((m: any) => m.name === 'brokers');
+      assert.equal(brokers.value, '127.0.0.1:9092');
+      brokers.value = 'redpanda:9092';
+    }
     assert.deepEqual(
       yamlDocs(read('deploy/compose/pubsub.yaml')),
       local,
