@@ -81,6 +81,23 @@ export const metrics = {
   }),
   remindersFired: new Counter({ name: 'reminders_fired_total', help: 'Reminders fired', labelNames: ['late'], registers: [registry] }),
   sseClients: new Gauge({ name: 'sse_clients', help: 'Open live-update streams', registers: [registry] }),
+  webhookAttempts: new Counter({
+    name: 'webhook_attempts_total',
+    help: 'Webhook delivery attempts by outcome (succeeded, retry, failed: given up, refused: SSRF check)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  }),
+  webhookDuration: new Histogram({
+    name: 'webhook_attempt_duration_seconds',
+    help: 'Webhook delivery attempts, from connect to the last byte of the answer (or the timeout)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  }),
+  webhooksDisabled: new Counter({
+    name: 'webhooks_disabled_total',
+    help: 'Webhooks disabled after WEBHOOK_DISABLE_AFTER failed attempts in a row',
+    registers: [registry],
+  }),
   sseOverflows: new Counter({
     name: 'sse_overflows_total',
     help: 'Live-update streams closed because their client stopped reading (buffer above LIMIT_SSE_BUFFER_BYTES)',

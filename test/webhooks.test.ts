@@ -4,6 +4,9 @@
  * backoff, a pending delivery surviving a restart, auto-disable with a notification, the test
  * ping, the delivery log, SSRF refusals (at creation and at delivery), ownership and limits.
  */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
@@ -12,6 +15,7 @@ import { client, eventually, signUp, type Session, type TestApp } from './suppor
 import { startTestApp, sleep } from './support/util.js';
 import { startReceiver, type Receiver, type Received } from './support/receiver.js';
 import { send } from '../src/webhooks/sender.js';
+import { webhookFanoutProcessor } from '../src/webhooks/fanout.processor.js';
 import { resolveTarget, TargetRefusedError } from '../src/webhooks/targets.js';
 
 const FAST = {
@@ -121,6 +125,13 @@ describe('webhooks (loopback receivers allowed)', () => {
     });
     assert.equal(log[0].attempts, 3);
     assert.equal(log[0].response_status, 200);
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    const count = (outcome: string) =>
+      Number(text.match(new RegExp(`^webhook_attempts_total\\{outcome="${outcome}"\\} (\\d+)`, 'm'))?.[1] ?? 0);
+    assert.ok(
+      count('retry') >= 2 && count('succeeded') >= 3,
+      `webhook_attempts_total: retry ${count('retry')}, succeeded ${count('succeeded')}`,
+    );
     const after = (await a().get(`${hooks()}/${hook.id}`)).body;
     assert.equal(after.consecutive_failures, 0, 'a success resets the failure count');
     assert.equal(after.enabled, true);
@@ -175,6 +186,72 @@ describe('webhooks (loopback receivers allowed)', () => {
       return r.body[0]?.status === 'succeeded' ? r.body : undefined;
     });
     assert.equal(log[0].id, ping.body.id);
+    await a().del(`${hooks()}/${hook.id}`);
+  });
+
+  test("a receiver that never answers holds one slot: other users' deliveries and the API do not wait for it", async () => {
+    let connections = 0;
+    const hang = http.createServer(() => undefined); // reads the request, never answers
+    hang.on('connection', () => connections++);
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const port = (hang.address() as AddressInfo).port;
+    try {
+      const carol = await signUp(app.url, 'carol');
+      const c = client(app.url, carol.token);
+      const stuck = (await c.post(`/api/${carol.userId}/webhooks`, { url: `http://127.0.0.1:${port}/`, events: ['task.created'] })).body;
+      let slowest = 0;
+      for (let i = 0; i < 10; i++) {
+        const t0 = performance.now();
+        assert.equal((await c.post(`/api/${carol.userId}/tasks`, { title: `into the void ${i}` })).status, 201);
+        slowest = Math.max(slowest, performance.now() - t0);
+      }
+      await eventually(async () => connections >= 1);
+      rx.respond = () => 200;
+      const b = client(app.url, bob.token);
+      const bobHook = (await b.post(`/api/${bob.userId}/webhooks`, { url: `${rx.url}/bob`, events: ['task.created'] })).body;
+      const t0 = Date.now();
+      await b.post(`/api/${bob.userId}/tasks`, { title: 'not behind carol' });
+      const got = await rx.next((r) => r.path === '/bob', 5000);
+      const latency = got.at - t0;
+      // carol's ten deliveries wait behind her one attempt in flight (timeout 2 s); bob's does not
+      assert.ok(latency < 1500, `bob's delivery took ${latency} ms`);
+      assert.equal(connections, 1, "one attempt at a time for carol's webhook");
+      const log = (await c.get(`/api/${carol.userId}/webhooks/${stuck.id}/deliveries`)).body;
+      assert.equal(log.length, 10);
+      assert.equal(log.filter((d: any) => d.status === 'sending').length, 1);
+      assert.ok(slowest < 1000, `creates stayed fast while the receiver hung (slowest ${Math.round(slowest)} ms)`);
+      await c.del(`/api/${carol.userId}/webhooks/${stuck.id}`);
+      await b.del(`/api/${bob.userId}/webhooks/${bobHook.id}`);
+    } finally {
+      hang.closeAllConnections();
+      hang.close();
+    }
+  });
+
+  test('the consumer: one row per event and webhook however often it is delivered; events older than the webhook are not sent', async () => {
+    const hook = (await a().post(hooks(), { url: `${rx.url}/consumer`, events: ['task.updated'] })).body;
+    const fanout = webhookFanoutProcessor({ db: app.running.services.db, queued: () => undefined });
+    const task = (await a().post(`/api/${alice.userId}/tasks`, { title: 'replayed' })).body;
+    const event = (at: Date) => ({
+      event_id: randomUUID(),
+      event_type: 'updated' as const,
+      task_id: task.id,
+      user_id: alice.userId,
+      timestamp: at.toISOString(),
+      data: task,
+    });
+    const fresh = event(new Date());
+    await fanout.handle(fresh);
+    await fanout.handleMany!([fresh, fresh, event(new Date(Date.now() - 3_600_000))]);
+    const rows = await app.running.services.db
+      .selectFrom('webhook_deliveries')
+      .select('event_id')
+      .where('webhook_id', '=', hook.id)
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => r.event_id),
+      [fresh.event_id],
+    );
     await a().del(`${hooks()}/${hook.id}`);
   });
 

@@ -18,6 +18,7 @@ import type { WebhookConfig } from '../config.js';
 import type { Db, Tx } from '../db/types.js';
 import type { Logger } from '../logger.js';
 import { appendManyToOutbox } from '../events/outbox.js';
+import { metrics } from '../metrics.js';
 import { TOPICS } from '../events/schemas.js';
 import { messageId } from './model.js';
 import { send, type SendResult } from './sender.js';
@@ -156,7 +157,19 @@ export class WebhookDispatcher {
       resolve: this.d.resolve,
     });
     const disabled = await this.d.db.transaction().execute((tx) => this.record(tx, row, result));
-    if (disabled) this.d.changed();
+    const outcome = result.ok
+      ? 'succeeded'
+      : result.error?.startsWith('refused:')
+        ? 'refused'
+        : row.attempts >= this.d.config.maxAttempts
+          ? 'failed'
+          : 'retry';
+    metrics.webhookAttempts.inc({ outcome });
+    if (result.status !== undefined || !result.error?.startsWith('refused:')) metrics.webhookDuration.observe(result.durationMs / 1000);
+    if (disabled) {
+      metrics.webhooksDisabled.inc();
+      this.d.changed();
+    }
     if (!result.ok)
       this.d.log.info(
         { webhook: row.webhook_id, delivery: row.id, attempt: row.attempts, status: result.status, err: result.error },
