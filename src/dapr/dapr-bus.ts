@@ -56,12 +56,25 @@ export class DaprBus implements EventBus {
   }
 
   /** A bulk delivery: the consumers get the batch in order (one statement where they can); one outcome per message. */
-  receiveMany(topic: TopicName, payloads: unknown[], group?: string): Promise<DeliveryResult[]> {
-    return deliverMany(this.consumers(topic, group), topic, payloads, this.log);
+  async receiveMany(topic: TopicName, payloads: unknown[], group?: string): Promise<DeliveryResult[]> {
+    return (await deliverMany(this.consumers(topic, group), topic, payloads, this.log)).map((r) => this.acknowledgePoison(r, topic, group));
   }
 
-  receive(topic: TopicName, payload: unknown, group?: string): Promise<DeliveryResult> {
-    return deliver(this.consumers(topic, group), topic, payload, this.log);
+  async receive(topic: TopicName, payload: unknown, group?: string): Promise<DeliveryResult> {
+    return this.acknowledgePoison(await deliver(this.consumers(topic, group), topic, payload, this.log), topic, group);
+  }
+
+  /**
+   * A delivery group of its own (the webhooks) reads a topic that its main subscription already
+   * reads and dead-letters: a poison message is logged there and acknowledged, not DROPped again.
+   * A second dead-letter copy would add nothing, and DROP is the answer that crashes daprd 1.16.5
+   * when the same bulk also held a record it could not decode (DeliverBulk then indexes the batch
+   * without that record: index out of range) — as a group catching up on a backlog meets them.
+   */
+  private acknowledgePoison(r: DeliveryResult, topic: TopicName, group: string | undefined): DeliveryResult {
+    if (group === undefined || r.outcome !== 'DROP') return r;
+    this.log.warn({ topic, group, err: r.error }, "poison message acknowledged (dead-lettered by the topic's main subscription)");
+    return { outcome: 'SUCCESS' };
   }
 
   private consumers(topic: TopicName, group: string | undefined): AnySubscription[] {
