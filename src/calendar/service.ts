@@ -2,7 +2,7 @@
  * Calendar feeds: one secret URL per user (`/ical/<token>.ics`). The token is 256 random bits;
  * only its SHA-256 is stored, so a database leak does not leak feeds, and rotating replaces the
  * row, so the old URL is dead at once. The ETag is a fingerprint of what the feed is made of
- * (count, last change and newest id of the user's tasks, the feed's own creation), computed
+ * (count, sum of versions, last change and newest id of the user's tasks, the feed's own creation), computed
  * without building the feed: a calendar polling an unchanged feed costs one indexed query and a 304.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -13,6 +13,8 @@ import { buildFeed, type FeedTask } from './feed.js';
 
 /** the most events one feed carries (the soonest due first) */
 export const MAX_FEED_EVENTS = 2000;
+/** feeds kept built per process (LRU) */
+const CACHED_FEEDS = 50;
 /** bump when the feed's format changes, so clients' cached copies are replaced */
 const FORMAT_VERSION = 1;
 
@@ -45,18 +47,58 @@ export class CalendarFeeds {
 
   /** The feed's owner and its ETag, or undefined for an unknown (or rotated) token. */
   async lookup(token: string): Promise<{ userId: string; etag: string } | undefined> {
-    const { rows } = await sql<{ user_id: string; created_at: Date; n: string; changed: Date | null; newest: number | null }>`
-      SELECT f.user_id, f.created_at, t.n, t.changed, t.newest
+    // every write bumps a task's version (and creates/deletes change the count and newest id), so the
+    // sum of versions moves even when two writes share a millisecond of updated_at
+    const { rows } = await sql<{
+      user_id: string;
+      created_at: Date;
+      n: string;
+      versions: string | null;
+      changed: Date | null;
+      newest: number | null;
+    }>`
+      SELECT f.user_id, f.created_at, t.n, t.versions, t.changed, t.newest
       FROM calendar_feeds f
       CROSS JOIN LATERAL (
-        SELECT count(*) AS n, max(updated_at) AS changed, max(id) AS newest FROM tasks WHERE user_id = f.user_id
+        SELECT count(*) AS n, sum(version) AS versions, max(updated_at) AS changed, max(id) AS newest FROM tasks WHERE user_id = f.user_id
       ) t
       WHERE f.token_hash = ${hash(token)}`.execute(this.db);
     const r = rows[0];
     if (!r) return undefined;
-    const print = [FORMAT_VERSION, r.created_at.getTime(), r.n, r.changed ? new Date(r.changed).getTime() : 0, r.newest ?? 0].join(':');
+    const print = [
+      FORMAT_VERSION,
+      r.created_at.getTime(),
+      r.n,
+      r.versions ?? 0,
+      r.changed ? new Date(r.changed).getTime() : 0,
+      r.newest ?? 0,
+    ].join(':');
     return { userId: r.user_id, etag: `"${createHash('sha256').update(print).digest('base64url').slice(0, 27)}"` };
   }
+
+  /**
+   * The feed for `etag` (from lookup): built once per change and kept (per process, a few recent
+   * ones), since calendar apps poll often and some never send If-None-Match; a 2000-event feed
+   * costs tens of milliseconds of CPU to build.
+   */
+  async body(userId: string, etag: string, host: string): Promise<string> {
+    const key = `${userId}\n${etag}\n${host}`;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      this.cache.delete(key); // re-inserted: most recently used last
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const text = await this.render(userId, host);
+    this.cache.set(key, text);
+    for (const old of this.cache.keys()) {
+      if (this.cache.size <= CACHED_FEEDS) break;
+      this.cache.delete(old);
+    }
+    return text;
+  }
+
+  private readonly cache = new Map<string, string>();
 
   async render(userId: string, host: string): Promise<string> {
     const rows = await this.db

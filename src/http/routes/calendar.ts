@@ -88,7 +88,7 @@ export const icalRoutes =
         reply.header('etag', feed.etag).header('cache-control', 'private, no-cache').header('referrer-policy', 'no-referrer');
         const match = req.headers['if-none-match'];
         if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === feed.etag)) return reply.code(304).send();
-        const body = await s.calendar.render(feed.userId, req.hostname || 'taskstream');
+        const body = await s.calendar.body(feed.userId, feed.etag, req.hostname || 'taskstream');
         return reply.type('text/calendar; charset=utf-8').send(body);
       },
     );
