@@ -129,6 +129,8 @@ try {
   keys.list_page_p99_ms_10k_c64 = big.list_page[1]!.p99_ms;
   keys.search_p50_ms_30k = big.search_miss[0]!.p50_ms;
   keys.search_rps_30k_c16 = big.search_miss[1]!.rps;
+  keys.today_rps_10k_c16 = big.today[0]!.rps;
+  keys.project_page_rps_10k_c16 = big.project_page[0]!.rps;
 
   // 4. end-to-end latencies (idle server)
   loads.latency = loadAvg();

@@ -303,6 +303,17 @@ describe('task fields and subtasks', () => {
       ],
     );
     assert.deepEqual(await order(u, `parent_id=${a.id}`), [a1.id, a2.id]);
+    // keyset pages in manual order: one task a page, following the Link header
+    const walked: number[] = [];
+    for (let url: string | null = `${u.tasks}?project_id=${p.id}&sort=position&limit=1`; url;) {
+      const page: { status: number; body: any[]; headers: Headers } = await u.api.get(url);
+      assert.equal(page.status, 200);
+      walked.push(...page.body.map((t: any) => t.id));
+      url = /<([^>]+)>;\s*rel="next"/.exec(page.headers.get('link') ?? '')?.[1] ?? null;
+    }
+    const all4 = (await u.api.get(`${u.tasks}?project_id=${p.id}&sort=position&limit=10`)).body.map((t: any) => t.id);
+    assert.deepEqual(walked, all4);
+    assert.equal(walked.length, 4);
     const bad = await u.api.get(`${u.tasks}?top_level=maybe`);
     assert.equal(bad.status, 422);
   });

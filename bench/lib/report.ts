@@ -42,6 +42,8 @@ export const TARGETS: Record<string, { op: '>=' | '<='; value: number; note: str
   list_page_rps_10k_c16: { op: '>=', value: 2000, note: 'first 50-task page of a 10k-task user, 16 connections (issue 11)' },
   list_page_p99_ms_10k_c64: { op: '<=', value: 50, note: 'same page, 64 connections (issue 11)' },
   search_p50_ms_30k: { op: '<=', value: 20, note: 'q=zzz on a 30k-task user, 1 connection (issue 11)' },
+  today_rps_10k_c16: { op: '>=', value: 2000, note: 'Today of a 10k-task user, 16 connections (issue 13: the list page target)' },
+  project_page_rps_10k_c16: { op: '>=', value: 2000, note: 'a 10k-task project page, 16 connections (issue 13: the list page target)' },
   healthz_p99_ms_under_abuse: { op: '<=', value: 50, note: 'worst /healthz p99 across the abuse cases (issue 11)' },
 };
 
@@ -64,6 +66,10 @@ export const KEY_DOCS: Record<string, string> = {
   list_page_rps_10k_c16: 'GET /tasks?limit=50 of a user with 10k tasks (besides the 100k of 1k users), 16 connections: median req/s',
   list_page_p99_ms_10k_c64: 'same page, 64 connections: median of the runs’ p99',
   search_p50_ms_30k: 'GET /tasks?q=zzz (no match) of a user with 30k tasks, 1 connection: median p50',
+  today_rps_10k_c16:
+    'GET /tasks?view=today&sort=due_date&limit=50 of the 10k-task user (~1.7k open tasks due by tonight), 16 connections: median req/s',
+  project_page_rps_10k_c16:
+    'GET /tasks?project_id=<Inbox>&top_level=true&sort=position&limit=50 of the 10k-task user (all 10k in the Inbox), 16 connections: median req/s',
   start_ms: 'embedded: spawn of `node dist/src/main.js` → first 200 from /readyz, existing 100k data dir, median of 3',
 };
 

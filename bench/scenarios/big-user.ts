@@ -1,8 +1,12 @@
 /**
  * Reads of one large account: the first 50-task page of a user with 10k tasks (the list a heavy
  * user opens all day) and a keyword search that matches nothing on a user with 30k tasks (the
- * worst case of the search: every candidate must be ruled out).
- *   list_page_rps_10k_c16, list_page_p99_ms_10k_c64, search_p50_ms_30k
+ * worst case of the search: every candidate must be ruled out); and the organizing views of
+ * issue 13 for the 10k-task user: Today (open tasks due before the end of today, overdue
+ * included, by due date) and a project page (its Inbox, which holds all 10k: top level in
+ * manual order).
+ *   list_page_rps_10k_c16, list_page_p99_ms_10k_c64, search_p50_ms_30k,
+ *   today_rps_10k_c16, project_page_rps_10k_c16
  */
 import type { Db } from '../../src/db/types.js';
 import type { Session } from '../lib/api.js';
@@ -23,6 +27,8 @@ export async function seedBigUsers(db: Db): Promise<void> {
 export interface BigUserResults {
   list_page: LoadResult[];
   search_miss: LoadResult[];
+  today: LoadResult[];
+  project_page: LoadResult[];
 }
 
 export async function bigUserSuite(o: {
@@ -53,8 +59,22 @@ export async function bigUserSuite(o: {
     });
   const page = get(o.sessions.big10k, 'limit=50');
   const miss = get(o.sessions.big30k, 'q=zzz&limit=50');
+  const today = get(o.sessions.big10k, 'view=today&sort=due_date&limit=50');
+  const inbox = await inboxOf(o.url, o.sessions.big10k);
+  const project = get(o.sessions.big10k, `project_id=${inbox}&top_level=true&sort=position&limit=50`);
   return {
     list_page: [await run('list page 10k', page, 16), await run('list page 10k', page, 64)],
     search_miss: [await run('search q=zzz 30k', miss, 1), await run('search q=zzz 30k', miss, 16)],
+    today: [await run('today 10k', today, 16)],
+    project_page: [await run('project page 10k', project, 16)],
   };
+}
+
+/** The id of a user's Inbox (the project that holds a seeded user's tasks). */
+async function inboxOf(url: string, s: Session): Promise<number> {
+  const res = await fetch(`${url}/api/${s.userId}/projects`, { headers: { authorization: `Bearer ${s.token}` } });
+  const projects = (await res.json()) as { id: number; inbox: boolean }[];
+  const inbox = projects.find((p) => p.inbox);
+  if (!inbox) throw new Error(`no Inbox for ${s.userId}: ${res.status}`);
+  return inbox.id;
 }
