@@ -53,6 +53,10 @@ try {
     ['project page: project_id top_level sort=position', { ...base, sort: 'position', projectId: inbox, topLevel: true }],
     ['project page, pending only', { ...base, sort: 'position', projectId: inbox, topLevel: true, status: 'pending' }],
     ['subtasks: parent_id sort=position', { ...base, sort: 'position', parentId: parent }],
+    [
+      'view=today sort=title (a sort node: the counts come after it)',
+      { ...base, sort: 'title', window: resolveView({ kind: 'today' }, 'Europe/Berlin', now) },
+    ],
   ];
   for (const [label, q] of cases) {
     captured.length = 0;

@@ -39,8 +39,11 @@ export interface ListQuery extends ListFilter {
   cursor?: string | undefined;
 }
 
+/** A listed row with its direct subtasks counted: [all, completed]. */
+export type ListedRow = TaskRow & { subtask_counts: [number, number] };
+
 export interface ListPage {
-  rows: TaskRow[];
+  rows: ListedRow[];
   /** how many tasks match, counted up to TOTAL_CAP + 1 */
   total: number;
   /** more than TOTAL_CAP match: `total` is a lower bound */
@@ -174,6 +177,15 @@ export async function listTasks(db: Db, userId: string, q: ListQuery, now: Date)
     db
       .selectFrom('tasks')
       .selectAll()
+      // per row of the page only (the planner evaluates it above the LIMIT, or after the sort):
+      // an index-only probe of tasks_parent_position, in the same statement as the page
+      .select(
+        sql<
+          [number, number]
+        >`(SELECT ARRAY[count(*), count(*) FILTER (WHERE c.completed)]::int[] FROM tasks c WHERE c.parent_id = tasks.id)`.as(
+          'subtask_counts',
+        ),
+      )
       .where((eb) => eb.and(page))
       .orderBy(sql`${sql.ref(q.sort)} ${dir}${nulls}`)
       .orderBy(sql`id ${dir}`)

@@ -187,7 +187,8 @@ export class TaskService {
     const now = this.deps.now();
     const view = query.view && resolveView(query.view, query.view.tz ?? (await this.deps.preferences.get(userId)).timezone, now);
     const page = await listTasks(db, userId, { ...query, window: view }, now);
-    return { tasks: await withCounts(db, page.rows), total: page.total, totalCapped: page.totalCapped, nextCursor: page.nextCursor };
+    const tasks = page.rows.map((r) => toTask(r, { subtask_count: r.subtask_counts[0], completed_subtask_count: r.subtask_counts[1] }));
+    return { tasks, total: page.total, totalCapped: page.totalCapped, nextCursor: page.nextCursor };
   }
 
   /** DESIGN §7: to another list (project, parent) and/or another place in it, with its subtasks. */
