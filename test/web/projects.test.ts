@@ -225,6 +225,14 @@ describe('organizing in the web app', () => {
       .getByText(/no project “nowhere”/)
       .waitFor();
     assert.equal((await api.get(`/api/${s.userId}/tasks?status=all`)).body.length, 1);
+
+    // project changes made elsewhere reach the sidebar live (the stream's `project` events)
+    const garage = (await api.post(`/api/${s.userId}/projects`, { name: 'Garage' })).body;
+    await page.getByTestId('project-link').filter({ hasText: 'Garage' }).waitFor();
+    assert.equal((await api.put(`/api/${s.userId}/projects/${garage.id}`, { name: 'Workshop' })).status, 200);
+    await page.getByTestId('project-link').filter({ hasText: 'Workshop' }).waitFor();
+    assert.equal((await api.del(`/api/${s.userId}/projects/${garage.id}`)).status, 204);
+    await page.getByTestId('project-link').filter({ hasText: 'Workshop' }).waitFor({ state: 'detached' });
     await context.close();
   });
 

@@ -7,6 +7,7 @@ import { api, type AppNotification, type NotificationEvent, type TaskEvent } fro
 import { trackTaskEvent } from './reminders';
 import { getState, setState, toast } from './store';
 import { showSystemNotification } from './system-notifications';
+import { applyProjectEvent } from './projects';
 import { applyTaskEvent, reload } from './tasks';
 
 let source: EventSource | null = null;
@@ -44,6 +45,13 @@ export function connectLive(): void {
       trackTaskEvent(e);
     } catch {
       /* a malformed event is ignored; the next reload corrects the list */
+    }
+  });
+  es.addEventListener('project', (ev) => {
+    try {
+      applyProjectEvent(JSON.parse((ev as MessageEvent<string>).data));
+    } catch {
+      /* ignored, as above */
     }
   });
   es.addEventListener('notification', (ev) => {

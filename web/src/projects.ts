@@ -37,6 +37,19 @@ export const currentProjectId = (): string | null => {
 export const projectById = (id: ProjectId | null | undefined): Project | undefined =>
   id === null || id === undefined ? undefined : getState().projects.find((p) => String(p.id) === String(id));
 
+/** A `project` live event (another tab or device changed one): the sidebar follows without a refetch. */
+export function applyProjectEvent(e: { event_type: 'created' | 'updated' | 'deleted'; project_id: ProjectId; data?: Project }): void {
+  setState((s) => {
+    const others = s.projects.filter((p) => String(p.id) !== String(e.project_id));
+    if (e.event_type === 'deleted' || !e.data) return { projects: others };
+    const old = s.projects.find((p) => String(p.id) === String(e.project_id));
+    if (old && old.version > e.data.version) return {}; // an older event arriving late
+    // the event's count is the owner's at that moment: keep ours, the count refresh follows task changes
+    const next = { ...e.data, open_task_count: old?.open_task_count ?? e.data.open_task_count };
+    return { projects: [...others, next].sort(byOrder) };
+  });
+}
+
 /**
  * The project a quick-add "@name" means: its name, ignoring case, with "-" or "_" for spaces
  * ("@garden-2027" is "Garden 2027"); else the one open project whose name starts so.
