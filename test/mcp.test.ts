@@ -62,11 +62,21 @@ describe('MCP over Streamable HTTP', () => {
     assert.ok(LATEST_PROTOCOL_VERSION >= '2025-11-25', LATEST_PROTOCOL_VERSION);
     const { tools } = await mcp.listTools();
     const names = tools.map((t) => t.name).sort();
-    for (const name of ['add_tasks', 'complete_tasks', 'delete_tasks', 'find_tasks', 'overview', 'update_tasks'])
-      assert.ok(names.includes(name), name);
+    assert.deepEqual(names, [
+      'add_project',
+      'add_tasks',
+      'complete_tasks',
+      'delete_tasks',
+      'find_projects',
+      'find_tasks',
+      'overview',
+      'update_tasks',
+    ]);
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
     assert.equal(byName.find_tasks!.annotations?.readOnlyHint, true);
     assert.equal(byName.overview!.annotations?.readOnlyHint, true);
+    assert.equal(byName.find_projects!.annotations?.readOnlyHint, true);
+    assert.equal(byName.add_project!.annotations?.readOnlyHint, false);
     assert.equal(byName.add_tasks!.annotations?.readOnlyHint, false);
     assert.equal(byName.delete_tasks!.annotations?.destructiveHint, true);
     // generated from the REST schemas: the task fields and their limits are the API's
@@ -212,6 +222,57 @@ describe('MCP over Streamable HTTP', () => {
     );
     assert.equal((await client(app.url, me.token).get(`/api/${me.userId}/tasks/${tasks[0].id}`)).status, 404);
     assert.equal((await client(app.url, other.token).get(`/api/${other.userId}/tasks/${foreign.id}`)).status, 200);
+  });
+
+  test('projects: add_project, add_tasks into it, find_projects, find_tasks by project and view=today, overview per project', async () => {
+    const made = await mcp.callTool({ name: 'add_project', arguments: { name: 'Garden', color: '#22aa44' } });
+    assert.ok(!made.isError, JSON.stringify(made.content));
+    const garden = payload(made).project;
+    assert.equal(garden.name, 'Garden');
+    const later = Temporal.Now.zonedDateTimeISO(ZONE).add({ minutes: 5 });
+    const today = later.toPlainDate().equals(Temporal.Now.plainDateISO(ZONE));
+    const added = await mcp.callTool({
+      name: 'add_tasks',
+      arguments: {
+        tasks: [
+          { title: 'Mow the lawn', project_id: garden.id, due_date: later.toInstant().toString() },
+          { title: 'Buy seeds', project_id: garden.id },
+        ],
+      },
+    });
+    assert.ok(!added.isError, JSON.stringify(added.content));
+    assert.deepEqual(
+      payload(added).tasks.map((t: any) => t.project_id),
+      [garden.id, garden.id],
+    );
+    const projects = payload(await mcp.callTool({ name: 'find_projects', arguments: { archived: false } })).projects;
+    const listed = projects.find((p: any) => p.id === garden.id);
+    assert.equal(listed.open_task_count, 2);
+    assert.ok(
+      projects.some((p: any) => p.inbox),
+      'the Inbox is listed',
+    );
+    const inGarden = payload(await mcp.callTool({ name: 'find_tasks', arguments: { project_id: garden.id } })).tasks;
+    assert.deepEqual(inGarden.map((t: any) => t.title).sort(), ['Buy seeds', 'Mow the lawn']);
+    const todayView = payload(await mcp.callTool({ name: 'find_tasks', arguments: { view: 'today', project_id: garden.id } })).tasks;
+    assert.deepEqual(
+      todayView.map((t: any) => t.title),
+      today ? ['Mow the lawn'] : [],
+    );
+    const overview = payload(await mcp.callTool({ name: 'overview', arguments: {} }));
+    const row = overview.projects.find((p: any) => p.id === garden.id);
+    assert.deepEqual(
+      { open: row.open, overdue: row.overdue, no_due_date: row.no_due_date, today_or_upcoming: row.today + row.upcoming },
+      { open: 2, overdue: 0, no_due_date: 1, today_or_upcoming: 1 },
+    );
+    const sum = (k: string) => overview.projects.reduce((n: number, p: any) => n + p[k], 0);
+    assert.equal(sum('open'), overview.open, 'the projects add up to the whole');
+    const unknown = await mcp.callTool({
+      name: 'add_tasks',
+      arguments: { tasks: [{ title: 'x' }, { title: 'y', project_id: 2147483000 }] },
+    });
+    assert.equal(unknown.isError, true);
+    assert.match(payload(unknown).error, /^tasks\/1: /);
   });
 
   test('invalid arguments are a tool error naming the field (the model can correct itself)', async () => {

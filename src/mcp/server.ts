@@ -13,7 +13,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { ValidationError, type FieldError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { isWellFormed, WELL_FORMED } from '../tasks/model.js';
 import { TOOLS, ToolError, type Caller, type ToolDef } from './tools.js';
 
@@ -70,6 +70,8 @@ async function call(tool: ToolDef, caller: Caller, args: unknown): Promise<CallT
     // the model reads these and can correct its call (MCP: tool errors are results, not protocol errors)
     if (err instanceof ValidationError) return result({ error: 'invalid arguments', status: 422, errors: err.errors }, true);
     if (err instanceof ToolError) return result({ error: err.message, ...(err.details as object) }, true);
+    if (err instanceof NotFoundError) return result({ error: err.message, status: 404 }, true);
+    if (err instanceof ConflictError) return result({ error: err.message, status: 409 }, true);
     throw err;
   }
 }

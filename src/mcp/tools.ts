@@ -15,6 +15,9 @@ import { parseQuickAdd } from '../nlp/quick-add.js';
 import { checkedDate } from '../tasks/date-range.js';
 import { TaskCreate, TaskUpdate, TimeZone } from '../tasks/model.js';
 import { ListQuery, TaskParams } from '../http/routes/tasks.js';
+import { ProjectListQuery } from '../http/routes/projects.js';
+import { ProjectCreate, type Project } from '../projects/model.js';
+import type { Preferences } from '../preferences/store.js';
 import { isValidTimeZone } from '../recurrence/index.js';
 
 export interface Caller {
@@ -100,13 +103,22 @@ async function eachId<T>(ids: number[], fn: (id: number) => Promise<T>) {
   return { results, failed: results.filter((r) => !r.ok).length };
 }
 
+/** The caller's preferences, read once per tool call and only when needed. */
+class PrefsCache {
+  private value: Promise<Preferences> | undefined;
+  constructor(private readonly caller: Caller) {}
+  get(): Promise<Preferences> {
+    return (this.value ??= this.caller.services.preferences.get(this.caller.userId));
+  }
+}
+
 /** `due` (words or ISO) → `due_date`, and a repeat in the words → `recurrence` unless one is given. */
 async function resolveDue(
   caller: Caller,
   body: { due?: string; due_date?: string | null; timezone?: string; recurrence?: string | null },
   field: string,
   errors: FieldError[],
-  zoneCache: { zone?: string },
+  prefs: PrefsCache,
 ): Promise<{ due_date?: string | null; recurrence?: string | null }> {
   if (body.due === undefined) return {};
   if (body.due_date !== undefined) {
@@ -117,11 +129,9 @@ async function resolveDue(
     checkedDate(`${field}/due`, body.due, errors);
     return { due_date: body.due };
   }
-  const zone =
-    body.timezone && isValidTimeZone(body.timezone)
-      ? body.timezone
-      : (zoneCache.zone ??= (await caller.services.preferences.get(caller.userId)).timezone);
-  const parsed = parseQuickAdd(body.due, { timeZone: zone, now: new Date() });
+  const { timezone, week_start } = await prefs.get();
+  const zone = body.timezone && isValidTimeZone(body.timezone) ? body.timezone : timezone;
+  const parsed = parseQuickAdd(body.due, { timeZone: zone, now: new Date(), weekStart: week_start });
   if (!parsed.due) {
     errors.push({ field: `${field}/due`, message: `no date or time found in "${body.due}"` });
     return {};
@@ -140,7 +150,9 @@ export const TOOLS: ToolDef[] = [
     title: 'Find tasks',
     description:
       "Lists the user's tasks with filters: keyword `q`, `status` (pending|completed|all), `priority` (comma list), `tag` " +
-      '(all must match), due range `due_from`/`due_to`, `overdue`, `sort`, and paging (`limit`, then `cursor` = the `next_cursor` returned). ' +
+      '(all must match), due range `due_from`/`due_to`, `overdue`, `project_id`, `parent_id` (subtasks), the views `view=today` ' +
+      '(open, due by the end of today, overdue included) and `view=upcoming` (with `days`), `sort`, and paging (`limit`, then ' +
+      '`cursor` = the `next_cursor` returned). ' +
       'Dates in results are ISO 8601 with offset; each task has its IANA `timezone`.',
     input: ListQuery,
     scope: 'tasks:read',
@@ -168,17 +180,18 @@ export const TOOLS: ToolDef[] = [
     title: 'Add tasks',
     description:
       'Creates one or more tasks (up to 50) in one go: all are created or, if any is invalid, none (the error names the task, e.g. tasks/2/title). ' +
-      'Use `due` for a due date in words ("tomorrow 9am", "every monday 10am"), read in the user\'s time zone.',
+      'Use `due` for a due date in words ("tomorrow 9am", "every monday 10am"), read in the user\'s time zone; `project_id` ' +
+      'files a task in a project (find_projects; default: the Inbox).',
     input: Type.Object({ tasks: Type.Array(NewTask, { minItems: 1, maxItems: 50 }) }, { additionalProperties: false }),
     scope: 'tasks:write',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     async run(caller, args) {
       const errors: FieldError[] = [];
-      const zoneCache = {};
+      const prefs = new PrefsCache(caller);
       const bodies: TaskCreate[] = [];
       for (const [i, item] of args.tasks.entries()) {
         const { due, ...rest } = item;
-        bodies.push({ ...rest, ...(await resolveDue(caller, { ...rest, due }, `tasks/${i}`, errors, zoneCache)) });
+        bodies.push({ ...rest, ...(await resolveDue(caller, { ...rest, due }, `tasks/${i}`, errors, prefs)) });
       }
       if (errors.length) throw new ValidationError(errors);
       const tasks = await caller.services.tasks.createMany(caller.userId, bodies);
@@ -196,11 +209,11 @@ export const TOOLS: ToolDef[] = [
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async run(caller, args) {
       const errors: FieldError[] = [];
-      const zoneCache = {};
+      const prefs = new PrefsCache(caller);
       const changes = new Map<number, TaskUpdate>();
       for (const [i, item] of args.updates.entries()) {
         const { id, due, ...rest } = item;
-        changes.set(id, { ...rest, ...(await resolveDue(caller, { ...rest, due }, `updates/${i}`, errors, zoneCache)) });
+        changes.set(id, { ...rest, ...(await resolveDue(caller, { ...rest, due }, `updates/${i}`, errors, prefs)) });
       }
       if (errors.length) throw new ValidationError(errors);
       return eachId([...changes.keys()], async (id) => (await rest(caller, 'PUT', userPath(caller, `/tasks/${id}`), changes.get(id))).body);
@@ -236,10 +249,38 @@ export const TOOLS: ToolDef[] = [
   }),
 
   defineTool({
+    name: 'find_projects',
+    title: 'Find projects',
+    description:
+      "Lists the user's projects in their manual order, the Inbox included, each with its open-task count; `archived` narrows to archived (true) or active (false) ones. " +
+      'Use a project id as `project_id` in find_tasks and add_tasks.',
+    input: ProjectListQuery,
+    scope: 'tasks:read',
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    async run(caller, args) {
+      const qs = args.archived === undefined ? '' : `?archived=${args.archived}`;
+      return { projects: (await rest(caller, 'GET', userPath(caller, `/projects${qs}`))).body };
+    },
+  }),
+
+  defineTool({
+    name: 'add_project',
+    title: 'Add a project',
+    description: 'Creates a project (at the end of the manual order); add tasks to it with add_tasks and its `project_id`.',
+    input: ProjectCreate,
+    scope: 'tasks:write',
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    async run(caller, args) {
+      return { project: (await rest(caller, 'POST', userPath(caller, '/projects'), args)).body };
+    },
+  }),
+
+  defineTool({
     name: 'overview',
     title: 'Overview',
     description:
-      "Counts of the user's open tasks: overdue, due later today, upcoming (the next `days` days after today, default 7) and without a due date, in the user's time zone.",
+      "Counts of the user's open tasks — overdue, due later today, upcoming (the `days` days after today, default 7) and without a due date — " +
+      "in the user's time zone, in all and per active project.",
     input: Type.Object(
       {
         days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90, default: 7 })),
@@ -257,31 +298,37 @@ export const TOOLS: ToolDef[] = [
       const days = args.days ?? 7;
       const endOfUpcoming = endOfToday.toPlainDate().add({ days }).toZonedDateTime(zone);
       const iso = (z: Temporal.ZonedDateTime) => z.toInstant().toString();
+      const justBefore = (z: Temporal.ZonedDateTime) => iso(z.subtract({ milliseconds: 1 }));
+      // counted by the list route itself (X-Total-Count), so what is counted is what find_tasks finds
       const count = async (query: Record<string, string>) => {
-        const { headers } = await rest(
-          caller,
-          'GET',
-          userPath(caller, `/tasks?${new URLSearchParams({ status: 'pending', limit: '1', ...query })}`),
-        );
+        const url = userPath(caller, `/tasks?${new URLSearchParams({ status: 'pending', limit: '1', ...query })}`);
+        const { headers } = await rest(caller, 'GET', url);
         return Number(headers['x-total-count'] ?? headers['x-total-count-at-least']);
       };
-      const justBefore = (z: Temporal.ZonedDateTime) => iso(z.subtract({ milliseconds: 1 }));
-      const [open, overdue, today, upcoming, withDue] = await Promise.all([
-        count({}),
-        count({ overdue: 'true' }),
-        count({ due_from: iso(now), due_to: justBefore(endOfToday) }),
-        count({ due_from: iso(endOfToday), due_to: justBefore(endOfUpcoming) }),
-        count({ due_from: '1900-01-01T00:00:00Z', due_to: '2200-12-31T23:59:59Z' }),
+      const counts = async (scope: Record<string, string>) => {
+        const [open, overdue, today, upcoming, withDue] = await Promise.all([
+          count(scope),
+          count({ ...scope, overdue: 'true' }),
+          count({ ...scope, due_from: iso(now), due_to: justBefore(endOfToday) }),
+          count({ ...scope, due_from: iso(endOfToday), due_to: justBefore(endOfUpcoming) }),
+          count({ ...scope, due_from: '1900-01-01T00:00:00Z', due_to: '2200-12-31T23:59:59Z' }),
+        ]);
+        return { open, overdue, today, upcoming, no_due_date: open - withDue };
+      };
+      const projects = (await rest(caller, 'GET', userPath(caller, '/projects?archived=false'))).body as Project[];
+      const [all, ...perProject] = await Promise.all([
+        counts({}),
+        // a project without open tasks needs no counting
+        ...projects.map((p) =>
+          p.open_task_count === 0 ? { open: 0, overdue: 0, today: 0, upcoming: 0, no_due_date: 0 } : counts({ project_id: String(p.id) }),
+        ),
       ]);
       return {
         timezone: zone,
         now: now.toString({ timeZoneName: 'never' }),
-        open,
-        overdue,
-        today,
-        upcoming,
         upcoming_days: days,
-        no_due_date: open - withDue,
+        ...all,
+        projects: projects.map((p, i) => ({ id: p.id, name: p.name, inbox: p.inbox, ...perProject[i]! })),
       };
     },
   }),

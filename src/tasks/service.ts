@@ -88,6 +88,7 @@ export class TaskService {
         drafts.push(await this.draft(userId, body, now));
       } catch (err) {
         if (err instanceof ValidationError) throw new ValidationError(err.errors.map((e) => ({ ...e, field: `tasks/${i}/${e.field}` })));
+        if (err instanceof NotFoundError) throw new NotFoundError(`tasks/${i}: ${err.message}`);
         throw err;
       }
     }

@@ -12,6 +12,10 @@ const ProjectParams = Type.Object({
   user_id: Type.String({ minLength: 1, maxLength: 128 }),
   project_id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
 });
+export const ProjectListQuery = Type.Object(
+  { archived: Type.Optional(Type.Boolean({ description: 'only archived (true) or only active (false) projects; default: all' })) },
+  { additionalProperties: false },
+);
 const errors = problems(401, 403, 404, 412, 422);
 const bodyErrors = problems(400, 401, 403, 404, 412, 413, 415, 422);
 
@@ -28,12 +32,7 @@ export const projectRoutes =
           tags,
           summary: "The caller's projects in manual order (the Inbox included)",
           params: UserParams,
-          querystring: Type.Object(
-            {
-              archived: Type.Optional(Type.Boolean({ description: 'only archived (true) or only active (false) projects; default: all' })),
-            },
-            { additionalProperties: false },
-          ),
+          querystring: ProjectListQuery,
           response: { 200: Type.Array(Project), ...errors },
         },
       },
