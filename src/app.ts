@@ -18,6 +18,7 @@ import { AccessTokens } from './auth/access-tokens.js';
 import { TaskService } from './tasks/service.js';
 import { ProjectService } from './projects/service.js';
 import { Inboxes } from './projects/inboxes.js';
+import { MemberService } from './projects/members.js';
 import { NotificationService } from './notifications/service.js';
 import { inboxProcessor } from './notifications/inbox.processor.js';
 import { historyProcessor } from './audit/history.processor.js';
@@ -45,6 +46,7 @@ export interface Services {
   accessTokens: AccessTokens;
   tasks: TaskService;
   projects: ProjectService;
+  members: MemberService;
   notifications: NotificationService;
   webhooks: WebhookService;
   calendar: CalendarFeeds;
@@ -166,6 +168,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
       maxTasksPerProject: limits.tasksPerProject,
     }),
     projects: new ProjectService({ db, now, changed, inboxes, maxProjectsPerUser: limits.projectsPerUser }),
+    members: new MemberService({ db, now, changed }),
     notifications: new NotificationService(db, now, changed),
     webhooks: new WebhookService({
       db,

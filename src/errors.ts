@@ -30,3 +30,8 @@ export class PreconditionFailedError extends Error {
     super(`the task changed since you read it (current version ${currentVersion})`);
   }
 }
+
+/** The caller can see the resource but its role may not do this (DESIGN §8: a viewer editing a task). */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}

@@ -142,6 +142,32 @@ const routes: Route[] = [
     foreign: (u) => `/api/${u}/projects/${bobProject.id}`,
   },
   {
+    name: "list a project's members",
+    method: 'GET',
+    path: (u) => `/api/${u}/projects/${projectOf(u)}/members`,
+    foreign: (u) => `/api/${u}/projects/${bobProject.id}/members`,
+  },
+  {
+    name: 'share a project',
+    method: 'POST',
+    path: (u) => `/api/${u}/projects/${projectOf(u)}/members`,
+    body: { email: 'nobody-in-particular@example.com', role: 'viewer' },
+    foreign: (u) => `/api/${u}/projects/${bobProject.id}/members`,
+  },
+  {
+    name: "change a member's role",
+    method: 'PUT',
+    path: (u) => `/api/${u}/projects/${projectOf(u)}/members/${u}`,
+    body: { role: 'editor' },
+    foreign: (u) => `/api/${u}/projects/${bobProject.id}/members/${bob.userId}`,
+  },
+  {
+    name: 'remove a member',
+    method: 'DELETE',
+    path: (u) => `/api/${u}/projects/${projectOf(u)}/members/${u}`,
+    foreign: (u) => `/api/${u}/projects/${bobProject.id}/members/${bob.userId}`,
+  },
+  {
     name: "list a project's tasks",
     method: 'GET',
     path: (u) => `/api/${u}/tasks?project_id=${projectOf(u)}`,
@@ -205,7 +231,7 @@ async function call(method: string, url: string, headers: Record<string, string>
 /** Everything observable about bob's data: must be identical before and after a refused request. */
 async function bobSnapshot() {
   const b = client(app.url, bob.token);
-  const [task, tasks, history, prefs, inbox, outbox, accessTokens, projects] = await Promise.all([
+  const [task, tasks, history, prefs, inbox, outbox, accessTokens, projects, members] = await Promise.all([
     b.get(`/api/${bob.userId}/tasks/${bobTask.id}`),
     b.get(`/api/${bob.userId}/tasks`),
     b.get(`/api/${bob.userId}/tasks/${bobTask.id}/history`),
@@ -214,6 +240,7 @@ async function bobSnapshot() {
     outboxCount(app, bob.userId),
     b.get(`/api/${bob.userId}/tokens`),
     b.get(`/api/${bob.userId}/projects`),
+    b.get(`/api/${bob.userId}/projects/${bobProject.id}/members`),
   ]);
   assert.equal(task.status, 200, 'bob still has his task');
   return {
@@ -225,6 +252,7 @@ async function bobSnapshot() {
     outbox,
     accessTokens: accessTokens.body,
     projects: projects.body,
+    members: members.body,
   };
 }
 
@@ -319,6 +347,7 @@ describe("another user's resource id in your own path is 404 and changes nothing
         .replace(`/api/${bob.userId}/`, '/api/{user_id}/')
         .replace(/\/tasks\/\d+/, '/tasks/{id}')
         .replace(/\/projects\/\d+/, '/projects/{project_id}')
+        .replace(/\/members\/[^/]+$/, '/members/{member_id}')
         .replace(/\/notifications\/[0-9a-f-]{36}/, '/notifications/{id}');
     const covered = new Set(routes.map((r) => `${r.method} ${template(r.path(bob.userId))}`));
     assert.deepEqual(

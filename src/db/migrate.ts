@@ -10,6 +10,7 @@ import * as m0005b from './migrations/0005_reminder_snooze_task_index.js';
 import * as m0006 from './migrations/0006_projects.js';
 import * as m0007 from './migrations/0007_access_tokens.js';
 import * as m0008 from './migrations/0008_webhooks_calendar.js';
+import * as m0010 from './migrations/0010_sharing.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_projects': m0006,
   '0007_access_tokens': m0007,
   '0008_webhooks_calendar': m0008,
+  '0010_sharing': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -49,6 +49,8 @@ export interface TasksTable {
   parent_id: ColumnType<number | null, number | null | undefined, number | null>;
   /** fractional-index key among its siblings (same project and parent), compared byte-wise */
   position: string;
+  /** a member of its project, or null (DESIGN §8) */
+  assignee_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ProjectsTable {
@@ -59,9 +61,19 @@ export interface ProjectsTable {
   position: string;
   archived: ColumnType<boolean, boolean | undefined, boolean>;
   inbox: ColumnType<boolean, boolean | undefined, never>;
+  /** may hold tasks not created by its owner: shared once, or such a task moved in (never cleared) */
+  mixed: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
   updated_at: Timestamp;
   version: ColumnType<number, number | undefined, number>;
+}
+
+export interface ProjectMembersTable {
+  project_id: number;
+  user_id: string;
+  /** 'editor' | 'viewer' (the owner is projects.owner_id) */
+  role: string;
+  created_at: CreatedAt;
 }
 
 export interface RemindersTable {
@@ -182,6 +194,7 @@ export interface Database {
   users: UsersTable;
   tasks: TasksTable;
   projects: ProjectsTable;
+  project_members: ProjectMembersTable;
   reminders: RemindersTable;
   outbox: OutboxTable;
   task_history: TaskHistoryTable;

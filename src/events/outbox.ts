@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Executor } from '../db/types.js';
 import type { Task } from '../tasks/model.js';
 import type { Project } from '../projects/model.js';
+import { audiencesOf } from '../projects/access.js';
 import { parseEvent, TOPICS, type ProjectEventType, type TaskEventType, type TopicName, type TopicPayload } from './schemas.js';
 
 /** Several events of one topic in one statement; their outbox order (seq) is the order given. */
@@ -15,6 +16,7 @@ export async function appendManyToOutbox<T extends TopicName>(
   events: readonly { key: string; payload: TopicPayload[T] }[],
 ): Promise<void> {
   if (!events.length) return;
+  await withAudience(tx, topic, events);
   for (const e of events) parseEvent(topic, e.payload); // validated on the way out: a bad event fails the whole command
   await tx
     .insertInto('outbox')
@@ -49,6 +51,7 @@ export function projectEvent(
   eventType: ProjectEventType,
   project: Project,
   at: Date,
+  share: { audience?: string[]; revoked?: string[] } = {},
 ): { key: string; payload: TopicPayload['project-events'] } {
   return {
     key: String(project.id),
@@ -58,11 +61,34 @@ export function projectEvent(
       project_id: project.id,
       user_id: project.owner_id,
       timestamp: at.toISOString(),
+      ...share,
       data: project,
     },
   };
 }
 
-export async function recordProjectEvent(tx: Executor, eventType: ProjectEventType, project: Project, at: Date): Promise<void> {
-  await appendManyToOutbox(tx, TOPICS.projectEvents, [projectEvent(eventType, project, at)]);
+export async function recordProjectEvent(
+  tx: Executor,
+  eventType: ProjectEventType,
+  project: Project,
+  at: Date,
+  share: { audience?: string[]; revoked?: string[] } = {},
+): Promise<void> {
+  await appendManyToOutbox(tx, TOPICS.projectEvents, [projectEvent(eventType, project, at, share)]);
+}
+
+/**
+ * DESIGN §8: every task and project event says who could see it when it happened, so live
+ * updates reach every member. Filled here, in the writing transaction, for events that do not
+ * carry one already (a project's `deleted` event computes it before the members are gone).
+ */
+async function withAudience(tx: Executor, topic: TopicName, events: readonly { payload: TopicPayload[TopicName] }[]): Promise<void> {
+  if (topic !== TOPICS.taskEvents && topic !== TOPICS.projectEvents) return;
+  const missing = events.map((e) => e.payload as { project_id?: number; audience?: string[] }).filter((p) => !p.audience);
+  if (!missing.length) return;
+  const audiences = await audiencesOf(
+    tx,
+    missing.flatMap((p) => (p.project_id === undefined ? [] : [p.project_id])),
+  );
+  for (const p of missing) p.audience = (p.project_id !== undefined && audiences.get(p.project_id)) || [(p as { user_id: string }).user_id];
 }

@@ -43,14 +43,22 @@ export const TaskEvent = Type.Object(
     project_id: Type.Optional(Type.Integer()),
     parent_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
     assignee_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    audience: Type.Optional(
+      Type.Array(Type.String(), {
+        description: "the user ids that could see the task when the event happened (its project's owner and members)",
+      }),
+    ),
     data: TaskData,
   },
   { $id: 'TaskEvent', description: 'A change to one task, published on `task-events` keyed by task id' },
 );
 export type TaskEvent = Static<typeof TaskEvent>;
 
-/** `reminder`: a task is due; `webhook_disabled`: a webhook failed too often and was turned off (no task). */
-export const NOTIFICATION_TYPES = ['reminder', 'webhook_disabled'] as const;
+/**
+ * `reminder`: a task is due; `webhook_disabled`: a webhook failed too often and was turned off (no task);
+ * `assigned`: a task was assigned to the user; `shared`: a project was shared with the user (no task).
+ */
+export const NOTIFICATION_TYPES = ['reminder', 'webhook_disabled', 'assigned', 'shared'] as const;
 
 export const NotificationEvent = Type.Object(
   {
@@ -79,6 +87,10 @@ export const ProjectEvent = Type.Object(
     project_id: Type.Integer(),
     user_id: Type.String({ minLength: 1, description: "the project's owner" }),
     timestamp: DateTime,
+    audience: Type.Optional(Type.Array(Type.String(), { description: 'the user ids that could see the project when the event happened' })),
+    revoked: Type.Optional(
+      Type.Array(Type.String(), { description: 'members removed by this change: they can no longer see the project or its tasks' }),
+    ),
     data: Project,
   },
   {

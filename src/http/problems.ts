@@ -4,7 +4,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from '../errors.js';
 import { InvalidTokenError } from '../auth/tokens.js';
 import { LoginFailedError } from '../auth/service.js';
 import { isTransientDbError, isUnstorableText } from '../db/errors.js';
@@ -31,7 +31,7 @@ export const problemResponse = (description: string) => ({ description, content:
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Malformed JSON or request',
   401: 'Missing, invalid or expired bearer token',
-  403: "The token's user is not the {user_id} of the path",
+  403: "The token's user is not the {user_id} of the path, or the caller's role in a shared project may not do this",
   404: 'No such resource (or not yours)',
   409: 'Conflict',
   412: 'If-Match names a version that is no longer current',
@@ -99,6 +99,7 @@ function toProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
   if (err instanceof ValidationError) return new HttpProblem(422, 'validation-error', 'Validation failed', err.message, err.errors);
   if (err instanceof NotFoundError) return new HttpProblem(404, 'not-found', 'Not found', err.message);
+  if (err instanceof ForbiddenError) return forbidden(err.message);
   if (err instanceof ConflictError) return new HttpProblem(409, 'conflict', 'Conflict', err.message);
   if (err instanceof PreconditionFailedError)
     return new HttpProblem(412, 'precondition-failed', 'Precondition failed', err.message, undefined, { etag: `"${err.currentVersion}"` });

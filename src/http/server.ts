@@ -24,6 +24,7 @@ import { calendarRoutes, icalRoutes } from './routes/calendar.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { projectRoutes } from './routes/projects.js';
+import { memberRoutes } from './routes/members.js';
 import { WriteRate } from '../limits/write-rate.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -183,6 +184,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     await app.register(authRoutes(s));
     await app.register(taskRoutes(s));
     await app.register(projectRoutes(s));
+    await app.register(memberRoutes(s));
     await app.register(meRoutes(s));
     await app.register(streamRoutes(s));
     await app.register(webhookRoutes(s));

@@ -14,6 +14,12 @@ export interface LiveMessage {
   /** unique per change, so clients can drop duplicates (delivery is at-least-once) */
   id: string;
   user_id: string;
+  /** the users whose streams get it (DESIGN §8: every member of the task's project); default [user_id] */
+  audience?: string[] | undefined;
+  /** the project of a task or project message: lets a stream drop what its user lost access to */
+  project_id?: number | undefined;
+  /** a project message: members it removed (their streams stop showing the project at once) */
+  revoked?: string[] | undefined;
   data: unknown;
 }
 
@@ -42,12 +48,12 @@ class Listeners {
   }
 
   deliver(msg: LiveMessage): void {
-    for (const l of this.byUser.get(msg.user_id) ?? []) l(msg);
+    for (const user of msg.audience ?? [msg.user_id]) for (const l of this.byUser.get(user) ?? []) l(msg);
   }
 }
 
 const CHANNEL = 'live_updates';
-/** NOTIFY payloads are limited to 8000 bytes; larger messages go without `data` (clients refetch). */
+/** NOTIFY payloads are limited to 8000 bytes; larger messages go without `data` (clients refetch). (A 100-member audience is ~4 KB.) */
 const MAX_PAYLOAD = 7500;
 
 function notifyPayload(msg: LiveMessage): string {

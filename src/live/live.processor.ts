@@ -3,8 +3,24 @@ import type { Subscription } from '../events/bus.js';
 import { TOPICS, type NotificationEvent, type ProjectEvent, type TaskEvent } from '../events/schemas.js';
 import type { LiveHub, LiveMessage } from './hub.js';
 
-const taskMessage = (e: TaskEvent): LiveMessage => ({ kind: 'task', id: e.event_id, user_id: e.user_id, data: e });
-const projectMessage = (e: ProjectEvent): LiveMessage => ({ kind: 'project', id: e.event_id, user_id: e.user_id, data: e });
+// DESIGN §8: to every user who could see the task or project when the event happened
+const taskMessage = (e: TaskEvent): LiveMessage => ({
+  kind: 'task',
+  id: e.event_id,
+  user_id: e.user_id,
+  audience: e.audience,
+  project_id: e.project_id,
+  data: e,
+});
+const projectMessage = (e: ProjectEvent): LiveMessage => ({
+  kind: 'project',
+  id: e.event_id,
+  user_id: e.user_id,
+  audience: e.audience,
+  project_id: e.project_id,
+  revoked: e.revoked,
+  data: e,
+});
 const noteMessage = (n: NotificationEvent): LiveMessage => ({ kind: 'notification', id: n.notification_id, user_id: n.user_id, data: n });
 
 export function liveProcessors(hub: LiveHub): [Subscription<'task-events'>, Subscription<'notifications'>] {

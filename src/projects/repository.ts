@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { Executor, ProjectRow } from '../db/types.js';
 import { recordProjectEvent } from '../events/outbox.js';
-import { accessOf } from './access.js';
+import { accessOf, sharesOf, type Share } from './access.js';
 import type { Project } from './model.js';
 
 export const INBOX_NAME = 'Inbox';
@@ -28,8 +28,8 @@ export async function openTaskCounts(db: Executor, ids: readonly number[]): Prom
   return new Map(rows.map((r) => [r.project_id, Number(r.n)]));
 }
 
-export function toProject(row: ProjectRow, userId: string, openTasks: number): Project {
-  const access = accessOf(userId);
+/** `share`: the viewer's role and the member count (default: its owner's, unshared). */
+export function toProject(row: ProjectRow, openTasks: number, share: Share = { role: 'owner', memberCount: 1 }): Project {
   return {
     id: row.id,
     owner_id: row.owner_id,
@@ -38,8 +38,8 @@ export function toProject(row: ProjectRow, userId: string, openTasks: number): P
     position: row.position,
     archived: row.archived,
     inbox: row.inbox,
-    role: access.roleIn(row),
-    member_count: access.memberCount(row),
+    role: share.role,
+    member_count: share.memberCount,
     open_task_count: openTasks,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
@@ -49,11 +49,9 @@ export function toProject(row: ProjectRow, userId: string, openTasks: number): P
 
 /** Rows → API projects with their open-task counts, as `userId` sees them. */
 export async function toProjects(db: Executor, userId: string, rows: readonly ProjectRow[]): Promise<Project[]> {
-  const counts = await openTaskCounts(
-    db,
-    rows.map((r) => r.id),
-  );
-  return rows.map((r) => toProject(r, userId, counts.get(r.id) ?? 0));
+  const ids = rows.map((r) => r.id);
+  const [counts, shares] = await Promise.all([openTaskCounts(db, ids), sharesOf(db, userId, ids)]);
+  return rows.map((r) => toProject(r, counts.get(r.id) ?? 0, shares.get(r.id)));
 }
 
 /**
@@ -70,7 +68,7 @@ export async function ensureInbox(tx: Executor, userId: string, now: Date): Prom
     RETURNING *`.execute(tx);
   const row = created.rows[0];
   if (row) {
-    await recordProjectEvent(tx, 'created', toProject(row, userId, 0), now);
+    await recordProjectEvent(tx, 'created', toProject(row, 0), now);
     return { row, created: true };
   }
   const existing = await tx

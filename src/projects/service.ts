@@ -3,12 +3,12 @@
  * for a delete, every task's `deleted` event) in ONE transaction.
  */
 import type { Db, Tx } from '../db/types.js';
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import { appendManyToOutbox, recordProjectEvent, taskEvent } from '../events/outbox.js';
 import { TOPICS } from '../events/schemas.js';
 import { keyAfter, placeAfter } from '../tasks/position.js';
 import { withCounts } from '../tasks/tree.js';
-import { accessOf } from './access.js';
+import { accessOf, audiencesOf } from './access.js';
 import type { Inboxes } from './inboxes.js';
 import { DEFAULT_COLOR, type Project, type ProjectCreate, type ProjectMoveBody, type ProjectUpdate } from './model.js';
 import { findProject, toProject, toProjects } from './repository.js';
@@ -79,7 +79,7 @@ export class ProjectService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      const project = toProject(row, userId, 0);
+      const project = toProject(row, 0);
       await recordProjectEvent(tx, 'created', project, now);
       return project;
     });
@@ -89,7 +89,7 @@ export class ProjectService {
     const now = this.deps.now();
     const name = body.name === undefined ? undefined : checkedName(body.name);
     return this.write(async (tx) => {
-      const current = await mustFind(tx, userId, id, true, ifMatch);
+      const current = await mustOwn(tx, userId, id, true, ifMatch);
       if (current.inbox && body.archived) throw new ValidationError([{ field: 'archived', message: 'the Inbox cannot be archived' }]);
       const row = await tx
         .updateTable('projects')
@@ -113,13 +113,14 @@ export class ProjectService {
       throw new ValidationError([{ field: 'after_id', message: 'give before_id or after_id, not both' }]);
     const now = this.deps.now();
     return this.write(async (tx) => {
-      const current = await mustFind(tx, userId, id, true);
+      const current = await mustOwn(tx, userId, id, true);
       // a user has at most a few hundred projects: order them here
       const siblings = (
         await tx
           .selectFrom('projects')
           .select(['id', 'position'])
-          .where(() => accessOf(userId).projects)
+          // the owner's own projects: a shared one is ordered by its owner
+          .where('owner_id', '=', userId)
           .where('id', '<>', id)
           .orderBy('position')
           .orderBy('id')
@@ -165,11 +166,13 @@ export class ProjectService {
   async remove(userId: string, id: number, ifMatch?: number): Promise<void> {
     const now = this.deps.now();
     await this.write(async (tx) => {
-      const current = await mustFind(tx, userId, id, true, ifMatch);
+      const current = await mustOwn(tx, userId, id, true, ifMatch);
       if (current.inbox) throw new ConflictError('the Inbox cannot be deleted');
       const rows = await tx.selectFrom('tasks').selectAll().where('project_id', '=', id).orderBy('id').forUpdate().execute();
       const tasks = await withCounts(tx, rows);
       const project = (await toProjects(tx, userId, [current]))[0]!;
+      // who saw it, before its members go with it
+      const audience = (await audiencesOf(tx, [id])).get(id) ?? [userId];
       await appendManyToOutbox(
         tx,
         TOPICS.taskEvents,
@@ -178,7 +181,7 @@ export class ProjectService {
       // one statement: the parent_id foreign key is checked at its end, when children and parents are gone
       await tx.deleteFrom('tasks').where('project_id', '=', id).execute();
       await tx.deleteFrom('projects').where('id', '=', id).execute();
-      await recordProjectEvent(tx, 'deleted', project, now);
+      await recordProjectEvent(tx, 'deleted', project, now, { audience });
     });
   }
 
@@ -207,6 +210,14 @@ function checkedName(name: string): string {
   const trimmed = name.trim();
   if (!trimmed) throw new ValidationError([{ field: 'name', message: 'must not be blank' }]);
   return trimmed;
+}
+
+/** DESIGN §8: only its owner changes a project itself (its members: 403). */
+async function mustOwn(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<ProjectRow> {
+  const row = await mustFind(db, userId, id, forUpdate);
+  if (row.owner_id !== userId) throw new ForbiddenError(`only the owner of project ${id} can change or delete it`);
+  if (ifMatch !== undefined && ifMatch !== row.version) throw new PreconditionFailedError(row.version);
+  return row;
 }
 
 async function mustFind(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<ProjectRow> {

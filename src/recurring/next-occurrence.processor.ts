@@ -78,6 +78,7 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
     parent_id: done.parent_id,
     position: spot?.key ?? keyAfter(null),
     user_id: done.user_id,
+    assignee_id: done.assignee_id, // the next one is theirs too (DESIGN §8)
     title: done.title,
     description: done.description,
     completed: false,
@@ -154,6 +155,7 @@ async function copySubtasks(tx: Tx, done: TaskRow, newRootId: number, shift: num
         const due = o.due_date && shift !== null ? new Date(o.due_date.getTime() + shift) : null;
         return {
           user_id: o.user_id,
+          assignee_id: o.assignee_id,
           title: o.title,
           description: o.description,
           completed: false,

@@ -8,7 +8,7 @@ import type { Db, TaskRow } from '../db/types.js';
 import { ValidationError } from '../errors.js';
 import { PRIORITIES, type Priority } from './model.js';
 import { priorityRank } from './mapper.js';
-import { accessOf } from '../projects/access.js';
+import { listScope } from '../projects/access.js';
 import type { ViewQuery, Window } from './organize.js';
 
 export const SORT_FIELDS = ['due_date', 'priority', 'title', 'created_at', 'updated_at', 'position'] as const;
@@ -27,6 +27,8 @@ export interface ListFilter {
   parentId?: number | undefined;
   /** tasks without a parent */
   topLevel?: boolean | undefined;
+  /** assigned to this user id, or (null) to nobody */
+  assignee?: string | null | undefined;
   /** view=today|upcoming, resolved by the service into `window` (it needs the user's zone) */
   view?: ViewQuery | undefined;
   window?: Window | undefined;
@@ -120,8 +122,8 @@ function keywordCondition(q: string, trigram: boolean): Expression<SqlBool> {
     : sql<SqlBool>`(title || ' ' || description || '') ILIKE ${likePattern(q)}`;
 }
 
-function filterConditions(userId: string, f: ListFilter, now: Date, trigram: boolean): Expression<SqlBool>[] {
-  const c: Expression<SqlBool>[] = [accessOf(userId).tasks];
+function filterConditions(scope: Expression<SqlBool>, f: ListFilter, now: Date, trigram: boolean): Expression<SqlBool>[] {
+  const c: Expression<SqlBool>[] = [scope];
   if (f.q) c.push(keywordCondition(f.q, trigram));
   if (f.status === 'pending') c.push(sql<SqlBool>`completed = false`);
   if (f.status === 'completed') c.push(sql<SqlBool>`completed = true`);
@@ -133,6 +135,8 @@ function filterConditions(userId: string, f: ListFilter, now: Date, trigram: boo
   if (f.projectId !== undefined) c.push(sql<SqlBool>`project_id = ${f.projectId}`);
   if (f.parentId !== undefined) c.push(sql<SqlBool>`parent_id = ${f.parentId}`);
   if (f.topLevel) c.push(sql<SqlBool>`parent_id IS NULL`);
+  if (f.assignee === null) c.push(sql<SqlBool>`assignee_id IS NULL`);
+  else if (f.assignee !== undefined) c.push(sql<SqlBool>`assignee_id = ${f.assignee}`);
   if (f.window) {
     // open tasks only, like the overdue filter: the partial index tasks_user_open_due answers it
     c.push(sql<SqlBool>`(completed = false AND due_date < ${f.window.before})`);
@@ -167,7 +171,8 @@ function afterCursor(c: Cursor, sort: SortField, desc: boolean): Expression<SqlB
 }
 
 export async function listTasks(db: Db, userId: string, q: ListQuery, now: Date): Promise<ListPage> {
-  const where = filterConditions(userId, q, now, q.q ? await largeAccount(db, userId) : false);
+  const [scope, trigram] = await Promise.all([listScope(db, userId), q.q ? largeAccount(db, userId) : false]);
+  const where = filterConditions(scope, q, now, trigram);
   const desc = columnDescending(q);
   const page = q.cursor ? [...where, afterCursor(decodeCursor(q.cursor, q.sort), q.sort, desc)] : where;
   const dir = sql.raw(desc ? 'DESC' : 'ASC');

@@ -37,7 +37,7 @@ export function toTask(row: TaskRow, counts: SubtaskCounts): Task {
     project_id: row.project_id,
     parent_id: row.parent_id,
     position: row.position,
-    assignee_id: null,
+    assignee_id: row.assignee_id ?? null,
     subtask_count: counts.subtask_count,
     completed_subtask_count: counts.completed_subtask_count,
   };

@@ -75,7 +75,7 @@ export const TASK_PLACE = {
       'order by it comparing strings by code unit (JavaScript `<`, not localeCompare), then by id',
   }),
   assignee_id: Type.Union([Type.String(), Type.Null()], {
-    description: 'a member of a shared project, or null (always null until sharing)',
+    description: "who is to do it: a member of the task's project (its owner included), or null",
   }),
   subtask_count: Type.Integer({ minimum: 0, description: 'direct subtasks (read-only)' }),
   completed_subtask_count: Type.Integer({ minimum: 0, description: 'direct subtasks that are completed (read-only)' }),
@@ -125,6 +125,11 @@ export const TaskCreate = Type.Object(
     parent_id: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1, maximum: 2147483647 }), Type.Null()], {
         description: 'make it a subtask of this task (same project; at most LIMIT_TASK_LEVELS levels)',
+      }),
+    ),
+    assignee_id: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()], {
+        description: "a member of the task's project (its owner included) who is to do it, or null (422 for anyone else)",
       }),
     ),
   },

@@ -10,6 +10,7 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import type { TaskEventType } from '../events/schemas.js';
 import type { TaskCap } from '../limits/task-cap.js';
 import { findProject } from '../projects/repository.js';
+import { assigneeKeptIn, markMixedIfForeign, mustEditTasks } from '../projects/access.js';
 import type { Task } from './model.js';
 import { findTask } from './repository.js';
 import { levelOf, placement, subtree } from './tree.js';
@@ -80,6 +81,7 @@ export async function relocate(
     const project = await findProject(tx, userId, projectId);
     if (!project) throw new NotFoundError(`project ${projectId} not found`);
     if (project.archived) throw new ValidationError([{ field: 'project_id', message: 'the project is archived' }]);
+    await mustEditTasks(tx, userId, projectId); // DESIGN §8: a viewer of the target cannot add to it
   }
   // moves in one project are serialised, so two concurrent moves cannot build a cycle between them
   for (const id of [...new Set([current.project_id, projectId])].sort((a, b) => a - b))
@@ -92,7 +94,14 @@ export async function relocate(
     const height = Math.max(...tree.map((t) => t.level));
     if ((await levelOf(tx, p)) + height > cfg.maxLevels) throw tooDeep(cfg.maxLevels);
   }
-  if (crossing) await cfg.projectCap?.check(projectId);
+  if (crossing) {
+    await cfg.projectCap?.check(projectId);
+    await markMixedIfForeign(
+      tx,
+      projectId,
+      tree.map((t) => t.id),
+    );
+  }
   const spot = await placement(tx, { projectId, parentId }, current.id, { afterId: target.after_id, beforeId: target.before_id });
   if (!spot) throw new ValidationError([{ field: anchorField, message: `task ${anchorId} is not in the list the task moves to` }]);
   for (const r of spot.rekeyed) {
@@ -108,7 +117,8 @@ export async function relocate(
   if (crossing && below.length) {
     const rows = await tx
       .updateTable('tasks')
-      .set((eb) => ({ project_id: projectId, updated_at: now, version: eb('version', '+', 1) }))
+      // an assignee who is no member of the new project is unassigned (DESIGN §8)
+      .set((eb) => ({ project_id: projectId, assignee_id: assigneeKeptIn(projectId), updated_at: now, version: eb('version', '+', 1) }))
       .where('id', 'in', below)
       .returningAll()
       .execute();

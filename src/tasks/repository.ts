@@ -3,9 +3,14 @@ import type { Executor, NewTaskRow, TaskRow, TaskUpdateRow } from '../db/types.j
 import type { TaskFields } from './normalize.js';
 import { priorityName, priorityRank } from './mapper.js';
 import type { Reminder } from './model.js';
+import { accessOf } from '../projects/access.js';
 
 export async function findTask(db: Executor, userId: string, id: number, forUpdate = false): Promise<TaskRow | undefined> {
-  let q = db.selectFrom('tasks').selectAll().where('id', '=', id).where('user_id', '=', userId);
+  let q = db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('id', '=', id)
+    .where(() => accessOf(userId).tasks);
   if (forUpdate) q = q.forUpdate();
   return q.executeTakeFirst();
 }

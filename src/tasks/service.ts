@@ -20,6 +20,8 @@ import type { PreferencesStore } from '../preferences/store.js';
 import { TaskCap } from '../limits/task-cap.js';
 import type { Inboxes } from '../projects/inboxes.js';
 import { findProject } from '../projects/repository.js';
+import { isMember, mustEditTasks } from '../projects/access.js';
+import { noticeAssigned } from '../projects/notices.js';
 import { keyAfter } from './position.js';
 import { lastKey, levelOf, subtree, withCounts, withCountsOne, type Scope } from './tree.js';
 import { completeSubtasks, relocate, resolveView, tooDeep, type Relocation } from './organize.js';
@@ -99,6 +101,9 @@ export class TaskService {
     const zone = body.timezone ?? (await this.deps.preferences.get(userId)).timezone;
     const f = mergeFields({ ...NEW_TASK, timezone: zone }, body);
     const place = await this.placeOfNew(userId, body);
+    // DESIGN §8: a viewer cannot add tasks (the caller's own Inbox needs no look-up)
+    if (body.project_id !== undefined || body.parent_id != null) await mustEditTasks(this.deps.db, userId, place.project_id);
+    const assignee_id = await assigneeAfter(this.deps.db, null, place.project_id, body.assignee_id);
     await this.cap?.check(userId);
     await this.projectCap?.check(place.project_id);
     const completed = body.completed ?? false;
@@ -106,6 +111,7 @@ export class TaskService {
     return {
       ...columnsOf(f),
       ...place,
+      assignee_id,
       position: '', // the end of its list, given in the transaction that writes it (insertAll)
       user_id: userId,
       completed,
@@ -173,6 +179,7 @@ export class TaskService {
       TOPICS.taskEvents,
       rows.map((row, i) => taskEvent(row.completed ? 'completed' : 'created', tasks[i]!, row.created_at)),
     );
+    for (const t of tasks) if (t.assignee_id) await noticeAssigned(tx, [t], t.user_id, new Date(t.created_at));
     return tasks;
   }
 
@@ -198,9 +205,10 @@ export class TaskService {
       throw new ValidationError([{ field: 'after_id', message: 'give before_id or after_id, not both' }]);
     const now = this.deps.now();
     return this.write(async (tx) => {
-      const current = await mustFind(tx, userId, id, true, ifMatch);
+      const current = await mustEdit(tx, userId, id, true, ifMatch);
       const place = await relocate(tx, userId, current, body, this.organizing(), this.recorder(), now);
-      const row = await updateTask(tx, id, { ...place, updated_at: now, version: current.version + 1 });
+      const assignee_id = await assigneeAfter(tx, current, place.project_id, undefined);
+      const row = await updateTask(tx, id, { ...place, assignee_id, updated_at: now, version: current.version + 1 });
       return this.recorded(tx, row, 'updated', now);
     });
   }
@@ -212,7 +220,7 @@ export class TaskService {
   async update(userId: string, id: number, body: TaskUpdate, ifMatch?: number): Promise<Task> {
     const now = this.deps.now();
     return this.write(async (tx) => {
-      const current = await mustFind(tx, userId, id, true, ifMatch);
+      const current = await mustEdit(tx, userId, id, true, ifMatch);
       const before = fieldsOf(current);
       const f = mergeFields(before, body);
       const completed = body.completed ?? current.completed;
@@ -230,19 +238,23 @@ export class TaskService {
             this.recorder(),
             now,
           )
-        : {};
+        : undefined;
+      const assignee_id = await assigneeAfter(tx, current, place?.project_id ?? current.project_id, body.assignee_id);
       if (completed && !current.completed) await completeSubtasks(tx, current.id, now, this.recorder());
       const row = await updateTask(tx, id, {
         ...place,
         ...columnsOf(f),
         ...seriesAfterEdit(current, f),
+        assignee_id,
         completed,
         completed_at: completed ? (current.completed_at ?? now) : null,
         updated_at: now,
         version: current.version + 1,
       });
       const type: TaskEventType = completed && !current.completed ? 'completed' : 'updated';
-      return this.recorded(tx, row, type, now);
+      const task = await this.recorded(tx, row, type, now);
+      if (assignee_id !== current.assignee_id) await noticeAssigned(tx, [task], userId, now);
+      return task;
     });
   }
 
@@ -250,7 +262,7 @@ export class TaskService {
   async setCompleted(userId: string, id: number, completed: boolean | undefined, ifMatch?: number): Promise<Task> {
     const now = this.deps.now();
     return this.write(async (tx) => {
-      const current = await mustFind(tx, userId, id, true, ifMatch);
+      const current = await mustEdit(tx, userId, id, true, ifMatch);
       const target = completed ?? !current.completed;
       if (target === current.completed) return withCountsOne(tx, current);
       // DESIGN §7: completing a parent completes its open subtasks, each with its own event
@@ -269,7 +281,7 @@ export class TaskService {
   async remove(userId: string, id: number, ifMatch?: number): Promise<void> {
     const now = this.deps.now();
     await this.write(async (tx) => {
-      await mustFind(tx, userId, id, true, ifMatch);
+      await mustEdit(tx, userId, id, true, ifMatch);
       const ids = (await subtree(tx, id)).map((t) => t.id);
       const rows = await tx.selectFrom('tasks').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
       const tasks = await withCounts(tx, rows);
@@ -292,13 +304,13 @@ export class TaskService {
   async history(userId: string, id: number): Promise<HistoryEntry[]> {
     const rows = await this.deps.db
       .selectFrom('task_history')
-      .select(['event_id', 'event_type', 'occurred_at', 'data'])
+      .select(['event_id', 'event_type', 'occurred_at', 'data', 'user_id'])
       .where('task_id', '=', id)
-      .where('user_id', '=', userId)
       .orderBy('occurred_at')
       .orderBy('event_id')
       .execute();
-    if (!rows.length) await mustFind(this.deps.db, userId, id);
+    // a member sees the history of a task it can see; its creator also that of a task deleted since
+    if (rows[0]?.user_id !== userId) await mustFind(this.deps.db, userId, id);
     return rows.map((r) => ({
       event_id: r.event_id,
       event_type: r.event_type,
@@ -366,6 +378,37 @@ function refusePastReminders(f: TaskFields, had: TaskFields | null, now: Date): 
         message: `must be in the future: its time has already passed (now ${now.toISOString()})`,
       })),
     );
+}
+
+/** A task the caller may change: visible (else 404) in a project where it is owner or editor (else 403). */
+async function mustEdit(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<TaskRow> {
+  const row = await mustFind(db, userId, id, forUpdate);
+  await mustEditTasks(db, userId, row.project_id);
+  if (ifMatch !== undefined && ifMatch !== row.version) throw new PreconditionFailedError(row.version);
+  return row;
+}
+
+/**
+ * DESIGN §8: the assignee is a member of the task's project (its owner included), or null.
+ * `asked` (the body's field) is checked (422 for anyone else); absent, the task keeps its
+ * assignee unless it moves to a project where that user is no member.
+ */
+async function assigneeAfter(
+  db: Db | Tx,
+  current: TaskRow | null,
+  projectId: number,
+  asked: string | null | undefined,
+): Promise<string | null> {
+  if (asked === null) return null;
+  if (asked !== undefined) {
+    if (asked !== current?.assignee_id || projectId !== current.project_id)
+      if (!(await isMember(db, projectId, asked)))
+        throw new ValidationError([{ field: 'assignee_id', message: `user ${asked} is not a member of project ${projectId}` }]);
+    return asked;
+  }
+  const kept = current?.assignee_id ?? null;
+  if (kept && projectId !== current!.project_id && !(await isMember(db, projectId, kept))) return null;
+  return kept;
 }
 
 async function mustFind(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<TaskRow> {

@@ -7,6 +7,7 @@ import { isValidTimeZone } from '../../recurrence/index.js';
 import { metrics } from '../../metrics.js';
 import type { LiveMessage } from '../../live/hub.js';
 import { boundedWriter, StreamGate } from '../../live/stream-limits.js';
+import { AccessFilter } from '../../live/access-filter.js';
 import { requireUser, userOf } from '../auth.js';
 import { problems } from '../problems.js';
 import { TEXT_RULES } from '../../tasks/model.js';
@@ -200,7 +201,10 @@ export const streamRoutes =
           'x-accel-buffering': 'no',
         });
         write(`retry: 2000\n: connected\n\n`);
-        const send = (m: LiveMessage) => write(`id: ${m.id}\nevent: ${m.kind}\ndata: ${JSON.stringify(m.data)}\n\n`);
+        const access = new AccessFilter(userId);
+        const send = (m: LiveMessage) => {
+          if (access.pass(m)) write(`id: ${m.id}\nevent: ${m.kind}\ndata: ${JSON.stringify(m.data)}\n\n`);
+        };
         const unsubscribe = s.hub.subscribe(userId, send);
         const heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS);
         metrics.sseClients.inc();

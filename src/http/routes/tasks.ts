@@ -34,6 +34,14 @@ export const ListQuery = Type.Object(
     project_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: "a project's tasks (subtasks included)" })),
     parent_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the direct subtasks of this task' })),
     top_level: Type.Optional(Type.Boolean({ description: 'true: tasks that are not subtasks' })),
+    assignee: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        ...TEXT_RULES,
+        description: '`me`: tasks assigned to the caller; `none`: unassigned tasks; else a user id',
+      }),
+    ),
     view: Type.Optional(
       Type.Union([Type.Literal('today'), Type.Literal('upcoming')], {
         description:
@@ -121,6 +129,7 @@ export const taskRoutes =
           projectId: q.project_id,
           parentId: q.parent_id,
           topLevel: q.top_level,
+          assignee: q.assignee === 'me' ? userOf(req) : q.assignee === 'none' ? null : q.assignee,
           view: q.view && { kind: q.view, days: q.days, tz: q.tz },
           ...parseSort(q.sort),
           limit: q.limit ?? 50,
