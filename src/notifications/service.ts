@@ -1,6 +1,7 @@
 /** The notification inbox as users see it. */
 import type { Db, NotificationRow } from '../db/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { accessOf } from '../projects/access.js';
 
 export interface Notification {
   id: string;
@@ -106,7 +107,7 @@ export class NotificationService {
         .selectFrom('tasks')
         .select('completed')
         .where('id', '=', taskId)
-        .where('user_id', '=', userId)
+        .where(() => accessOf(userId).tasks) // an assignee's reminder of a shared task, too
         .forShare()
         .executeTakeFirst();
       if (!task) throw new ConflictError(`task ${note.task_id} of this notification was deleted`);

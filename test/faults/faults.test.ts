@@ -16,8 +16,8 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/db/connect.js';
-import { signUp, type Session } from '../support/app.js';
-import { stack, stackEnv } from '../stack/support.js';
+import { client, eventually, signUp, type Session } from '../support/app.js';
+import { producer, stack, stackEnv, TopicReader } from '../stack/support.js';
 import {
   API,
   KafkaTally,
@@ -363,4 +363,85 @@ describe('faults under load: zero lost events, zero duplicated effects', { concu
       }
     }
   });
+
+  test(
+    'shared project: the notifications consumer killed mid-stream, then every `assigned` record redelivered: one inbox entry per assignment',
+    { timeout: CASE_TIMEOUT },
+    async () => {
+      const [owner, member] = await Promise.all([signUp(API, 'fault-share-owner'), signUp(API, 'fault-share-member')]);
+      const o = client(API, owner.token);
+      const project = (await o.post(`/api/${owner.userId}/projects`, { name: 'shared under faults' })).body;
+      assert.equal(
+        (await o.post(`/api/${owner.userId}/projects/${project.id}/members`, { email: member.email, role: 'editor' })).status,
+        201,
+      );
+      const reader = new TopicReader(env.KAFKA_BROKERS!);
+      await reader.start(['notifications']);
+      const ASSIGNMENTS = 40;
+      const ids: number[] = [];
+      try {
+        for (let i = 0; i < ASSIGNMENTS; i++) {
+          if (i === 10) await signal(env, 'notifications', 'SIGKILL'); // the inbox consumer dies with deliveries in flight
+          if (i === 25) await heal(db);
+          const t = await o.post(`/api/${owner.userId}/tasks`, {
+            title: `shared ${i}`,
+            project_id: project.id,
+            assignee_id: member.userId,
+          });
+          assert.equal(t.status, 201, JSON.stringify(t.body));
+          ids.push(t.body.id);
+        }
+        await heal(db);
+        const count = async () => {
+          const r = await db.query(
+            `SELECT count(*)::int AS n, count(DISTINCT task_id)::int AS tasks FROM notifications WHERE user_id = $1 AND type = 'assigned'`,
+            [member.userId],
+          );
+          return r.rows[0] as { n: number; tasks: number };
+        };
+        await eventually(async () => (await count()).tasks === ASSIGNMENTS, { timeoutMs: 180_000, intervalMs: 500 });
+        // redeliver: every `assigned` record of the member as it went over Kafka, produced again (same key, same bytes)
+        const sent = reader.records.filter(
+          (r) =>
+            r.topic === 'notifications' &&
+            (r.value?.data ?? r.value)?.type === 'assigned' &&
+            (r.value?.data ?? r.value)?.user_id === member.userId,
+        );
+        assert.ok(sent.length >= ASSIGNMENTS, `${sent.length} assigned records on Kafka`);
+        const p = await producer(env.KAFKA_BROKERS!);
+        try {
+          await p.send({ topic: 'notifications', messages: sent.map((r) => ({ key: r.key, value: JSON.stringify(r.value) })) });
+        } finally {
+          await p.disconnect();
+        }
+        // the redelivered records are consumed (they show up twice on Kafka), and the inbox has not grown
+        const onKafka = () =>
+          reader.records.filter(
+            (r) =>
+              r.topic === 'notifications' &&
+              (r.value?.data ?? r.value)?.type === 'assigned' &&
+              (r.value?.data ?? r.value)?.user_id === member.userId,
+          ).length;
+        await eventually(async () => onKafka() >= 2 * sent.length, { timeoutMs: 60_000, intervalMs: 250 });
+        await sleep(8_000); // the consumer's share of the redelivery (one batch: well under a second when healthy)
+        const after = await count();
+        assert.deepEqual(after, { n: ASSIGNMENTS, tasks: ASSIGNMENTS }, 'one inbox entry per assignment, none twice');
+        const { rows: dead } = await db.query(`SELECT count(*)::int AS n FROM dead_letters WHERE payload::text LIKE $1`, [
+          `%${member.userId}%`,
+        ]);
+        assert.equal(dead[0].n, 0, 'nothing was dead-lettered');
+        const api = await client(API, member.token).get(`/api/${member.userId}/notifications?limit=200`);
+        assert.equal(api.body.filter((n: any) => n.type === 'assigned').length, ASSIGNMENTS, 'the API shows the same');
+        assert.deepEqual(
+          api.body
+            .filter((n: any) => n.type === 'assigned')
+            .map((n: any) => n.task_id)
+            .sort((a: number, b: number) => a - b),
+          ids,
+        );
+      } finally {
+        await reader.stop().catch(() => undefined);
+      }
+    },
+  );
 });
