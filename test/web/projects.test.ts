@@ -333,11 +333,15 @@ describe('organizing in the web app', () => {
     // password: mismatched confirmation is caught here, a wrong current password by the server
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Current password', { exact: true }).fill('not my password');
-    await page.getByLabel('New password', { exact: true }).fill('a much longer passphrase');
+    await page.getByLabel('New password', { exact: true }).fill('too short');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.locator('#err-pw-new_password').getByText('At least 12 characters.').waitFor();
+    assert.equal(await page.evaluate<string>('document.activeElement?.id'), 'pw-new_password', 'focus on the field to fix');
+    await page.getByLabel('New password', { exact: true }).fill('velvet otter harbour 1977 quietly');
     await page.getByLabel('Repeat the new password', { exact: true }).fill('something else entirely');
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByText('The two new passwords differ.').waitFor();
-    await page.getByLabel('Repeat the new password', { exact: true }).fill('a much longer passphrase');
+    await page.getByLabel('Repeat the new password', { exact: true }).fill('velvet otter harbour 1977 quietly');
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.locator('#err-pw-current_password, .settings .form-error').first().waitFor();
     assert.equal(await page.evaluate<string>('location.hash'), '#/settings', 'still signed in');

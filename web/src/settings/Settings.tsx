@@ -158,7 +158,7 @@ function Password() {
     setGeneral(undefined);
     const local: Record<string, string> = {};
     if (!current) local.current_password = 'Enter your current password.';
-    if (next.length < 8) local.new_password = 'At least 8 characters.';
+    if (next.length < 12) local.new_password = 'At least 12 characters.';
     else if (next !== confirm) local.confirm = 'The two new passwords differ.';
     setErrors(local);
     const first = Object.keys(local)[0];
@@ -214,7 +214,7 @@ function Password() {
       {field('current_password', 'Current password', current, setCurrent, 'current-password')}
       {field('new_password', 'New password', next, setNext, 'new-password', 'pw-new-hint')}
       <p class="hint" id="pw-new-hint">
-        At least 8 characters; a long phrase is best.
+        At least 12 characters; a few unrelated words make a strong one. The server also refuses common ones.
       </p>
       {field('confirm', 'Repeat the new password', confirm, setConfirm, 'new-password')}
       <div class="form-actions">
