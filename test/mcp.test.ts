@@ -355,7 +355,9 @@ describe('MCP authentication', () => {
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
       });
     assert.equal((await post('http://evil.example')).status, 403);
-    assert.equal((await post(app.url)).status, 200);
+    const ok = await post(app.url);
+    assert.equal(ok.status, 200);
+    assert.match(ok.headers.get('x-request-id') ?? '', /\S/, 'the request id of the logs comes back');
   });
 
   test('GET /mcp (the optional server stream) is 405: the server is stateless', async () => {

@@ -65,6 +65,8 @@ export const mcpRoutes =
           services: s,
         });
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+        // the transport writes the raw response: keep the headers earlier hooks set (x-request-id, …)
+        for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
         reply.hijack();
         reply.raw.on('close', () => {
           void transport.close();
