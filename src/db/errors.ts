@@ -3,6 +3,9 @@ const code = (err: unknown): string | undefined => (err as { code?: unknown } | 
 
 export const isUniqueViolation = (err: unknown): boolean => code(err) === '23505';
 
+/** A row it refers to is gone: a create or move racing the delete of its project or parent task. */
+export const isForeignKeyViolation = (err: unknown): boolean => code(err) === '23503';
+
 /** Socket errors of a server that is down or restarting (Node sets them as `code`, not a SQLSTATE). */
 const NETWORK_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'];
 /** pg's own messages for a connection that died under it (no code at all). */

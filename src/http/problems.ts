@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from '../errors.js';
 import { InvalidTokenError } from '../auth/tokens.js';
 import { LoginFailedError } from '../auth/service.js';
-import { isTransientDbError, isUnstorableText } from '../db/errors.js';
+import { isForeignKeyViolation, isTransientDbError, isUnstorableText } from '../db/errors.js';
 import { RULE_MESSAGES } from '../tasks/model.js';
 
 export const PROBLEM_TYPE_BASE = '/problems/';
@@ -108,6 +108,9 @@ function toProblem(err: unknown): HttpProblem | undefined {
   // defence in depth behind the schemas' patterns: text PostgreSQL cannot store is bad input, not a 500
   if (isUnstorableText(err))
     return new HttpProblem(422, 'validation-error', 'Validation failed', 'the request contains characters that cannot be stored (NUL)');
+  // checked before the write and enforced by the database: only a concurrent delete gets here
+  if (isForeignKeyViolation(err))
+    return new HttpProblem(409, 'conflict', 'Conflict', 'a project or task this change refers to was deleted meanwhile; reload and retry');
   if (isTransientDbError(err))
     return new HttpProblem(503, 'unavailable', 'Service unavailable', 'the database is unavailable; retry shortly', undefined, {
       'retry-after': '2',
