@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { start } from './bootstrap.js';
 import { startPrimary } from './cluster.js';
+import { flushTracing } from './tracing/context.js';
 
 const SHUTDOWN_GRACE_MS = 15_000;
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
     try {
       await running.stop();
+      await flushTracing(); // the last spans, which process.exit would drop
       process.exit(0);
     } catch (err) {
       log.error({ err }, 'unclean shutdown');

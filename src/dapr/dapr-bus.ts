@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { AnySubscription, EventBus, OutgoingMessage } from '../events/bus.js';
-import { deliver, deliverMany, type DeliveryResult } from '../events/dispatch.js';
+import { deliver, deliverMany, type DeliveryResult, type MessageMeta } from '../events/dispatch.js';
 import type { TopicName } from '../events/schemas.js';
 import type { DaprClient } from './client.js';
 
@@ -37,7 +37,11 @@ export class DaprBus implements EventBus {
           entryId: String(m.seq),
           event: m.payload,
           contentType: 'application/json',
-          metadata: { partitionKey: m.key },
+          // daprd 1.16 builds the CloudEvent and takes its traceparent from this override (else from
+          // its own span of this whole bulk request): each event carries its own trace to its consumers
+          metadata: m.traceparent
+            ? ({ partitionKey: m.key, 'cloudevent.traceparent': m.traceparent } as Record<string, string>)
+            : { partitionKey: m.key },
         })),
       );
     }
@@ -56,12 +60,14 @@ export class DaprBus implements EventBus {
   }
 
   /** A bulk delivery: the consumers get the batch in order (one statement where they can); one outcome per message. */
-  async receiveMany(topic: TopicName, payloads: unknown[], group?: string): Promise<DeliveryResult[]> {
-    return (await deliverMany(this.consumers(topic, group), topic, payloads, this.log)).map((r) => this.acknowledgePoison(r, topic, group));
+  async receiveMany(topic: TopicName, payloads: unknown[], group?: string, metas?: MessageMeta[]): Promise<DeliveryResult[]> {
+    return (await deliverMany(this.consumers(topic, group), topic, payloads, this.log, metas)).map((r) =>
+      this.acknowledgePoison(r, topic, group),
+    );
   }
 
-  async receive(topic: TopicName, payload: unknown, group?: string): Promise<DeliveryResult> {
-    return this.acknowledgePoison(await deliver(this.consumers(topic, group), topic, payload, this.log), topic, group);
+  async receive(topic: TopicName, payload: unknown, group?: string, meta?: MessageMeta): Promise<DeliveryResult> {
+    return this.acknowledgePoison(await deliver(this.consumers(topic, group), topic, payload, this.log, meta), topic, group);
   }
 
   /**

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../app.js';
 import type { TopicName } from '../events/schemas.js';
+import type { MessageMeta } from '../events/dispatch.js';
 import { requireSidecar } from '../http/auth.js';
 
 /** The CloudEvent's `data` (JSON object, JSON string or base64), or the body itself if it is not a CloudEvent. */
@@ -29,6 +30,20 @@ const BULK_BODY_LIMIT = 8 * 1024 * 1024;
 interface BulkEntry {
   entryId: string;
   event: unknown;
+  /** the Kafka component's: __partition, __offset, __timestamp (ms), __key, and the message headers */
+  metadata?: Record<string, string>;
+}
+
+/** The CloudEvent's traceparent and the Kafka position daprd reports (bulk entries carry it as metadata). */
+export function messageMeta(event: unknown, metadata?: Record<string, string>): MessageMeta {
+  const traceparent = typeof event === 'object' && event !== null ? (event as { traceparent?: unknown }).traceparent : undefined;
+  const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  return {
+    traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+    partition: metadata?.__partition,
+    offset: num(metadata?.__offset),
+    appendedAt: num(metadata?.__timestamp),
+  };
 }
 
 /** The entries of a bulk-subscribe envelope (`{id, type, topic, pubsubname, entries: [{entryId, event, ...}]}`), else undefined. */
@@ -64,6 +79,7 @@ export async function daprRoutes(app: FastifyInstance, s: Services): Promise<voi
         topic,
         entries.map((e) => eventData(e.event)),
         group,
+        entries.map((e) => messageMeta(e.event, e.metadata)),
       );
       const statuses = entries.map((e, i) => ({ entryId: e.entryId, status: results[i]!.outcome }));
       const failed = results.flatMap((r, i) => (r.outcome === 'SUCCESS' ? [] : [{ entryId: entries[i]!.entryId, ...r }]));
@@ -71,7 +87,7 @@ export async function daprRoutes(app: FastifyInstance, s: Services): Promise<voi
         req.log.warn({ topic, entries: entries.length, failed: failed.slice(0, 10) }, 'bulk delivery: entries not processed');
       return reply.code(200).send({ statuses });
     }
-    const result = await bus.receive(topic, eventData(req.body), group);
+    const result = await bus.receive(topic, eventData(req.body), group, messageMeta(req.body));
     if (result.outcome !== 'SUCCESS')
       req.log.warn(
         { topic, outcome: result.outcome, err: result.error, cloudevent_id: (req.body as { id?: string })?.id },

@@ -14,6 +14,7 @@
  */
 import { sql } from 'kysely';
 import type { Db, Tx } from './types.js';
+import { activeTraceparent, bindActive } from '../tracing/context.js';
 
 export class BatchNotCommitted extends Error {
   override name = 'BatchNotCommitted';
@@ -24,15 +25,17 @@ export class BatchNotCommitted extends Error {
 
 interface Pending<I, O> {
   item: I;
+  /** the submitter's trace (a batch runs in the first submitter's async context, not each one's) */
+  traceparent: string | null;
   resolve: (out: O) => void;
   reject: (err: unknown) => void;
 }
 
 export interface GroupCommitOptions<I, O> {
   /** writes the items in one transaction; returns their results in the same order; throws BatchNotCommitted when it certainly rolled back */
-  writeMany: (items: I[]) => Promise<O[]>;
+  writeMany: (items: I[], traceparents: (string | null)[]) => Promise<O[]>;
   /** writes one item in its own transaction */
-  writeOne: (item: I) => Promise<O>;
+  writeOne: (item: I, traceparent: string | null) => Promise<O>;
   /** the most items in one transaction */
   maxBatch: number;
 }
@@ -45,7 +48,7 @@ export class GroupCommit<I, O> {
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, traceparent: activeTraceparent(), resolve, reject });
       if (!this.running) void this.drain();
     });
   }
@@ -62,7 +65,10 @@ export class GroupCommit<I, O> {
   private async write(batch: Pending<I, O>[]): Promise<void> {
     if (batch.length > 1) {
       try {
-        const outs = await this.o.writeMany(batch.map((p) => p.item));
+        const outs = await this.o.writeMany(
+          batch.map((p) => p.item),
+          batch.map((p) => p.traceparent),
+        );
         batch.forEach((p, i) => p.resolve(outs[i]!));
         return;
       } catch (err) {
@@ -72,7 +78,7 @@ export class GroupCommit<I, O> {
         }
       }
     }
-    for (const p of batch) await this.o.writeOne(p.item).then(p.resolve, p.reject);
+    for (const p of batch) await this.o.writeOne(p.item, p.traceparent).then(p.resolve, p.reject);
   }
 }
 
@@ -123,7 +129,8 @@ export class CommandBatcher {
   }
 
   async run<T>(command: Command<T>): Promise<T> {
-    const outcome = await this.queue.submit(command as Command<unknown>);
+    // run in its own request's trace context, whichever request's turn runs the batch
+    const outcome = await this.queue.submit(bindActive(command) as Command<unknown>);
     if (!outcome.ok) throw outcome.error;
     return outcome.value as T;
   }

@@ -11,6 +11,7 @@ import * as m0006 from './migrations/0006_projects.js';
 import * as m0007 from './migrations/0007_access_tokens.js';
 import * as m0008 from './migrations/0008_webhooks_calendar.js';
 import * as m0010 from './migrations/0010_sharing.js';
+import * as m0011 from './migrations/0011_trace_context.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_access_tokens': m0007,
   '0008_webhooks_calendar': m0008,
   '0010_sharing': m0010,
+  '0011_trace_context': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -84,6 +84,8 @@ export interface RemindersTable {
   fired_at: Timestamp | null;
   /** set on a snooze: the notification this row fires again (one row per notification) */
   snooze_of: ColumnType<string | null, string | null | undefined, string | null>;
+  /** W3C traceparent of the write that scheduled it (null when tracing is off) */
+  traceparent: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OutboxTable {
@@ -93,6 +95,8 @@ export interface OutboxTable {
   payload: Json<unknown>;
   created_at: CreatedAt;
   published_at: Timestamp | null;
+  /** W3C traceparent of the request (or delivery) that wrote it (null when tracing is off) */
+  traceparent: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface TaskHistoryTable {

@@ -14,6 +14,10 @@ export interface OutgoingMessage<T extends TopicName = TopicName> {
   /** partition key: the task id, so events of one task stay in order */
   key: string;
   payload: TopicPayload[T];
+  /** W3C traceparent the consumers continue (the relay's publish span), when tracing is on */
+  traceparent?: string | null;
+  /** when the outbox row was written (the embedded consumers' lag) */
+  createdAt?: Date;
 }
 
 /** What a consumer reports about one delivery (mirrors Dapr's SUCCESS / RETRY / DROP). */

@@ -9,6 +9,7 @@ import { ValidationError } from '../errors.js';
 import { PoisonMessageError, type AnySubscription, type DeliveryOutcome } from './bus.js';
 import { EventSchemaError, parseEvent, type TopicName } from './schemas.js';
 import { metrics } from '../metrics.js';
+import { context, contextOf, inSpan, linkTo, SpanKind, tracingOn } from '../tracing/context.js';
 
 export interface DeliveryResult {
   outcome: DeliveryOutcome;
@@ -18,8 +19,58 @@ export interface DeliveryResult {
 const isPoison = (err: unknown): boolean =>
   err instanceof PoisonMessageError || err instanceof EventSchemaError || err instanceof ValidationError;
 
-export async function deliver(subs: readonly AnySubscription[], topic: TopicName, raw: unknown, log: Logger): Promise<DeliveryResult> {
-  return (await deliverMany(subs, topic, [raw], log))[0]!;
+/** Where a message was on the broker: its W3C traceparent, and (Dapr/Kafka) partition, offset and append time. */
+export interface MessageMeta {
+  traceparent?: string | null;
+  partition?: string;
+  offset?: number;
+  /** ms since the epoch: Kafka's append time, or the event's own timestamp */
+  appendedAt?: number;
+}
+
+export async function deliver(
+  subs: readonly AnySubscription[],
+  topic: TopicName,
+  raw: unknown,
+  log: Logger,
+  meta?: MessageMeta,
+): Promise<DeliveryResult> {
+  return (await deliverMany(subs, topic, [raw], log, meta && [meta]))[0]!;
+}
+
+/** Lag per topic and partition: how old the messages are when they reach their consumers. */
+function recordLag(topic: TopicName, metas: readonly (MessageMeta | undefined)[]): void {
+  const now = Date.now();
+  for (const m of metas) {
+    if (m?.appendedAt === undefined) continue;
+    const labels = { topic, partition: m.partition ?? 'embedded' };
+    metrics.consumerLag.set(labels, Math.max(0, now - m.appendedAt) / 1000);
+    if (m.offset !== undefined) metrics.consumerOffset.set(labels, m.offset);
+  }
+}
+
+/**
+ * Runs a consumer on one message in a CONSUMER span that continues the message's trace (the
+ * relay's publish span), or on a batch in one span linked to every message's trace.
+ */
+function consumed<T>(topic: TopicName, consumer: string, metas: readonly (MessageMeta | undefined)[], fn: () => Promise<T>): Promise<T> {
+  if (!tracingOn()) return fn();
+  const first = metas.find((m) => m?.traceparent)?.traceparent;
+  return inSpan(
+    `${topic} process ${consumer}`,
+    {
+      kind: SpanKind.CONSUMER,
+      parent: first ? contextOf(first) : context.active(),
+      links: metas.length > 1 ? metas.flatMap((m) => linkTo(m?.traceparent)) : undefined,
+      attributes: {
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': topic,
+        'messaging.consumer.group.name': consumer,
+        'messaging.batch.message_count': metas.length,
+      },
+    },
+    () => fn(),
+  );
 }
 
 /**
@@ -33,13 +84,16 @@ export async function deliverMany(
   topic: TopicName,
   raws: readonly unknown[],
   log: Logger,
+  metas: readonly (MessageMeta | undefined)[] = [],
 ): Promise<DeliveryResult[]> {
+  recordLag(topic, metas);
   const results: DeliveryResult[] = raws.map(() => ({ outcome: 'SUCCESS' }));
   const payloads = raws.map((raw, i) => {
     try {
       return parseEvent(topic, raw);
     } catch (err) {
       metrics.deliveries.inc({ topic, consumer: 'schema', outcome: 'DROP' });
+      metrics.deadLetters.inc({ topic, consumer: 'schema' });
       results[i] = { outcome: 'DROP', error: (err as Error).message };
       return undefined;
     }
@@ -50,7 +104,12 @@ export async function deliverMany(
     const todo = payloads.flatMap((p, i) => (p !== undefined && i < stop ? [i] : []));
     if (sub.handleMany && todo.length > 1) {
       try {
-        await sub.handleMany(todo.map((i) => payloads[i]) as never);
+        await consumed(
+          topic,
+          sub.name,
+          todo.map((i) => metas[i]),
+          () => sub.handleMany!(todo.map((i) => payloads[i]) as never),
+        );
         metrics.deliveries.inc({ topic, consumer: sub.name, outcome: 'SUCCESS' }, todo.length);
         continue;
       } catch {
@@ -60,17 +119,21 @@ export async function deliverMany(
     for (const i of todo) {
       if (i >= stop) break;
       try {
-        await sub.handle(payloads[i] as never);
+        await consumed(topic, sub.name, [metas[i]], () => sub.handle(payloads[i] as never));
         metrics.deliveries.inc({ topic, consumer: sub.name, outcome: 'SUCCESS' });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         if (isPoison(err)) {
           metrics.deliveries.inc({ topic, consumer: sub.name, outcome: 'DROP' });
           log.error({ topic, consumer: sub.name, err: message }, 'poison message dropped by consumer');
-          if (results[i]!.outcome === 'SUCCESS') results[i] = { outcome: 'DROP', error: `${sub.name}: ${message}` };
+          if (results[i]!.outcome === 'SUCCESS') {
+            results[i] = { outcome: 'DROP', error: `${sub.name}: ${message}` };
+            metrics.deadLetters.inc({ topic, consumer: sub.name });
+          }
           continue;
         }
         metrics.deliveries.inc({ topic, consumer: sub.name, outcome: 'RETRY' });
+        metrics.redeliveries.inc({ topic, consumer: sub.name });
         log.warn({ topic, consumer: sub.name, err: message }, 'consumer failed; will retry');
         results[i] = { outcome: 'RETRY', error: `${sub.name}: ${message}` };
         stop = i;
@@ -79,7 +142,9 @@ export async function deliverMany(
     }
   }
   for (let i = stop + 1; i < raws.length; i++) {
-    if (results[i]!.outcome !== 'DROP') results[i] = { outcome: 'RETRY', error: 'not delivered: an earlier message is retried first' };
+    if (results[i]!.outcome === 'DROP') continue;
+    results[i] = { outcome: 'RETRY', error: 'not delivered: an earlier message is retried first' };
+    metrics.redeliveries.inc({ topic, consumer: 'held-back' });
   }
   return results;
 }

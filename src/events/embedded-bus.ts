@@ -7,6 +7,7 @@ import type { Db } from '../db/types.js';
 import type { Logger } from '../logger.js';
 import { TransientError, type EventBus, type OutgoingMessage, type AnySubscription } from './bus.js';
 import { deliverMany } from './dispatch.js';
+import { metrics } from '../metrics.js';
 
 export class EmbeddedBus implements EventBus {
   private subs: AnySubscription[] = [];
@@ -39,6 +40,7 @@ export class EmbeddedBus implements EventBus {
         topic,
         run.map((m) => m.payload),
         this.log,
+        run.map((m) => ({ traceparent: m.traceparent, appendedAt: m.createdAt?.getTime() })),
       );
       let delivered = run.length;
       for (let i = 0; i < run.length; i++) {
@@ -49,6 +51,7 @@ export class EmbeddedBus implements EventBus {
           this.attempts.set(m.seq, attempts);
           if (attempts < EmbeddedBus.MAX_ATTEMPTS) throw new TransientError(result.error ?? 'consumer asked to retry');
           this.log.error({ seq: m.seq, topic: m.topic, attempts }, 'giving up on message after repeated failures; dead-lettered');
+          metrics.deadLetters.inc({ topic: m.topic, consumer: 'embedded-given-up' });
         }
         this.attempts.delete(m.seq);
         if (result.outcome !== 'SUCCESS') {

@@ -8,19 +8,33 @@ import type { Task } from '../tasks/model.js';
 import type { Project } from '../projects/model.js';
 import { audiencesOf } from '../projects/access.js';
 import { parseEvent, TOPICS, type ProjectEventType, type TaskEventType, type TopicName, type TopicPayload } from './schemas.js';
+import { activeTraceparent } from '../tracing/context.js';
 
-/** Several events of one topic in one statement; their outbox order (seq) is the order given. */
+/**
+ * Several events of one topic in one statement; their outbox order (seq) is the order given.
+ * Each keeps the trace it was written in: its own `traceparent` (a create batched with others'
+ * requests), else the active span's.
+ */
 export async function appendManyToOutbox<T extends TopicName>(
   tx: Executor,
   topic: T,
-  events: readonly { key: string; payload: TopicPayload[T] }[],
+  events: readonly { key: string; payload: TopicPayload[T]; traceparent?: string | null }[],
 ): Promise<void> {
   if (!events.length) return;
   await withAudience(tx, topic, events);
   for (const e of events) parseEvent(topic, e.payload); // validated on the way out: a bad event fails the whole command
+  const active = activeTraceparent();
   await tx
     .insertInto('outbox')
-    .values(events.map((e) => ({ topic, key: e.key, payload: JSON.stringify(e.payload), published_at: null })))
+    .values(
+      events.map((e) => ({
+        topic,
+        key: e.key,
+        payload: JSON.stringify(e.payload),
+        published_at: null,
+        traceparent: e.traceparent ?? active,
+      })),
+    )
     .execute();
 }
 

@@ -13,6 +13,17 @@ import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
 import type { EventBus, OutgoingMessage } from './bus.js';
 import type { TopicName } from './schemas.js';
+import {
+  activeTraceparent,
+  contextOf,
+  context,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  tracer,
+  tracingOn,
+} from '../tracing/context.js';
 
 export interface RelayOptions {
   pollMs: number;
@@ -140,11 +151,44 @@ export class OutboxRelay {
       .execute();
   }
 
+  /**
+   * With tracing on: one PRODUCER span per message, child of the trace that wrote its row; the bus
+   * hands that span's traceparent on (the CloudEvent's), so each consumer continues its own row's
+   * trace. The call to the transport runs under the first message's span (daprd's own publish
+   * spans join that trace; a batch spans several traces only under load).
+   */
+  private async emitTraced(messages: OutgoingMessage[], rows: { traceparent: string | null }[]): Promise<void> {
+    const spans = messages.map((m, i) =>
+      tracer().startSpan(
+        `${m.topic} publish`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': m.topic,
+            'messaging.message.id': String(m.seq),
+            'messaging.batch.message_count': messages.length,
+          },
+        },
+        contextOf(rows[i]!.traceparent),
+      ),
+    );
+    spans.forEach((span, i) => (messages[i]!.traceparent = activeTraceparent(trace.setSpan(ROOT_CONTEXT, span))));
+    try {
+      await context.with(trace.setSpan(ROOT_CONTEXT, spans[0]!), () => this.bus.emit(messages));
+    } catch (err) {
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      for (const span of spans) span.end();
+    }
+  }
+
   /** Returns how many rows were published. */
   private async publishBatch(): Promise<number> {
     const rows = await this.db
       .selectFrom('outbox')
-      .select(['seq', 'topic', 'key', 'payload', 'created_at'])
+      .select(['seq', 'topic', 'key', 'payload', 'created_at', 'traceparent'])
       .where('published_at', 'is', null)
       .orderBy('seq')
       .limit(this.batchSize)
@@ -152,8 +196,11 @@ export class OutboxRelay {
     const oldest = rows[0];
     metrics.outboxLag.set(oldest ? (Date.now() - oldest.created_at.getTime()) / 1000 : 0);
     if (!oldest) return 0;
-    const messages = rows.map((r) => ({ seq: r.seq, topic: r.topic as TopicName, key: r.key, payload: r.payload }) as OutgoingMessage);
-    await this.bus.emit(messages);
+    const messages = rows.map(
+      (r) => ({ seq: r.seq, topic: r.topic as TopicName, key: r.key, payload: r.payload, createdAt: r.created_at }) as OutgoingMessage,
+    );
+    metrics.relayBatchSize.observe(rows.length);
+    await (tracingOn() ? this.emitTraced(messages, rows) : this.bus.emit(messages));
     await this.db
       .updateTable('outbox')
       .set({ published_at: new Date() })

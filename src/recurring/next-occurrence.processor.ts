@@ -26,6 +26,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { sql } from 'kysely';
 import { keyAfter } from '../tasks/position.js';
 import { placement, subtree } from '../tasks/tree.js';
+import { trace } from '../tracing/context.js';
 
 const CONSUMER = 'recurring-task';
 
@@ -100,6 +101,8 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
   for (const r of spot?.rekeyed ?? []) await tx.updateTable('tasks').set({ position: r.position }).where('id', '=', r.id).execute(); // a tie after `done`: ordered by key again
   const copies = await copySubtasks(tx, done, row.id, shiftOf(done, next.due), now);
   const task = toTask(row, { subtask_count: copies.filter((c) => c.parent_id === row.id).length, completed_subtask_count: 0 });
+  // its events continue the completion's trace (this delivery's span); say which task it came from
+  trace.getActiveSpan()?.setAttributes({ 'taskstream.task.id': task.id, 'taskstream.task.spawned_from': done.id });
   // new rows: nothing to replace, only their reminders to add
   await insertReminders(tx, pendingReminders({ ...row, reminders: task.reminders }, now));
   await recordTaskEvent(tx, 'created', task, now);

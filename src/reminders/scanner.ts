@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Db } from '../db/types.js';
+import type { Db, Tx } from '../db/types.js';
 import { appendManyToOutbox } from '../events/outbox.js';
 import { TOPICS } from '../events/schemas.js';
 import { metrics } from '../metrics.js';
 import { reminderText } from './message.js';
+import { inSpan, linkTo, SpanKind, tracingOn } from '../tracing/context.js';
 
 /** A reminder fired more than this after its time is marked late (the service was down or busy). */
 export const LATE_AFTER_MS = 60_000;
@@ -23,6 +24,7 @@ interface DueRow {
   title: string;
   due_date: Date | null;
   timezone: string;
+  traceparent: string | null;
 }
 
 export class ReminderScanner {
@@ -60,45 +62,62 @@ export class ReminderScanner {
         -- DESIGN §8: a task's reminder goes to its assignee, else its creator, as they are when it fires;
         -- a snooze to whoever snoozed it
         SELECT r.id, r.task_id, CASE WHEN r.snooze_of IS NULL THEN coalesce(t.assignee_id, t.user_id) ELSE r.user_id END AS user_id,
-          r.remind_at, t.title, t.due_date, t.timezone
+          r.remind_at, t.title, t.due_date, t.timezone, r.traceparent
         FROM reminders r JOIN tasks t ON t.id = r.task_id
         WHERE r.fired_at IS NULL AND r.remind_at <= ${now} AND t.completed = false
         ORDER BY r.remind_at
         LIMIT ${BATCH}
         FOR UPDATE OF r SKIP LOCKED`.execute(tx);
       if (!due.rows.length) return 0;
-      await tx
-        .updateTable('reminders')
-        .set({ fired_at: now })
-        .where(
-          'id',
-          'in',
-          due.rows.map((r) => r.id),
-        )
-        .execute();
-      // one INSERT for the whole batch (in remind_at order), not one round trip per reminder
-      const events = due.rows.map((r) => {
-        const late = now.getTime() - r.remind_at.getTime() > LATE_AFTER_MS;
-        const text = reminderText(r.title, r.due_date, now, r.timezone);
-        metrics.remindersFired.inc({ late: String(late) });
-        return {
-          key: String(r.task_id),
-          payload: {
-            notification_id: randomUUID(),
-            type: 'reminder' as const,
-            user_id: r.user_id,
-            task_id: r.task_id,
-            title: text.title,
-            body: text.body,
-            due_date: r.due_date?.toISOString() ?? null,
-            remind_at: r.remind_at.toISOString(),
-            late,
-            timestamp: now.toISOString(),
-          },
-        };
-      });
-      await appendManyToOutbox(tx, TOPICS.notifications, events);
-      return due.rows.length;
+      if (!tracingOn()) return this.fire(tx, due.rows, now);
+      // the firing is its own trace (a clock tick), linked to each write that scheduled a reminder
+      return inSpan(
+        'reminders fire',
+        {
+          kind: SpanKind.INTERNAL,
+          links: due.rows.flatMap((r) => linkTo(r.traceparent)),
+          attributes: { 'taskstream.reminders': due.rows.length },
+        },
+        () => this.fire(tx, due.rows, now),
+      );
     });
+  }
+
+  /** Marks the claimed reminders fired and appends their notifications, in the scan's transaction. */
+  private async fire(tx: Tx, rows: DueRow[], now: Date): Promise<number> {
+    await tx
+      .updateTable('reminders')
+      .set({ fired_at: now })
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+    // one INSERT for the whole batch (in remind_at order), not one round trip per reminder
+    const events = rows.map((r) => {
+      const lateness = now.getTime() - r.remind_at.getTime();
+      const late = lateness > LATE_AFTER_MS;
+      metrics.remindersFired.inc({ late: String(late) });
+      metrics.reminderLateness.observe(Math.max(0, lateness) / 1000);
+      const text = reminderText(r.title, r.due_date, now, r.timezone);
+      return {
+        key: String(r.task_id),
+        payload: {
+          notification_id: randomUUID(),
+          type: 'reminder' as const,
+          user_id: r.user_id,
+          task_id: r.task_id,
+          title: text.title,
+          body: text.body,
+          due_date: r.due_date?.toISOString() ?? null,
+          remind_at: r.remind_at.toISOString(),
+          late,
+          timestamp: now.toISOString(),
+        },
+      };
+    });
+    await appendManyToOutbox(tx, TOPICS.notifications, events);
+    return rows.length;
   }
 }

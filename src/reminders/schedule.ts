@@ -2,6 +2,7 @@
  * Which reminder instants a task has. Reminders rows are derived from the task on every write
  * (same transaction), so relative reminders move with the due date, and a completed task has none.
  */
+import { activeTraceparent } from '../tracing/context.js';
 import type { Executor } from '../db/types.js';
 import type { Reminder } from '../tasks/model.js';
 
@@ -50,11 +51,16 @@ export function pendingReminders(task: ReminderOwner, now: Date) {
 }
 
 /** One that already fired is kept and not re-armed (UNIQUE(task_id, remind_at)), so editing a task never repeats a reminder. */
-export async function insertReminders(tx: Executor, rows: ReturnType<typeof pendingReminders>): Promise<void> {
+export async function insertReminders(
+  tx: Executor,
+  rows: (ReturnType<typeof pendingReminders>[number] & { traceparent?: string | null })[],
+): Promise<void> {
   if (!rows.length) return;
+  // the write's trace, so that the firing links back to it (docs/observability.md)
+  const active = activeTraceparent();
   await tx
     .insertInto('reminders')
-    .values(rows)
+    .values(active ? rows.map((r) => ({ ...r, traceparent: r.traceparent ?? active })) : rows)
     .onConflict((oc) => oc.columns(['task_id', 'remind_at']).where('snooze_of', 'is', null).doNothing())
     .execute();
 }

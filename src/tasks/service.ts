@@ -69,8 +69,8 @@ export class TaskService {
 
   /** Creates that arrive while one is being written share the next transaction (src/db/group-commit.ts). */
   private readonly creates = new GroupCommit<NewTaskRow, Task>({
-    writeMany: (rows) => this.insertMany(rows, true),
-    writeOne: async (row) => (await this.insertMany([row]))[0]!,
+    writeMany: (rows, traceparents) => this.insertMany(rows, traceparents, true),
+    writeOne: async (row, traceparent) => (await this.insertMany([row], [traceparent]))[0]!,
     maxBatch: 64,
   });
 
@@ -94,7 +94,11 @@ export class TaskService {
         throw err;
       }
     }
-    return this.insertMany(drafts);
+    // not through group commit: the request's own context is the active one (null: take it)
+    return this.insertMany(
+      drafts,
+      drafts.map(() => null),
+    );
   }
 
   private async draft(userId: string, body: TaskCreate, now: Date): Promise<NewTaskRow> {
@@ -129,10 +133,10 @@ export class TaskService {
    * failure is reported as BatchNotCommitted (nothing was committed, so each create can be
    * written again alone); a failed COMMIT is not, its outcome being unknown.
    */
-  private async insertMany(drafts: NewTaskRow[], batch = false): Promise<Task[]> {
+  private async insertMany(drafts: NewTaskRow[], traceparents: (string | null)[], batch = false): Promise<Task[]> {
     const tasks = await this.deps.db.transaction().execute(async (tx) => {
       try {
-        return await this.insertAll(tx, drafts);
+        return await this.insertAll(tx, drafts, traceparents);
       } catch (err) {
         throw batch ? new BatchNotCommitted(err) : err;
       }
@@ -158,7 +162,8 @@ export class TaskService {
     return { project_id: project.id, parent_id: null };
   }
 
-  private async insertAll(tx: Tx, drafts: NewTaskRow[]): Promise<Task[]> {
+  /** `traceparents[i]`: the trace of the request that created drafts[i] (null when tracing is off). */
+  private async insertAll(tx: Tx, drafts: NewTaskRow[], traceparents: (string | null)[]): Promise<Task[]> {
     // each at the end of its list, in the order given
     const last = new Map<string, string | null>();
     for (const d of drafts) {
@@ -172,12 +177,17 @@ export class TaskService {
     const tasks = rows.map((r) => toTask(r, NO_SUBTASKS));
     await insertReminders(
       tx,
-      rows.flatMap((row, i) => pendingReminders({ ...row, reminders: tasks[i]!.reminders }, row.created_at)),
+      rows.flatMap((row, i) =>
+        pendingReminders({ ...row, reminders: tasks[i]!.reminders }, row.created_at).map((r) => ({ ...r, traceparent: traceparents[i] })),
+      ),
     );
     await appendManyToOutbox(
       tx,
       TOPICS.taskEvents,
-      rows.map((row, i) => taskEvent(row.completed ? 'completed' : 'created', tasks[i]!, row.created_at)),
+      rows.map((row, i) => ({
+        ...taskEvent(row.completed ? 'completed' : 'created', tasks[i]!, row.created_at),
+        traceparent: traceparents[i],
+      })),
     );
     for (const t of tasks) if (t.assignee_id) await noticeAssigned(tx, [t], t.user_id, new Date(t.created_at));
     return tasks;
