@@ -49,4 +49,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/main.js"]
+# the register module starts OpenTelemetry first when OTEL_* asks for it (else it loads nothing)
+CMD ["node", "--import", "./dist/src/tracing/register.js", "dist/src/main.js"]

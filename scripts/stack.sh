@@ -19,7 +19,9 @@
 #   STACK_BACKEND_ROLE    ROLE of the backend (api; "all" for a single-process setup)
 #   STACK_CONSUMERS       consumer processes to run ("recurring notifications")
 #   STACK_SKIP_BUILD=1    do not run "npm run build" before starting the apps
-#   STACK_APP_CMD         command that starts an app (default "node dist/src/main.js")
+#   STACK_APP_CMD         command that starts an app (default "node --import ./dist/src/tracing/register.js dist/src/main.js")
+#   STACK_TRACING=1       also build (cached) and start Jaeger v2 (OTLP :4317/:4318, UI and query API :16686),
+#                         run the apps with OTEL_* pointing at it and daprd with dapr/config-local/tracing.yaml
 #   STACK_COMPONENTS      Dapr resources folder (default dapr/components-local)
 #   STACK_CACHE, STACK_RUN  cache and run folders (see scripts/lib.sh)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,7 +31,10 @@ LOG_LEVEL="${LOG_LEVEL:-info}"
 DAPR_LOG_LEVEL="${DAPR_LOG_LEVEL:-info}"
 STACK_BACKEND_ROLE="${STACK_BACKEND_ROLE:-api}"
 STACK_CONSUMERS="${STACK_CONSUMERS-recurring notifications}"
-STACK_APP_CMD="${STACK_APP_CMD:-node dist/src/main.js}"
+DEFAULT_APP_CMD="node --import ./dist/src/tracing/register.js dist/src/main.js"
+STACK_APP_CMD="${STACK_APP_CMD:-$DEFAULT_APP_CMD}"
+STACK_TRACING="${STACK_TRACING:-0}"
+JAEGER_UI_PORT=16686
 STACK_COMPONENTS="${STACK_COMPONENTS:-$REPO_DIR/dapr/components-local}"
 APP_READY_TIMEOUT="${STACK_APP_READY_TIMEOUT:-120}"
 DAPR_READY_TIMEOUT="${STACK_DAPR_READY_TIMEOUT:-60}"
@@ -95,11 +100,16 @@ start_app() {
   fi
   port_open 127.0.0.1 "$port" && die "port $port (app $name) is taken by a process this stack did not start"
   log "starting $name (ROLE=$role, port $port, log $LOG_DIR/$name.log)"
+  local otel=(OTEL_SDK_DISABLED=true)
+  if [ "$STACK_TRACING" = "1" ]; then
+    otel=(OTEL_TRACES_EXPORTER=otlp OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+      OTEL_SERVICE_NAME="$appid" OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none OTEL_BSP_SCHEDULE_DELAY=500)
+  fi
   # shellcheck disable=SC2086
   (
     cd "$REPO_DIR" || exit 1
     close_inherited_fds
-    exec env EVENT_BUS=dapr ROLE="$role" PORT="$port" LOG_LEVEL="$LOG_LEVEL" \
+    exec env "${otel[@]}" EVENT_BUS=dapr ROLE="$role" PORT="$port" LOG_LEVEL="$LOG_LEVEL" \
       DAPR_HTTP_PORT="$dhttp" DAPR_GRPC_PORT="$dgrpc" \
       APP_API_TOKEN="$APP_API_TOKEN" DAPR_API_TOKEN="$DAPR_API_TOKEN" \
       DAPR_SECRET_STORE=local-secrets DAPR_SECRET_NAME=db-secrets \
@@ -123,7 +133,8 @@ start_daprd() {
   # daprd unsubscribes, and with deliveries still being retried the Kafka consumer of daprd 1.16.5
   # sometimes never resumes after the re-subscribe (found by test/faults: consumer-kill stalled for
   # good). Without them a delivery to a down app is simply retried (resiliency.yaml) until it succeeds.
-  local health=()
+  local health=() tracing=()
+  [ "$STACK_TRACING" = "1" ] && tracing=(--config "$REPO_DIR/dapr/config-local/tracing.yaml")
   if [ "$role" = api ] || [ "$role" = all ]; then
     health=(--enable-app-health-check --app-health-check-path /readyz --app-health-probe-interval 1 --app-health-threshold 3)
   fi
@@ -143,9 +154,25 @@ start_daprd() {
     --dapr-internal-grpc-listen-address 127.0.0.1 \
     --resources-path "$STACK_COMPONENTS" \
     "${health[@]}" \
+    "${tracing[@]}" \
     --enable-metrics=false \
     --dapr-graceful-shutdown-seconds 5 \
     --log-level "$DAPR_LOG_LEVEL"
+}
+
+jaeger_ready() { http_ok "http://127.0.0.1:$JAEGER_UI_PORT/api/services"; }
+
+# Jaeger v2 all-in-one with its built-in configuration (in-memory storage), on loopback only.
+start_jaeger() {
+  local pidfile="$STACK_RUN/jaeger.pid" bin
+  bin="$("$SCRIPTS_DIR/build-jaeger.sh")"
+  if ! pid_alive "$pidfile"; then
+    port_open 127.0.0.1 4318 && die "port 4318 (Jaeger's OTLP) is taken by a process this stack did not start"
+    log "starting jaeger (OTLP :4317/:4318, UI :$JAEGER_UI_PORT, log $LOG_DIR/jaeger.log)"
+    start_bg jaeger "$pidfile" "$LOG_DIR/jaeger.log" env JAEGER_LISTEN_HOST=127.0.0.1 "$bin"
+  fi
+  wait_for "jaeger on :$JAEGER_UI_PORT" 60 jaeger_ready ||
+    fail_with_log "$LOG_DIR/jaeger.log" "jaeger not ready on :$JAEGER_UI_PORT within 60s; see $LOG_DIR/jaeger.log"
 }
 
 fail_with_log() {
@@ -166,8 +193,9 @@ cmd_up() {
   "$SCRIPTS_DIR/kafka.sh" start
   "$SCRIPTS_DIR/postgres.sh" start
   ensure_secrets
+  [ "$STACK_TRACING" = "1" ] && start_jaeger
 
-  if [ "${STACK_SKIP_BUILD:-0}" != "1" ] && [ "$STACK_APP_CMD" = "node dist/src/main.js" ]; then
+  if [ "${STACK_SKIP_BUILD:-0}" != "1" ] && [ "$STACK_APP_CMD" = "$DEFAULT_APP_CMD" ]; then
     [ -d "$REPO_DIR/node_modules" ] || die "node_modules is missing: run 'npm ci' first"
     log "npm run build"
     (cd "$REPO_DIR" && npm run -s build) >"$LOG_DIR/build.log" 2>&1 ||
@@ -209,6 +237,7 @@ cmd_down() {
   done <<<"$rows"
   wait
   "$SCRIPTS_DIR/kafka.sh" stop
+  stop_pidfile jaeger "$STACK_RUN/jaeger.pid" 10
   if [ "${STACK_KEEP_POSTGRES:-0}" != "1" ]; then
     "$SCRIPTS_DIR/postgres.sh" stop
   fi
@@ -236,6 +265,12 @@ cmd_status() {
       ok=1
     fi
   done < <(app_table)
+  if pid_alive "$STACK_RUN/jaeger.pid"; then
+    printf '%-20s up    UI and query API on :%s, OTLP :4317/:4318 (pid %s)\n' jaeger "$JAEGER_UI_PORT" "$(pid_of "$STACK_RUN/jaeger.pid")"
+  elif [ "$STACK_TRACING" = "1" ]; then
+    printf '%-20s down  (STACK_TRACING=1)\n' jaeger
+    ok=1
+  fi
   echo "logs: $LOG_DIR"
   return "$ok"
 }
@@ -270,6 +305,7 @@ APP_API_TOKEN=$APP_API_TOKEN
 DAPR_API_TOKEN=$DAPR_API_TOKEN
 KAFKA_BROKERS=127.0.0.1:9092
 DATABASE_URL=$("$SCRIPTS_DIR/postgres.sh" url)
+JAEGER_URL=http://127.0.0.1:$JAEGER_UI_PORT
 EOF
 }
 

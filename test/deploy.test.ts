@@ -647,7 +647,12 @@ describe('Dockerfile', () => {
     const health = cmds.find((c: any) => c.name === 'HEALTHCHECK');
     assert.equal(health.args[0], 'CMD');
     assert.ok(health.args.join(' ').includes('/healthz'));
-    assert.deepEqual(cmds.find((c: any) => c.name === 'CMD').args, ['node', 'dist/src/main.js']);
+    assert.deepEqual(cmds.find((c: any) => c.name === 'CMD').args, [
+      'node',
+      '--import',
+      './dist/src/tracing/register.js',
+      'dist/src/main.js',
+    ]);
   });
 
   test('no secrets: no secret-like ENV/ARG, and the build context (after .dockerignore) holds only sources', () => {

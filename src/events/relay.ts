@@ -72,7 +72,9 @@ export class OutboxRelay {
       return;
     }
     clearTimeout(this.timer);
-    this.running = this.pass().finally(() => {
+    // a pass is nobody's request: woken by a commit, it must not run (and trace its queries) in that request's context
+    const pass = tracingOn() ? context.with(ROOT_CONTEXT, () => this.pass()) : this.pass();
+    this.running = pass.finally(() => {
       this.running = undefined;
       if (this.stopped) return;
       const delay = this.again ? 0 : this.failures ? Math.min(5_000, 100 * 2 ** this.failures) : this.opts.pollMs;

@@ -25,7 +25,9 @@ const sdk = new NodeSDK({
     new UndiciInstrumentation(),
     // no span for a query outside any request or delivery (the relay's idle polls, the clock's scans)
     new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-    new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: (opts) => quiet(opts.url) }),
+    // the request and route-handler spans, not one per lifecycle hook (auth, rate limit, …): those
+    // doubled the spans of a request and most of tracing's CPU cost (bench/tracing.ts)
+    new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false, ignorePaths: (opts) => quiet(opts.url) }),
   ],
 });
 sdk.start();
