@@ -122,6 +122,8 @@ const stack = {
     const cmd = body.slice(body.indexOf('exec env ') + 'exec env '.length, body.indexOf('setsid'));
     return Object.fromEntries(
       words(cmd)
+        // the OTEL_* of STACK_TRACING=1 (tracing is opt-in; docs/observability.md)
+        .filter((w) => w !== '${otel[@]}')
         .map((w) => w.split(/=(.*)/s).slice(0, 2) as [string, string])
         .map(([k, v]) => [k, this.subst(v, app)]),
     );
@@ -140,7 +142,8 @@ const stack = {
     const health = /health=\((--enable-app-health-check[^)]*)\)/.exec(body)?.[1] ?? '';
     const healthFlags = app.role === 'api' || app.role === 'all' ? words(health) : [];
     return flags
-      .flatMap((f) => (f === '${health[@]}' ? healthFlags : [f]))
+      // --config of STACK_TRACING=1 only (tracing is opt-in)
+      .flatMap((f) => (f === '${health[@]}' ? healthFlags : f === '${tracing[@]}' ? [] : [f]))
       .map((f) => (f === '$STACK_COMPONENTS' ? resourcesPath : this.subst(f, app)));
   },
   subst(value: string, app: StackApp): string {
