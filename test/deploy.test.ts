@@ -141,10 +141,12 @@ const stack = {
     // app health checks only on the sidecar with the cron binding (ROLE api|all): stack.sh's `health` array
     const health = /health=\((--enable-app-health-check[^)]*)\)/.exec(body)?.[1] ?? '';
     const healthFlags = app.role === 'api' || app.role === 'all' ? words(health) : [];
-    return flags
-      // --config of STACK_TRACING=1 only (tracing is opt-in)
-      .flatMap((f) => (f === '${health[@]}' ? healthFlags : f === '${tracing[@]}' ? [] : [f]))
-      .map((f) => (f === '$STACK_COMPONENTS' ? resourcesPath : this.subst(f, app)));
+    return (
+      flags
+        // --config of STACK_TRACING=1 only (tracing is opt-in)
+        .flatMap((f) => (f === '${health[@]}' ? healthFlags : f === '${tracing[@]}' ? [] : [f]))
+        .map((f) => (f === '$STACK_COMPONENTS' ? resourcesPath : this.subst(f, app)))
+    );
   },
   subst(value: string, app: StackApp): string {
     const vars: Record<string, string> = {
