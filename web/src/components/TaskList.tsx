@@ -53,6 +53,8 @@ interface RowProps {
   depth: number;
   /** project view: drag handle, Alt+↑/↓, add subtask, collapse */
   manual: boolean;
+  /** a shared project the caller only views: no reorder, no new subtasks */
+  readOnly?: boolean;
   /** undefined: no subtasks listed under it */
   expanded: boolean | undefined;
   onAddSubtask?: (id: number) => void;
@@ -61,7 +63,7 @@ interface RowProps {
   projectColor?: string | undefined;
 }
 
-const ROW_KEYS = ['task', 'minute', 'depth', 'manual', 'expanded', 'projectName', 'projectColor'] as const;
+const ROW_KEYS = ['task', 'minute', 'depth', 'manual', 'readOnly', 'expanded', 'projectName', 'projectColor'] as const;
 
 function toggleCollapsed(id: number): void {
   const { collapsed } = getState();
@@ -88,7 +90,8 @@ class TaskRow extends Component<RowProps> {
     return ROW_KEYS.some((k) => next[k] !== this.props[k]);
   }
 
-  override render({ task: t, depth, manual, expanded, onAddSubtask, projectName, projectColor }: RowProps) {
+  override render({ task: t, depth, manual, readOnly, expanded, onAddSubtask, projectName, projectColor }: RowProps) {
+    const reorder = manual && !readOnly;
     const due = dueState(t.due_date, t.completed);
     const cls = `task${t.completed ? ' done' : due === 'overdue' ? ' overdue' : due === 'today' ? ' today' : ''}`;
     const zoneNote = t.due_date && t.timezone !== browserZone() ? inZone(t.due_date, t.timezone) : undefined;
@@ -99,9 +102,9 @@ class TaskRow extends Component<RowProps> {
         data-testid="task-row"
         data-task-id={t.id}
         style={depth ? { '--depth': depth } : undefined}
-        onKeyDown={manual ? (e) => onRowKey(e, t) : undefined}
+        onKeyDown={reorder ? (e) => onRowKey(e, t) : undefined}
       >
-        {manual && (
+        {reorder && (
           <button
             type="button"
             class="icon-btn small drag-handle"
@@ -181,7 +184,7 @@ class TaskRow extends Component<RowProps> {
             )}
           </div>
         </div>
-        {manual && depth < MAX_DEPTH && onAddSubtask && (
+        {reorder && depth < MAX_DEPTH && onAddSubtask && (
           <button
             type="button"
             class="icon-btn"
@@ -260,7 +263,7 @@ function AddSubtask({ parent, onDone }: { parent: Task; onDone: () => void }) {
 }
 
 /** A project's tasks as a tree: subtasks under their parent, each level in manual order. */
-function TaskTree({ tasks, minute, label }: { tasks: Task[]; minute: number; label: string }) {
+function TaskTree({ tasks, minute, label, readOnly }: { tasks: Task[]; minute: number; label: string; readOnly: boolean }) {
   const { collapsed } = useStore();
   const [adding, setAdding] = useState<number | null>(null);
   const onAddSubtask = useCallback((id: number) => setAdding(id), []);
@@ -278,7 +281,7 @@ function TaskTree({ tasks, minute, label }: { tasks: Task[]; minute: number; lab
       const expanded = children ? !collapsed[t.id] : undefined;
       return (
         <li key={t.id} data-id={t.id}>
-          <TaskRow task={t} minute={minute} depth={depth} manual expanded={expanded} onAddSubtask={onAddSubtask} />
+          <TaskRow task={t} minute={minute} depth={depth} manual readOnly={readOnly} expanded={expanded} onAddSubtask={onAddSubtask} />
           {adding === t.id && <AddSubtask parent={t} onDone={() => setAdding(null)} />}
           {children && expanded && (
             <ul class="subtasks" aria-label={`Subtasks of ${t.title}`}>
@@ -471,7 +474,7 @@ export function TaskList() {
       </Empty>
     );
   } else if (v.kind === 'project') {
-    body = <TaskTree tasks={s.tasks} minute={minute} label={title} />;
+    body = <TaskTree tasks={s.tasks} minute={minute} label={title} readOnly={project?.role === 'viewer'} />;
   } else {
     body = <FlatList tasks={s.tasks} minute={minute} label={title} id="task-list" />;
   }
@@ -499,9 +502,9 @@ export function TaskList() {
             </select>
           </label>
         )}
-        {project && !project.inbox && <ProjectActions project={project} />}
+        {project && !project.inbox && project.role === 'owner' && <ProjectActions project={project} />}
       </div>
-      {v.kind === 'project' && (
+      {v.kind === 'project' && project?.role !== 'viewer' && (
         <p id="reorder-help" class="sr-only">
           To reorder, focus a task and press Alt+Up or Alt+Down, or drag its handle.
         </p>
