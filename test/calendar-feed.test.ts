@@ -217,6 +217,22 @@ describe('calendar feed', () => {
     assert.doesNotMatch(await afterDelete.text(), /SUMMARY:new one/);
   });
 
+  test("a shared project's tasks are in its members' feeds (DESIGN §8), and joining changes the ETag", async () => {
+    const member = await signUp(app.url, 'cal-member');
+    const m = client(app.url, member.token);
+    const feed = (await m.post(`/api/${member.userId}/calendar-feed`)).body;
+    const before = await fetch(app.url + feed.path);
+    const etag = before.headers.get('etag')!;
+    assert.doesNotMatch(await before.text(), /SUMMARY:team deadline/);
+    const project = (await a().post(`/api/${alice.userId}/projects`, { name: 'Team' })).body;
+    await a().post(`/api/${alice.userId}/tasks`, { title: 'team deadline', due_date: '2027-07-01T16:00:00Z', project_id: project.id });
+    const added = await a().post(`/api/${alice.userId}/projects/${project.id}/members`, { email: member.email, role: 'viewer' });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const after = await fetch(app.url + feed.path, { headers: { 'if-none-match': etag } });
+    assert.equal(after.status, 200);
+    assert.match(await after.text(), /SUMMARY:team deadline/);
+  });
+
   test('rotating kills the old URL at once; revoking kills the feed', async () => {
     const r = await a().post(`/api/${alice.userId}/calendar-feed`);
     assert.equal(r.status, 201);

@@ -255,6 +255,28 @@ describe('webhooks (loopback receivers allowed)', () => {
     await a().del(`${hooks()}/${hook.id}`);
   });
 
+  test("a shared project's members get its tasks' events on their webhooks (DESIGN §8 audience); others do not", async () => {
+    rx.respond = () => 200;
+    const [owner, member, stranger] = await Promise.all([signUp(app.url, 'owner'), signUp(app.url, 'member'), signUp(app.url, 'stranger')]);
+    const o = client(app.url, owner.token);
+    const project = await o.post(`/api/${owner.userId}/projects`, { name: 'Shared with hooks' });
+    assert.equal(project.status, 201, JSON.stringify(project.body));
+    const added = await o.post(`/api/${owner.userId}/projects/${project.body.id}/members`, { email: member.email, role: 'editor' });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    for (const [u, path] of [
+      [member, '/member'],
+      [stranger, '/stranger'],
+    ] as const) {
+      const r = await client(app.url, u.token).post(`/api/${u.userId}/webhooks`, { url: `${rx.url}${path}`, events: ['task.created'] });
+      assert.equal(r.status, 201);
+    }
+    const task = (await o.post(`/api/${owner.userId}/tasks`, { title: 'shared news', project_id: project.body.id })).body;
+    const got = await rx.next((r) => r.path === '/member' && r.json?.data?.id === task.id);
+    assert.equal(got.json.data.user_id, owner.userId, "the owner's task, on the member's webhook");
+    await sleep(500);
+    assert.equal(rx.received.filter((r) => r.path === '/stranger').length, 0);
+  });
+
   test("another user's webhook is 404 on every route, and changes nothing", async () => {
     const hook = (await a().post(hooks(), { url: `${rx.url}/mine`, events: ['task.created'] })).body;
     const b = client(app.url, bob.token);

@@ -2,13 +2,13 @@
  * Calendar feeds: one secret URL per user (`/ical/<token>.ics`). The token is 256 random bits;
  * only its SHA-256 is stored, so a database leak does not leak feeds, and rotating replaces the
  * row, so the old URL is dead at once. The ETag is a fingerprint of what the feed is made of
- * (count, sum of versions, last change and newest id of the user's tasks, the feed's own creation), computed
+ * (count, sum of versions, last change and newest id of the tasks the user sees, the feed's own creation), computed
  * without building the feed: a calendar polling an unchanged feed costs one indexed query and a 304.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Db, StoredReminder } from '../db/types.js';
 import { NotFoundError } from '../errors.js';
+import { listScope } from '../projects/access.js';
 import { buildFeed, type FeedTask } from './feed.js';
 
 /** the most events one feed carries (the soonest due first) */
@@ -47,33 +47,29 @@ export class CalendarFeeds {
 
   /** The feed's owner and its ETag, or undefined for an unknown (or rotated) token. */
   async lookup(token: string): Promise<{ userId: string; etag: string } | undefined> {
-    // every write bumps a task's version (and creates/deletes change the count and newest id), so the
-    // sum of versions moves even when two writes share a millisecond of updated_at
-    const { rows } = await sql<{
-      user_id: string;
-      created_at: Date;
-      n: string;
-      versions: string | null;
-      changed: Date | null;
-      newest: number | null;
-    }>`
-      SELECT f.user_id, f.created_at, t.n, t.versions, t.changed, t.newest
-      FROM calendar_feeds f
-      CROSS JOIN LATERAL (
-        SELECT count(*) AS n, sum(version) AS versions, max(updated_at) AS changed, max(id) AS newest FROM tasks WHERE user_id = f.user_id
-      ) t
-      WHERE f.token_hash = ${hash(token)}`.execute(this.db);
-    const r = rows[0];
-    if (!r) return undefined;
-    const print = [
-      FORMAT_VERSION,
-      r.created_at.getTime(),
-      r.n,
-      r.versions ?? 0,
-      r.changed ? new Date(r.changed).getTime() : 0,
-      r.newest ?? 0,
-    ].join(':');
-    return { userId: r.user_id, etag: `"${createHash('sha256').update(print).digest('base64url').slice(0, 27)}"` };
+    const feed = await this.db
+      .selectFrom('calendar_feeds')
+      .select(['user_id', 'created_at'])
+      .where('token_hash', '=', hash(token))
+      .executeTakeFirst();
+    if (!feed) return undefined;
+    // the tasks the user sees (DESIGN §8: shared projects' too); every write bumps a task's version
+    // (creates/deletes and joining or leaving a project change the count and newest id), so the sum
+    // of versions moves even when two writes share a millisecond of updated_at
+    const scope = await listScope(this.db, feed.user_id);
+    const r = await this.db
+      .selectFrom('tasks')
+      .select((eb) => [
+        eb.fn.countAll<string>().as('n'),
+        eb.fn.sum<string | null>('version').as('versions'),
+        eb.fn.max('updated_at').as('changed'),
+        eb.fn.max('id').as('newest'),
+      ])
+      .where(() => scope)
+      .executeTakeFirstOrThrow();
+    const changed = r.changed ? new Date(r.changed).getTime() : 0;
+    const print = [FORMAT_VERSION, feed.created_at.getTime(), r.n, r.versions ?? 0, changed, r.newest ?? 0].join(':');
+    return { userId: feed.user_id, etag: `"${createHash('sha256').update(print).digest('base64url').slice(0, 27)}"` };
   }
 
   /**
@@ -101,6 +97,7 @@ export class CalendarFeeds {
   private readonly cache = new Map<string, string>();
 
   async render(userId: string, host: string): Promise<string> {
+    const scope = await listScope(this.db, userId);
     const rows = await this.db
       .selectFrom('tasks')
       .select([
@@ -117,7 +114,7 @@ export class CalendarFeeds {
         'series_index',
         'updated_at',
       ])
-      .where('user_id', '=', userId)
+      .where(() => scope)
       .where('completed', '=', false)
       .where('due_date', 'is not', null)
       .orderBy('due_date')
