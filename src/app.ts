@@ -143,7 +143,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
   const streams = new Set<ServerResponse>();
   const tokens = new Tokens({
     secret: o.authSecret,
-    ttlSeconds: config.tokenTtlSeconds,
+    ttlSeconds: config.accessTokenTtlSeconds,
     jwksUrl: config.authJwksUrl,
     issuer: config.authIssuer,
     audience: config.authAudience,
@@ -155,7 +155,16 @@ export async function createServices(o: AppOptions): Promise<Services> {
     config,
     log,
     db,
-    auth: new AuthService(db, tokens, now),
+    auth: new AuthService(
+      db,
+      tokens,
+      {
+        refreshTtlSeconds: config.refreshTokenTtlSeconds,
+        ticketTtlSeconds: 30,
+        loginAttemptsPerMinute: config.loginAttemptsPerMinute,
+      },
+      now,
+    ),
     accessTokens: new AccessTokens(db, config.limits.tokensPerUser, now),
     tasks: new TaskService({
       db,

@@ -17,7 +17,15 @@ export interface Config {
   authJwksUrl: string | undefined;
   authIssuer: string | undefined;
   authAudience: string | undefined;
-  tokenTtlSeconds: number;
+  /** access-token lifetime (≤ 15 min: a revoked session's last access token lives at most this long) */
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of the proxies */
+  trustProxy: boolean | number | string;
+  /** bearer token /metrics requires; unset: /metrics answers loopback callers only */
+  metricsToken: string | undefined;
+  /** sign-in attempts per client address and minute (all accounts together) */
+  loginAttemptsPerMinute: number;
   eventBus: EventBusKind;
   role: Role;
   logLevel: LogLevel;
@@ -66,6 +74,8 @@ export interface WebhookConfig {
 export interface Limits {
   sseStreamsPerUser: number;
   sseBufferBytes: number;
+  /** a stream ends after this long (the client reconnects with a new ticket): a revoked session stops listening too */
+  sseSeconds: number;
   writesPerSecond: number;
   writeBurst: number;
   tasksPerUser: number;
@@ -108,6 +118,14 @@ function bool(env: Env, name: string, fallback: boolean, errors: string[]): bool
   return fallback;
 }
 
+/** TRUST_PROXY: unset/false, true (trust every hop: only when nothing but the proxy can reach us), a hop count, or proxy addresses/CIDRs */
+function trustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
+}
+
 const opt = (env: Env, name: string): string | undefined => (env[name] ? env[name] : undefined);
 
 export function loadConfig(env: Env = process.env): Config {
@@ -122,7 +140,11 @@ export function loadConfig(env: Env = process.env): Config {
     authJwksUrl: opt(env, 'AUTH_JWKS_URL'),
     authIssuer: opt(env, 'AUTH_ISSUER'),
     authAudience: opt(env, 'AUTH_AUDIENCE'),
-    tokenTtlSeconds: int(env, 'TOKEN_TTL_SECONDS', 86_400, errors, 60, 31_536_000),
+    accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL', 900, errors, 30, 900),
+    refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL', 30 * 86_400, errors, 300, 365 * 86_400),
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    metricsToken: opt(env, 'METRICS_TOKEN'),
+    loginAttemptsPerMinute: int(env, 'LOGIN_ATTEMPTS_PER_MINUTE', 10, errors, 1, 100_000),
     eventBus: oneOf(env, 'EVENT_BUS', ['embedded', 'dapr'], daprHttpPort ? 'dapr' : 'embedded', errors),
     role: oneOf(env, 'ROLE', ROLES, 'all', errors),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info', errors),
@@ -144,6 +166,7 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       sseStreamsPerUser: int(env, 'LIMIT_SSE_STREAMS', 5, errors, 1),
       sseBufferBytes: int(env, 'LIMIT_SSE_BUFFER_BYTES', 1024 * 1024, errors, 1024),
+      sseSeconds: int(env, 'LIMIT_SSE_SECONDS', 900, errors, 1, 86_400),
       writesPerSecond: int(env, 'LIMIT_WRITES_PER_SECOND', 50, errors, 1),
       writeBurst: int(env, 'LIMIT_WRITE_BURST', 200, errors, 1),
       tasksPerUser: int(env, 'LIMIT_TASKS', 100_000, errors, 1),
@@ -165,6 +188,7 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: int(env, 'WEBHOOK_POLL_MS', 1000, errors, 10),
     },
   };
+  if (config.metricsToken !== undefined && config.metricsToken.length < 16) errors.push('METRICS_TOKEN must be at least 16 characters');
   if (config.authSecret !== undefined && config.authSecret.length < 32) errors.push('AUTH_SECRET must be at least 32 characters');
   if (config.eventBus === 'dapr' && config.dapr.httpPort === undefined) errors.push('EVENT_BUS=dapr needs DAPR_HTTP_PORT');
   if (config.eventBus === 'embedded' && config.role !== 'all') errors.push('ROLE other than "all" needs EVENT_BUS=dapr');

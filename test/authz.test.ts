@@ -212,6 +212,14 @@ const routes: Route[] = [
     path: (u) => `/api/${u}/tokens/${u === bob.userId ? bobAccessToken.id : '00000000-0000-4000-8000-000000000000'}`,
     foreign: (u) => `/api/${u}/tokens/${bobAccessToken.id}`,
   },
+  { name: 'stream ticket', method: 'POST', path: (u) => `/api/${u}/stream-ticket` },
+  {
+    name: 'change password',
+    method: 'POST',
+    path: (u) => `/api/${u}/password`,
+    body: { current_password: 'correct horse battery', new_password: 'a much longer new passphrase' },
+  },
+  { name: 'sign out everywhere', method: 'DELETE', path: (u) => `/api/${u}/sessions` },
 ];
 
 const taskOf = (userId: string) => (userId === bob.userId ? bobTask.id : aliceTask.id);
@@ -279,6 +287,9 @@ describe('every /api/{user_id} route refuses a request without a valid token', (
         'signed with another secret': await signToken('x'.repeat(48), { sub: bob.userId, exp: nowSeconds() + 3600 }),
         'no expiry': await signToken(secret, { sub: bob.userId }),
         'no subject': await signToken(secret, { exp: nowSeconds() + 3600 }),
+        // our secret, but not our issuer and audience (issue 16: such a token used to get 200)
+        'foreign issuer and audience': await signToken(secret, { sub: bob.userId, exp: nowSeconds() + 3600, iss: 'evil', aud: 'other' }),
+        'our issuer, no audience': await signToken(secret, { sub: bob.userId, exp: nowSeconds() + 3600, iss: 'taskstream' }),
       };
       assertUnauthorized(await call(route.method, url, {}, route.body), 'no token');
       assertUnauthorized(await call(route.method, url, { authorization: `Basic ${btoa('bob:pw')}` }, route.body), 'Basic scheme');
@@ -289,14 +300,12 @@ describe('every /api/{user_id} route refuses a request without a valid token', (
       // authentication comes before anything else: a bad body or id does not turn a 401 into a 4xx of another kind
       if (route.body !== undefined) assertUnauthorized(await call(route.method, url, {}, { bogus: true }), 'no token, invalid body');
       assertUnauthorized(await call(route.method, url.replace(/\/tasks\/\d+/, '/tasks/not-a-number'), {}, route.body), 'no token, bad id');
+      // a token in the URL (which ends up in logs) is accepted nowhere, the stream included (it takes a ticket)
+      assertUnauthorized(await call(route.method, `${url}?access_token=${bob.token}`, {}, route.body), 'query token');
       if (route.name === 'stream') {
-        // EventSource cannot send headers: the stream (only) takes ?access_token=; it is checked just as strictly
-        for (const [kind, token] of Object.entries(badTokens)) {
-          assertUnauthorized(await call('GET', `${url}?access_token=${encodeURIComponent(token)}`, {}), `query ${kind}`);
+        for (const ticket of ['', 'unknown-ticket', 'x'.repeat(101), bob.token]) {
+          assertUnauthorized(await call('GET', `${url}?ticket=${encodeURIComponent(ticket)}`, {}), `ticket ${ticket.slice(0, 20)}`);
         }
-      } else {
-        // a token in the URL (which ends up in logs) is not accepted anywhere else
-        assertUnauthorized(await call(route.method, `${url}?access_token=${bob.token}`, {}, route.body), 'query token off the stream');
       }
       assert.deepEqual(await bobSnapshot(), before, 'refused requests changed nothing');
     });
@@ -311,8 +320,9 @@ describe("a valid token on another user's path is refused with 403 and changes n
       assert.equal(r.status, 403, `expected 403, got ${r.status} ${JSON.stringify(r.body)}`);
       assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
       if (route.name === 'stream') {
-        const q = await call('GET', `${route.path(bob.userId)}?access_token=${alice.token}`, {});
-        assert.equal(q.status, 403);
+        const ticket = (await client(app.url, alice.token).post(`/api/${alice.userId}/stream-ticket`)).body.ticket;
+        const q = await call('GET', `${route.path(bob.userId)}?ticket=${ticket}`, {});
+        assert.equal(q.status, 403, "alice's ticket on bob's stream");
       }
       assert.deepEqual(await bobSnapshot(), before);
     });
@@ -372,7 +382,10 @@ describe("another user's resource id in your own path is 404 and changes nothing
     assert.equal(read.status, 200);
     assert.equal(read.body.read, true);
     const ac = new AbortController();
-    const stream = await fetch(`${app.url}/api/${bob.userId}/stream?access_token=${bob.token}`, { signal: ac.signal });
+    const stream = await fetch(`${app.url}/api/${bob.userId}/stream`, {
+      headers: { authorization: `Bearer ${bob.token}` },
+      signal: ac.signal,
+    });
     assert.equal(stream.status, 200);
     assert.match(stream.headers.get('content-type') ?? '', /^text\/event-stream/);
     ac.abort();
@@ -384,7 +397,7 @@ describe('registration', () => {
   const email = `reg-${Date.now()}@example.com`;
 
   test('201 with the public user, no password material', async () => {
-    const r = await anon().post('/api/auth/register', { email, password: 'long enough pw', name: 'Reg' });
+    const r = await anon().post('/api/auth/register', { email, password: 'plum kettle orbit seven', name: 'Reg' });
     assert.equal(r.status, 201);
     assert.deepEqual(Object.keys(r.body).sort(), ['email', 'name', 'user_id']);
     assert.equal(r.body.email, email);
@@ -394,19 +407,19 @@ describe('registration', () => {
 
   test('409 for an existing email, also in another letter case; the first account still logs in', async () => {
     for (const e of [email, email.toUpperCase()]) {
-      const r = await anon().post('/api/auth/register', { email: e, password: 'another password' });
+      const r = await anon().post('/api/auth/register', { email: e, password: 'another plum kettle orbit' });
       assert.equal(r.status, 409, e);
       assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
     }
-    const login = await anon().post('/api/auth/login', { email, password: 'long enough pw' });
+    const login = await anon().post('/api/auth/login', { email, password: 'plum kettle orbit seven' });
     assert.equal(login.status, 200, 'the duplicate did not replace the password');
   });
 
   for (const [label, body, field] of [
-    ['bad email', { email: 'not-an-email', password: 'long enough pw' }, 'email'],
+    ['bad email', { email: 'not-an-email', password: 'plum kettle orbit seven' }, 'email'],
     ['short password', { email: `short-${Date.now()}@example.com`, password: 'short' }, 'password'],
     ['missing password', { email: `nopw-${Date.now()}@example.com` }, 'password'],
-    ['unknown field', { email: `uf-${Date.now()}@example.com`, password: 'long enough pw', admin: true }, 'admin'],
+    ['unknown field', { email: `uf-${Date.now()}@example.com`, password: 'plum kettle orbit seven', admin: true }, 'admin'],
   ] as const) {
     test(`422 for ${label}`, async () => {
       const r = await anon().post('/api/auth/register', body);

@@ -49,13 +49,15 @@ const rs256 = (key: PrivateKey, sub: string, claims: { iss?: string; aud?: strin
     .setExpirationTime('5m')
     .sign(key);
 
-test('an HS256 token signed with the shared AUTH_SECRET is accepted as its subject', async () => {
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('better-auth-user-1')
-    .setExpirationTime('5m')
-    .sign(new TextEncoder().encode(SECRET));
-  const api = client(app.url, token);
+const hs256 = (sub: string, claims: { iss?: string; aud?: string } = {}) => {
+  const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('5m');
+  if (claims.iss) jwt.setIssuer(claims.iss);
+  if (claims.aud) jwt.setAudience(claims.aud);
+  return jwt.sign(new TextEncoder().encode(SECRET));
+};
+
+test('an HS256 token signed with the shared AUTH_SECRET and the configured issuer/audience is accepted as its subject', async () => {
+  const api = client(app.url, await hs256('better-auth-user-1', { iss: 'https://idp.example', aud: 'taskstream' }));
   const created = await api.post('/api/better-auth-user-1/tasks', { title: 'from the other front end' });
   assert.equal(created.status, 201);
   assert.equal(created.body.user_id, 'better-auth-user-1');
@@ -83,6 +85,18 @@ test("an external identity provider's user who lists projects first gets exactly
   assert.equal(ids.size, 1, 'one Inbox');
   const task = await api.post('/api/better-auth-user-2/tasks', { title: 'lands in the Inbox' });
   assert.equal(task.body.project_id, [...ids][0]);
+});
+
+test('an HS256 token with the shared secret but another issuer or audience (or none) is refused', async () => {
+  for (const claims of [
+    {},
+    { iss: 'evil', aud: 'other' },
+    { iss: 'https://idp.example', aud: 'other' },
+    { iss: 'evil', aud: 'taskstream' },
+  ]) {
+    const res = await client(app.url, await hs256('better-auth-user-1', claims)).get('/api/better-auth-user-1/tasks');
+    assert.equal(res.status, 401, JSON.stringify(claims));
+  }
 });
 
 test('an RS256 token verified through the JWKS is accepted; wrong key, issuer or audience is not', async () => {

@@ -26,7 +26,8 @@ after(async () => {
   await app?.close();
 });
 
-const streamUrl = (u: Session) => `${app.url}/api/${u.userId}/stream?access_token=${encodeURIComponent(u.token)}`;
+const streamUrl = (u: Session) => `${app.url}/api/${u.userId}/stream`;
+const bearer = (u: Session) => ({ authorization: `Bearer ${u.token}` });
 
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -39,7 +40,7 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
 describe('live streams', () => {
   test('a client that stops reading is closed once more than LIMIT_SSE_BUFFER_BYTES wait for it; a reading client is not', async () => {
     const u = await signUp(app.url, 'slow');
-    const reader = await openStream(streamUrl(u));
+    const reader = await openStream(streamUrl(u), bearer(u));
     open.push(reader);
     const sock = await nonReadingStream(app.url, u);
     const streams = app.running.services.streams;
@@ -81,18 +82,18 @@ describe('live streams', () => {
 
   test('a user holding LIMIT_SSE_STREAMS streams gets 429 + Retry-After for the next; closing one frees its place', async () => {
     const u = await signUp(app.url, 'tabs');
-    const first = await openStream(streamUrl(u));
-    const second = await openStream(streamUrl(u));
+    const first = await openStream(streamUrl(u), bearer(u));
+    const second = await openStream(streamUrl(u), bearer(u));
     open.push(first, second);
     assert.equal(first.status, 200);
     assert.equal(second.status, 200);
-    const third = await openStream(streamUrl(u));
+    const third = await openStream(streamUrl(u), bearer(u));
     assert.equal(third.status, 429);
     assert.match(third.headers.get('content-type') ?? '', /^application\/problem\+json/);
     assert.ok(Number(third.headers.get('retry-after')) > 0, 'Retry-After');
     // another user is not affected
     const other = await signUp(app.url, 'other');
-    const theirs = await openStream(streamUrl(other));
+    const theirs = await openStream(streamUrl(other), bearer(other));
     open.push(theirs);
     assert.equal(theirs.status, 200);
 
@@ -100,7 +101,7 @@ describe('live streams', () => {
     await first.ended;
     let again: SseStream | undefined;
     for (let i = 0; i < 100 && again?.status !== 200; i++) {
-      again = await openStream(streamUrl(u));
+      again = await openStream(streamUrl(u), bearer(u));
       if (again.status !== 200) await sleep(20);
     }
     open.push(again!);

@@ -52,10 +52,13 @@ describe('authz matrix generated from /openapi.json', () => {
     assert.ok(user.length >= 13, `only ${user.length} operations under /api/{user_id}`);
     const publicOps = operations.filter((o) => !o.path.startsWith('/api/{user_id}'));
     // the calendar feed's token is in its path (test/calendar-feed.test.ts covers unknown and rotated tokens);
-    // /mcp is not under a user's path (the token names the user): it joins the 401 cells below
+    // /mcp is not under a user's path (the token names the user): it joins the 401 cells below;
+    // refresh and logout take the refresh-token cookie (test/sessions.test.ts)
     assert.deepEqual(publicOps.map((o) => `${o.method} ${o.path}`).sort(), [
       'GET /ical/{file}',
       'POST /api/auth/login',
+      'POST /api/auth/logout',
+      'POST /api/auth/refresh',
       'POST /api/auth/register',
       'POST /mcp',
     ]);
@@ -112,6 +115,7 @@ describe('login rate limiting', () => {
 describe('no secret or token in the logs (LOG_LEVEL=debug)', () => {
   const AUTH_SECRET = `auth-secret-${'s'.repeat(40)}`;
   const APP_TOKEN = `app-token-${'t'.repeat(30)}`;
+  const METRICS_TOKEN = `metrics-token-${'m'.repeat(30)}`;
   const PASSWORD = 'Pa55word-that-must-not-leak';
   let child: ChildProcess;
   let output = '';
@@ -121,7 +125,16 @@ describe('no secret or token in the logs (LOG_LEVEL=debug)', () => {
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'taskstream-logs-'));
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'debug', AUTH_SECRET, APP_API_TOKEN: APP_TOKEN },
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'debug',
+        AUTH_SECRET,
+        APP_API_TOKEN: APP_TOKEN,
+        METRICS_TOKEN,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (b: Buffer) => (output += b.toString('utf8')));
@@ -160,11 +173,21 @@ describe('no secret or token in the logs (LOG_LEVEL=debug)', () => {
     assert.equal((await api.get(`/api/${userId}/tasks/999999`)).status, 404);
     assert.equal((await client(base, tamper(token, { sub: 'x' })).get(`/api/${userId}/tasks`)).status, 401);
     assert.equal((await client(base, token).get(`/api/not-${userId}/tasks`)).status, 403);
+    const refreshCookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('taskstream_refresh='))!
+      .split(';')[0]!;
+    const refreshed = await anon.post('/api/auth/refresh', undefined, { cookie: refreshCookie });
+    assert.equal(refreshed.status, 200);
+    assert.equal((await anon.post('/api/auth/refresh', undefined, { cookie: refreshCookie })).status, 401, 'reuse');
+    const ticket: string = (await api.post(`/api/${userId}/stream-ticket`)).body.ticket;
     const ac = new AbortController();
-    const stream = await fetch(`${base}/api/${userId}/stream?access_token=${token}`, { signal: ac.signal });
+    const stream = await fetch(`${base}/api/${userId}/stream?ticket=${ticket}`, { signal: ac.signal });
     assert.equal(stream.status, 200);
     ac.abort();
-    assert.equal((await fetch(`${base}/api/${userId}/stream?access_token=${token}x`)).status, 401);
+    assert.equal((await fetch(`${base}/api/${userId}/stream?ticket=${ticket}`)).status, 401);
+    assert.equal((await fetch(`${base}/metrics`)).status, 401);
+    assert.equal((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status, 200);
     assert.equal((await anon.post('/reminder-cron', undefined, { 'dapr-api-token': APP_TOKEN })).status, 200);
     assert.equal((await anon.post('/reminder-cron', undefined, { 'dapr-api-token': `${APP_TOKEN}-wrong` })).status, 401);
     await new Promise((r) => setTimeout(r, 500));
@@ -176,6 +199,10 @@ describe('no secret or token in the logs (LOG_LEVEL=debug)', () => {
       password: PASSWORD,
       'access token': token,
       'token signature': signature,
+      'refresh token': refreshCookie.split('=')[1]!,
+      'refreshed access token': refreshed.body.access_token,
+      'stream ticket': ticket,
+      METRICS_TOKEN,
       AUTH_SECRET,
       APP_API_TOKEN: APP_TOKEN,
     })

@@ -26,7 +26,7 @@ before(async () => {
   me = await signUp(app.url, 'snooze');
   api = client(app.url, me.token);
   tasks = `/api/${me.userId}/tasks`;
-  stream = await openStream(`${app.url}/api/${me.userId}/stream?access_token=${me.token}`);
+  stream = await openStream(`${app.url}/api/${me.userId}/stream`, { authorization: `Bearer ${me.token}` });
   assert.equal(stream.status, 200);
 });
 after(async () => {

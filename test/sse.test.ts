@@ -26,7 +26,7 @@ after(async () => {
 async function open(who: Session, via: 'query' | 'header' = 'query') {
   const s =
     via === 'query'
-      ? await openStream(`${app.url}/api/${who.userId}/stream?access_token=${encodeURIComponent(who.token)}`)
+      ? await openStream(`${app.url}/api/${who.userId}/stream`, { authorization: `Bearer ${who.token}` })
       : await openStream(`${app.url}/api/${who.userId}/stream`, { authorization: `Bearer ${who.token}` });
   streams.push(s);
   assert.equal(s.status, 200);

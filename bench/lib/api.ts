@@ -38,7 +38,7 @@ export async function registerSessions(base: string, prefix: string, n: number):
   const out: Session[] = [];
   for (let i = 0; i < n; i++) {
     const email = `${prefix}-${i}@bench.example.com`;
-    const password = 'bench-password-1';
+    const password = 'bench passphrase plum kettle 1'; // the password policy wants a strong one
     const reg = await call(base, 'POST', '/api/auth/register', undefined, { email, password, name: `Bench ${i}` });
     if (reg.status !== 201 && reg.status !== 409) throw new Error(`register → ${reg.status} ${JSON.stringify(reg.body)}`);
     const login = await must<{ access_token: string; user_id: string }>(base, 'POST', '/api/auth/login', undefined, { email, password });

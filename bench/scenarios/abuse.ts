@@ -134,7 +134,9 @@ export async function abuseBench(work: string, details: Record<string, unknown>)
       sockets = (await Promise.all(sse.map((u) => Promise.all(Array.from({ length: 5 }, () => nonReadingStream(server.url, u)))))).flat();
       // a sixth stream of one of them: the per-user cap answers 429 — per process, so with several
       // HTTP workers it may land on one that has room (200, then dropped)
-      const sixth = await fetch(`${server.url}/api/${sse[0]!.userId}/stream?access_token=${sse[0]!.token}`).catch(() => null);
+      const sixth = await fetch(`${server.url}/api/${sse[0]!.userId}/stream`, {
+        headers: { authorization: `Bearer ${sse[0]!.token}` },
+      }).catch(() => null);
       extra = sixth?.status ?? 0;
       await sixth?.body?.cancel().catch(() => undefined);
       return underLoad(server.url, creates('s'));

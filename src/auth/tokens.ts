@@ -1,9 +1,11 @@
 /**
- * Access tokens: HS256 JWTs signed with AUTH_SECRET (jose). Verification also accepts tokens of
- * an external identity provider that shares the secret, or that publishes a JWKS (AUTH_JWKS_URL).
+ * Access tokens: HS256 JWTs signed with AUTH_SECRET (jose), `iss` and `aud` both "taskstream".
+ * Verification also accepts tokens of an external identity provider that shares the secret, or
+ * that publishes a JWKS (AUTH_JWKS_URL): those must carry its AUTH_ISSUER (and AUTH_AUDIENCE
+ * when set). An HS256 token of any other issuer or audience is refused, whoever signed it.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 export interface TokenConfig {
   secret: string;
@@ -14,6 +16,7 @@ export interface TokenConfig {
 }
 
 export const TOKEN_ISSUER = 'taskstream';
+export const TOKEN_AUDIENCE = 'taskstream';
 
 export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
@@ -39,6 +42,7 @@ export class Tokens {
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(`${this.config.ttlSeconds}s`)
       .sign(this.key);
@@ -63,16 +67,18 @@ export class Tokens {
   private async verifyAnew(token: string): Promise<{ sub: string; exp: number }> {
     try {
       const { alg } = decodeProtectedHeader(token);
+      const external = {
+        ...(this.config.issuer ? { issuer: this.config.issuer } : {}),
+        ...(this.config.audience ? { audience: this.config.audience } : {}),
+      };
       const { payload } =
         alg === 'HS256'
           ? await jwtVerify(token, this.key, { algorithms: ['HS256'] })
           : this.jwks
-            ? await jwtVerify(token, this.jwks, {
-                algorithms: ['RS256', 'ES256', 'EdDSA', 'PS256'],
-                ...(this.config.issuer ? { issuer: this.config.issuer } : {}),
-                ...(this.config.audience ? { audience: this.config.audience } : {}),
-              })
+            ? await jwtVerify(token, this.jwks, { algorithms: ['RS256', 'ES256', 'EdDSA', 'PS256'], ...external })
             : failUnsupported(alg);
+      if (alg === 'HS256' && !this.ours(payload) && !this.theirs(payload))
+        throw new InvalidTokenError('token issuer or audience is not accepted here');
       if (!payload.sub) throw new InvalidTokenError('token has no subject');
       if (payload.exp === undefined) throw new InvalidTokenError('token has no expiry');
       return { sub: payload.sub, exp: payload.exp };
@@ -81,7 +87,19 @@ export class Tokens {
       throw new InvalidTokenError(err instanceof Error ? err.message : 'invalid token');
     }
   }
+
+  private ours(p: JWTPayload): boolean {
+    return p.iss === TOKEN_ISSUER && audiences(p).includes(TOKEN_AUDIENCE);
+  }
+
+  /** a shared-secret provider's token: only when AUTH_ISSUER names it (and AUTH_AUDIENCE, when set, matches) */
+  private theirs(p: JWTPayload): boolean {
+    const { issuer, audience } = this.config;
+    return issuer !== undefined && p.iss === issuer && (audience === undefined || audiences(p).includes(audience));
+  }
 }
+
+const audiences = (p: JWTPayload): string[] => (p.aud === undefined ? [] : [p.aud].flat());
 
 function failUnsupported(alg: string | undefined): never {
   throw new InvalidTokenError(`unsupported token algorithm ${alg ?? 'none'}`);

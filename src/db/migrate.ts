@@ -10,6 +10,7 @@ import * as m0005b from './migrations/0005_reminder_snooze_task_index.js';
 import * as m0006 from './migrations/0006_projects.js';
 import * as m0007 from './migrations/0007_access_tokens.js';
 import * as m0008 from './migrations/0008_webhooks_calendar.js';
+import * as m0009 from './migrations/0009_sessions.js';
 import * as m0010 from './migrations/0010_sharing.js';
 import * as m0011 from './migrations/0011_trace_context.js';
 
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_projects': m0006,
   '0007_access_tokens': m0007,
   '0008_webhooks_calendar': m0008,
+  '0009_sessions': m0009,
   '0010_sharing': m0010,
   '0011_trace_context': m0011,
 };

@@ -17,28 +17,43 @@ declare module 'fastify' {
   }
 }
 
-function bearer(request: FastifyRequest, allowQueryToken: boolean): string | undefined {
+function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header) {
     const [scheme, token] = header.split(' ');
     if (scheme?.toLowerCase() === 'bearer' && token) return token;
     throw unauthorized('use "Authorization: Bearer <token>"');
   }
-  // EventSource cannot send headers, so the stream alone also takes ?access_token=
-  if (allowQueryToken) return (request.query as { access_token?: string }).access_token;
   return undefined;
 }
 
-export function requireUser(auth: AuthService, opts: { allowQueryToken?: boolean } = {}) {
+export function requireUser(auth: AuthService) {
   return async (request: FastifyRequest): Promise<void> => {
-    const token = bearer(request, opts.allowQueryToken ?? false);
+    const token = bearer(request);
     if (!token) throw unauthorized('missing bearer token');
-    // a long-lived secret in a URL ends up in logs and histories: personal tokens go in the header only
-    if (!request.headers.authorization && isPersonalToken(token)) throw unauthorized('send an access token as "Authorization: Bearer"');
     // dispatch by kind: `tsk_…` is a personal access token (scoped, checked in the database)
     const subject = isPersonalToken(token) ? await personalTokenUser(request, token) : await auth.authenticate(token);
     const { user_id } = request.params as { user_id?: string };
     if (user_id !== undefined && user_id !== subject) throw forbidden('this token belongs to another user');
+    request.userId = subject;
+  };
+}
+
+/**
+ * The SSE stream: EventSource cannot send a header, and a token in a URL ends up in logs and
+ * histories, so a browser opens it with `?ticket=` (single use, 30 s: POST …/stream-ticket).
+ * Other clients may send the bearer header as anywhere else.
+ */
+export function requireStreamUser(auth: AuthService) {
+  const byHeader = requireUser(auth);
+  return async (request: FastifyRequest): Promise<void> => {
+    const { ticket } = request.query as { ticket?: unknown };
+    if (ticket === undefined) return byHeader(request);
+    if (typeof ticket !== 'string' || ticket.length > 100) throw unauthorized('invalid stream ticket');
+    const subject = await auth.sessions.redeem(ticket);
+    if (!subject) throw unauthorized('the stream ticket is unknown, used or expired; get another from POST …/stream-ticket');
+    const { user_id } = request.params as { user_id?: string };
+    if (user_id !== subject) throw forbidden('this ticket belongs to another user');
     request.userId = subject;
   };
 }

@@ -6,7 +6,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from '../errors.js';
 import { InvalidTokenError } from '../auth/tokens.js';
-import { LoginFailedError } from '../auth/service.js';
+import { LoginFailedError, WrongPasswordError } from '../auth/service.js';
+import { InvalidRefreshError } from '../auth/sessions.js';
+import { TooManyAttemptsError } from '../auth/throttle.js';
 import { isForeignKeyViolation, isTransientDbError, isUnstorableText } from '../db/errors.js';
 import { RULE_MESSAGES } from '../tasks/model.js';
 
@@ -105,6 +107,13 @@ function toProblem(err: unknown): HttpProblem | undefined {
     return new HttpProblem(412, 'precondition-failed', 'Precondition failed', err.message, undefined, { etag: `"${err.currentVersion}"` });
   if (err instanceof InvalidTokenError) return unauthorized(err.message);
   if (err instanceof LoginFailedError) return new HttpProblem(401, 'login-failed', 'Login failed', err.message);
+  if (err instanceof InvalidRefreshError) return new HttpProblem(401, 'session-ended', 'Session ended', err.message);
+  if (err instanceof WrongPasswordError)
+    return new HttpProblem(403, 'wrong-password', 'Wrong password', err.message, [{ field: 'current_password', message: 'is wrong' }]);
+  if (err instanceof TooManyAttemptsError)
+    return new HttpProblem(429, 'too-many-requests', 'Too many requests', err.message, undefined, {
+      'retry-after': String(err.retryAfterSeconds),
+    });
   // defence in depth behind the schemas' patterns: text PostgreSQL cannot store is bad input, not a 500
   if (isUnstorableText(err))
     return new HttpProblem(422, 'validation-error', 'Validation failed', 'the request contains characters that cannot be stored (NUL)');

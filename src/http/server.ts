@@ -5,6 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
@@ -18,6 +20,9 @@ import { errorHandler, HttpProblem, sendProblem } from './problems.js';
 import { isWellFormed, WELL_FORMED } from '../tasks/model.js';
 import { authRoutes } from './routes/auth.js';
 import { meRoutes, streamRoutes } from './routes/me.js';
+import { accountRoutes } from './routes/account.js';
+import { docsCsp, securityHeaders } from './security-headers.js';
+import { requireMetricsAccess } from './metrics-access.js';
 import { taskRoutes } from './routes/tasks.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { calendarRoutes, icalRoutes } from './routes/calendar.js';
@@ -73,6 +78,9 @@ function optionalBodies<T>(doc: T): T {
   return doc;
 }
 
+/** a hop count as the function Fastify makes of it (its types take no number): the nearest `hops` addresses are proxies */
+const trustProxyOption = (tp: boolean | number | string) => (typeof tp === 'number' ? (_addr: string, hop: number) => hop < tp : tp);
+
 const apiPublic = (url: string) => !url.startsWith('/api/') && !url.startsWith('/dapr/') && url !== '/reminder-cron';
 
 export async function buildServer(s: Services, opts: { webRoot?: string } = {}) {
@@ -85,7 +93,8 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     },
     // our onResponse hook logs one line per interesting request instead of fastify's two
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
-    trustProxy: false,
+    // TRUST_PROXY: behind an ingress, the client address (login throttling) and protocol (Secure cookie) come from X-Forwarded-*
+    trustProxy: trustProxyOption(s.config.trustProxy),
     // find-my-way's default (100) answered 414 to a {user_id} the schema allows (≤ 128: external
     // identity providers' subjects can be long), before authentication and in a non-problem body
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -146,6 +155,9 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     }
   });
 
+  const webRoot = opts.webRoot ?? path.join(packageRoot(), 'dist', 'web');
+  await app.register(helmet, securityHeaders(webRoot));
+  await app.register(cookie);
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, message: `rate limit exceeded, retry in ${ctx.after}` }),
@@ -167,7 +179,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     },
     transformObject: (doc) => ('openapiObject' in doc ? optionalBodies(doc.openapiObject) : doc.swaggerObject),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsCsp });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -176,7 +188,9 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     const ready = Object.values(checks).every(Boolean);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(registry.contentType).send(await metricsText()));
+  app.get('/metrics', { schema: { hide: true }, onRequest: requireMetricsAccess(s.config.metricsToken) }, async (_req, reply) =>
+    reply.type(registry.contentType).send(await metricsText()),
+  );
 
   // the auth hook of every API route reads personal access tokens through this (src/http/personal-tokens.ts)
   app.decorate('accessTokens', s.accessTokens);
@@ -186,6 +200,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     await app.register(projectRoutes(s));
     await app.register(memberRoutes(s));
     await app.register(meRoutes(s));
+    await app.register(accountRoutes(s));
     await app.register(streamRoutes(s));
     await app.register(webhookRoutes(s));
     await app.register(calendarRoutes(s));
@@ -196,7 +211,6 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
   await app.register(async (scope) => cronRoutes(scope, s));
   if (s.daprBus) await app.register(async (scope) => daprRoutes(scope, s));
 
-  const webRoot = opts.webRoot ?? path.join(packageRoot(), 'dist', 'web');
   if (s.servesApi && existsSync(webRoot)) {
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
   }

@@ -75,13 +75,16 @@ export function client(baseUrl: string, token?: string) {
   };
 }
 
+/** every test account's password (strong enough for the policy: zxcvbn-ts score 4) */
+export const TEST_PASSWORD = 'correct horse battery';
+
 let counter = 0;
 export async function signUp(baseUrl: string, name = 'user'): Promise<Session> {
   const email = `${name}-${process.pid}-${Date.now()}-${++counter}@example.com`;
   const anon = client(baseUrl);
-  const reg = await anon.post('/api/auth/register', { email, password: 'correct horse battery', name });
+  const reg = await anon.post('/api/auth/register', { email, password: TEST_PASSWORD, name });
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await anon.post('/api/auth/login', { email, password: 'correct horse battery' });
+  const login = await anon.post('/api/auth/login', { email, password: TEST_PASSWORD });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
   return { userId: login.body.user_id, token: login.body.access_token, email };
 }

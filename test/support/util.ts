@@ -103,7 +103,10 @@ export async function authSecret(app: TestApp): Promise<string> {
 }
 
 /** An HS256 token signed with `secret`; claims are set verbatim (no defaults beyond those given). */
-export async function signToken(secret: string, claims: { sub?: string; exp?: number; iat?: number; iss?: string }): Promise<string> {
+export async function signToken(
+  secret: string,
+  claims: { sub?: string; exp?: number; iat?: number; iss?: string; aud?: string },
+): Promise<string> {
   const jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' });
   return jwt.sign(new TextEncoder().encode(secret));
 }
@@ -266,7 +269,7 @@ export function nonReadingStream(baseUrl: string, user: { userId: string; token:
   const { port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const sock = net.connect(Number(port), '127.0.0.1', () => {
-      sock.write(`GET /api/${user.userId}/stream?access_token=${encodeURIComponent(user.token)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      sock.write(`GET /api/${user.userId}/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${user.token}\r\n\r\n`);
     });
     let head = '';
     const onData = (d: Buffer) => {

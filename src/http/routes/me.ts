@@ -8,7 +8,7 @@ import { metrics } from '../../metrics.js';
 import type { LiveMessage } from '../../live/hub.js';
 import { boundedWriter, StreamGate } from '../../live/stream-limits.js';
 import { AccessFilter } from '../../live/access-filter.js';
-import { requireUser, userOf } from '../auth.js';
+import { requireStreamUser, requireUser, userOf } from '../auth.js';
 import { problems } from '../problems.js';
 import { TEXT_RULES } from '../../tasks/model.js';
 import { readName, writeName } from '../../preferences/store.js';
@@ -171,11 +171,11 @@ export const meRoutes =
     );
   };
 
-/** SSE: its own plugin because EventSource sends the token as ?access_token=. */
+/** SSE: its own plugin because a browser's EventSource authenticates with a ticket (?ticket=), not a header. */
 export const streamRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
   async (app) => {
-    app.addHook('onRequest', requireUser(s.auth, { allowQueryToken: true }));
+    app.addHook('onRequest', requireStreamUser(s.auth));
     const gate = new StreamGate(s.config.limits.sseStreamsPerUser);
     app.get(
       '/api/:user_id/stream',
@@ -184,8 +184,16 @@ export const streamRoutes =
           tags: ['live'],
           summary: 'Server-Sent Events: `task` (a task-events message) and `notification` events for this user',
           params: UserParams,
-          querystring: Type.Object({ access_token: Type.Optional(Type.String({ maxLength: 4096 })) }),
+          description:
+            'Authenticate with `Authorization: Bearer …`, or — from a browser’s EventSource — with a single-use `ticket` ' +
+            'from POST /api/{user_id}/stream-ticket. 429 when the user already holds LIMIT_SSE_STREAMS streams. ' +
+            'The server ends a stream after LIMIT_SSE_SECONDS (15 min): reconnect with a new ticket.',
+          querystring: Type.Object({ ticket: Type.Optional(Type.String({ maxLength: 100 })) }),
           produces: ['text/event-stream'],
+          response: {
+            200: { description: 'An endless event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            ...problems(401, 403, 422, 429),
+          },
         },
       },
       async (req, reply) => {
@@ -207,10 +215,13 @@ export const streamRoutes =
         };
         const unsubscribe = s.hub.subscribe(userId, send);
         const heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS);
+        // authenticated once, at its start: it lasts no longer than an access token, so a revoked session stops listening
+        const lifetime = setTimeout(() => res.end(), s.config.limits.sseSeconds * 1000);
         metrics.sseClients.inc();
         const cleanup = () => {
           release();
           clearInterval(heartbeat);
+          clearTimeout(lifetime);
           unsubscribe();
           metrics.sseClients.dec();
         };
