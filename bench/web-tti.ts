@@ -9,14 +9,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { client, eventually, signUp, startApp } from '../test/support/app.js';
-import { ensureWebBuilt, launch, newContext, ROOT } from '../test/web/browser.js';
+import { ensureWebBuilt, launch, newContext, ROOT, signInContext, WEB_TEST_ENV } from '../test/web/browser.js';
 
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   loadPerCpuAtStart: Number(((loadavg()[0] ?? 0) / cpus().length).toFixed(2)),
 };
 ensureWebBuilt();
-const [app, browser] = await Promise.all([startApp(), launch()]);
+const [app, browser] = await Promise.all([startApp(WEB_TEST_ENV), launch()]);
 try {
   const s = await signUp(app.url, 'perf');
   const api = client(app.url, s.token);
@@ -45,8 +45,6 @@ try {
   const last = await api.get(`/api/${s.userId}/tasks?sort=-created_at&limit=1`);
   await eventually(async () => (await api.get(`/api/${s.userId}/tasks/${last.body[0].id}/history`)).body.length > 0, { timeoutMs: 30_000 });
 
-  const value = JSON.stringify({ token: s.token, userId: s.userId, email: s.email, expiresAt: Date.now() + 3600_000 });
-  const session = `localStorage.setItem('taskstream.session', ${JSON.stringify(value)});`;
   // Chromium's first renderer process starts slowly; that is browser start-up, not page load
   const warm = await browser.newPage();
   await warm.goto(app.url + '/');
@@ -68,7 +66,7 @@ try {
   const runs: { rendered: number; interactive: number; wall: number }[] = [];
   for (let run = 0; run < 5; run++) {
     const context = await newContext(browser);
-    await context.addInitScript({ content: session });
+    await signInContext(context, app.url, s);
     await context.addInitScript({ content: probe });
     const page = await context.newPage();
     const t0 = Date.now();
@@ -78,7 +76,7 @@ try {
     const tti = JSON.parse(await page.evaluate<string>('JSON.stringify(window.__tti)')) as { rows: number; ready: number };
     await page.getByTestId('total').getByText('500 tasks').waitFor();
     runs.push({ rendered: Math.round(tti.rows), interactive: Math.round(tti.ready), wall });
-    // the first page was requested once, by index.html's early fetch, before the app script ran
+    // the first page was requested once (after the access token came from the refresh cookie)
     // (a page of 100: the sidebar's Today count is a request of its own, limit=1)
     const listRequests = await page.evaluate<number>(
       `performance.getEntriesByType('resource').filter((e) => e.name.includes('/tasks?') && e.name.includes('limit=100') && e.initiatorType === 'fetch').length`,

@@ -5,15 +5,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { client, signUp, startApp, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launch, newContext, shot, signedInPage, wallClock, ZONE } from './browser.js';
+import { client, eventually, signUp, startApp, type TestApp } from '../support/app.js';
+import { ensureWebBuilt, launch, newContext, shot, signedInPage, wallClock, WEB_TEST_ENV, ZONE } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
 
 before(async () => {
   ensureWebBuilt();
-  [app, browser] = await Promise.all([startApp(), launch()]);
+  [app, browser] = await Promise.all([startApp(WEB_TEST_ENV), launch()]);
 });
 
 after(async () => {
@@ -43,8 +43,13 @@ describe('web app', () => {
     await shot(page, 'list-empty-desktop');
 
     // new accounts adopt the browser's zone
-    const session = JSON.parse(await page.evaluate<string>(`localStorage.getItem('taskstream.session') ?? '{}'`));
-    const prefs = await client(app.url, session.token).get(`/api/${session.userId}/preferences`);
+    // no token in the page's storage (the access token lives in memory, the refresh token in an HttpOnly cookie)
+    const stored = await page.evaluate<string>('JSON.stringify({ ...localStorage })');
+    assert.doesNotMatch(stored, /eyJ/, 'no JWT in localStorage');
+    assert.equal(await page.evaluate<string>('document.cookie'), '', 'no cookie a script can read');
+    const account = JSON.parse(await page.evaluate<string>(`localStorage.getItem('taskstream.account') ?? '{}'`));
+    const login = await client(app.url).post('/api/auth/login', { email, password: 'correct horse battery' });
+    const prefs = await client(app.url, login.body.access_token).get(`/api/${account.userId}/preferences`);
     assert.equal(prefs.body.timezone, ZONE);
 
     await page.reload();
@@ -206,7 +211,8 @@ describe('web app', () => {
     assert.match((await row(page, 'Alpha overdue').getAttribute('class')) ?? '', /overdue/);
 
     await page.getByLabel('Sort', { exact: true }).selectOption('priority');
-    await page.waitForFunction('document.querySelector(\'[data-testid="task-row"] .task-title\')?.textContent === "Charlie no date"');
+    // (not page.waitForFunction: its predicate is a string evaluated in the page, which the CSP forbids)
+    await eventually(async () => (await titles())[0] === 'Charlie no date');
     assert.deepEqual(await titles(), ['Charlie no date', 'Alpha overdue', 'Bravo later'], 'urgent first');
     await page.getByLabel('Sort', { exact: true }).selectOption('-created_at');
     await page.getByLabel('Sort', { exact: true }).selectOption('due_date');
@@ -321,6 +327,49 @@ describe('web app', () => {
     );
     console.log(`# live sync latencies (ms): ${latencies.join(', ')}`);
     await Promise.all([ctxA.close(), ctxB.close()]);
+  });
+
+  test('strict CSP: the app (list, editor, live stream, service worker) and /docs run without one violation', async () => {
+    const s = await signUp(app.url, 'csp');
+    const context = await newContext(browser);
+    await context.addInitScript({
+      content: `window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`,
+    });
+    const messages: string[] = [];
+    context.on('console', (m) => messages.push(m.text()));
+    const page = await signedInPage(context, app.url, s);
+    await page.locator('.live-live').waitFor();
+    await page.locator('#quick-add').fill('Check the headers');
+    await page.locator('#quick-add').press('Enter');
+    await row(page, 'Check the headers').waitFor();
+    await page.getByRole('link', { name: /Details/ }).click();
+    await page.getByRole('dialog', { name: 'New task' }).waitFor();
+    await page.keyboard.press('Escape');
+    assert.equal(await page.evaluate<boolean>('navigator.serviceWorker.ready.then(() => true)'), true);
+    assert.equal(
+      await page.evaluate<string | null>(`document.documentElement.dataset.theme ?? null`),
+      null,
+      'the hashed inline script ran',
+    );
+
+    const docs = await context.newPage();
+    await docs.goto(`${app.url}/docs`);
+    await docs.getByText('Taskstream API').first().waitFor();
+    await docs.locator('.opblock').first().waitFor();
+
+    for (const p of [page, docs]) assert.deepEqual(await p.evaluate<string[]>('window.__csp'), [], `violations on ${p.url()}`);
+    assert.deepEqual(
+      messages.filter((m) => /content security policy|refused to/i.test(m)),
+      [],
+    );
+
+    // the policy is enforced (this test can fail): a script injected into the page does not run
+    await page.evaluate(
+      `{ const el = document.createElement('script'); el.textContent = 'window.__injected = 1'; document.head.append(el); }`,
+    );
+    assert.equal(await page.evaluate<unknown>('window.__injected ?? null'), null);
+    assert.deepEqual(await page.evaluate<string[]>('window.__csp.map((v) => v.split(" ")[0])'), ['script-src-elem']);
+    await context.close();
   });
 
   test('screens at phone width and in the dark theme', async () => {

@@ -1,6 +1,6 @@
 /**
  * Shared by the browser tests: the built web app (built once if missing), Debian's Chromium
- * driven by playwright-core (never a downloaded browser), sessions injected into localStorage,
+ * driven by playwright-core (never a downloaded browser), sessions given as refresh-token cookies,
  * and screenshots under screenshots/ (git-ignored).
  */
 import { execFileSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { Session } from '../support/app.js';
+import { TEST_PASSWORD, type Session } from '../support/app.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHOTS = path.join(ROOT, 'screenshots');
@@ -42,18 +42,42 @@ export async function newContext(browser: Browser, opts: { phone?: boolean; dark
   });
 }
 
-/** Start signed in: the app keeps its session in localStorage (what a reload restores). */
+/**
+ * Start signed in, as the app does after a reload: a refresh-token cookie of its own (a new sign-in
+ * of this context: refresh tokens are single-use, and two contexts must not share one) and the
+ * remembered account; the app gets its access token from the cookie.
+ */
 export async function signedInPage(context: BrowserContext, baseUrl: string, s: Session, hash = '#/'): Promise<Page> {
-  const value = JSON.stringify({ token: s.token, userId: s.userId, email: s.email, expiresAt: Date.now() + 3600_000 });
-  // a string script: this file is type-checked without the DOM library
-  await context.addInitScript({
-    content: `if (!localStorage.getItem('taskstream.session')) localStorage.setItem('taskstream.session', ${JSON.stringify(value)});`,
-  });
+  await signInContext(context, baseUrl, s);
   const page = await context.newPage();
   await page.goto(`${baseUrl}/${hash}`);
   await page.locator('#list-heading').waitFor();
   return page;
 }
+
+/** A refresh-token cookie of its own for `context` (a fresh sign-in) and the account the app remembers. */
+export async function signInContext(context: BrowserContext, baseUrl: string, s: Session): Promise<void> {
+  const login = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: s.email, password: TEST_PASSWORD }),
+  });
+  const cookie = login.headers.getSetCookie().find((c) => c.startsWith('taskstream_refresh='));
+  if (login.status !== 200 || !cookie) throw new Error(`sign-in for the page failed: ${login.status}`);
+  const value = cookie.split(';')[0]!.slice('taskstream_refresh='.length);
+  const { hostname } = new URL(baseUrl);
+  await context.addCookies([
+    { name: 'taskstream_refresh', value, domain: hostname, path: '/api/auth', httpOnly: true, sameSite: 'Strict' },
+  ]);
+  const account = JSON.stringify({ userId: s.userId, email: s.email });
+  // a string script: this file is type-checked without the DOM library
+  await context.addInitScript({
+    content: `if (!localStorage.getItem('taskstream.account')) localStorage.setItem('taskstream.account', ${JSON.stringify(account)});`,
+  });
+}
+
+/** Web test apps: a browser test signs in once per page, more often than a person would in a minute. */
+export const WEB_TEST_ENV = { LOGIN_ATTEMPTS_PER_MINUTE: '1000' };
 
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });

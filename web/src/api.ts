@@ -1,6 +1,7 @@
 /**
  * The REST client: JSON in and out, RFC 9457 problems turned into ApiError (with per-field
- * messages), the session (token + user id) kept in localStorage so it survives a reload.
+ * messages), the session: the access token in memory, renewed from the HttpOnly refresh-token
+ * cookie when it nears its expiry or is refused (so a reload, too, starts with a refresh).
  */
 
 export const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
@@ -159,38 +160,43 @@ export class ApiError extends Error {
 }
 
 export interface Session {
+  /** the access token: in memory only (a script injected into the page cannot find it in storage) */
   token: string;
   userId: string;
   email: string;
+  /** when the access token expires (ms); 0 = none yet: the next request refreshes first */
   expiresAt: number;
 }
 
-const SESSION_KEY = 'taskstream.session';
+/**
+ * Which account this browser was signed in to (no secret): after a reload the app starts as that
+ * account and gets an access token from the refresh-token cookie (HttpOnly, so no script reads it).
+ */
+const ACCOUNT_KEY = 'taskstream.account';
 
-export function loadSession(): Session | null {
+function rememberedAccount(): Session | null {
   try {
-    const raw = localStorage.getItem(SESSION_KEY);
-    if (!raw) return null;
-    const s = JSON.parse(raw) as Session;
-    if (!s.token || !s.userId || (s.expiresAt && s.expiresAt < Date.now())) return null;
-    return s;
+    const a = JSON.parse(localStorage.getItem(ACCOUNT_KEY) ?? 'null') as { userId?: string; email?: string } | null;
+    return a?.userId ? { token: '', userId: a.userId, email: a.email ?? '', expiresAt: 0 } : null;
   } catch {
     return null;
   }
 }
 
-export function saveSession(s: Session | null): void {
-  if (s) localStorage.setItem(SESSION_KEY, JSON.stringify(s));
-  else localStorage.removeItem(SESSION_KEY);
+// an earlier version kept a 24-hour access token here: it goes
+try {
+  localStorage.removeItem('taskstream.session');
+} catch {
+  /* storage unavailable */
 }
-
-let current: Session | null = loadSession();
+let current: Session | null = rememberedAccount();
 let onUnauthorized: () => void = () => {};
 
 export const getSession = () => current;
 export function setSession(s: Session | null): void {
   current = s;
-  saveSession(s);
+  if (s) localStorage.setItem(ACCOUNT_KEY, JSON.stringify({ userId: s.userId, email: s.email }));
+  else localStorage.removeItem(ACCOUNT_KEY);
 }
 export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn;
@@ -202,13 +208,41 @@ export interface Reply<T> {
   status: number;
 }
 
-/** The first tasks page requested by index.html before this script loaded (used once). */
-function takePrefetched(path: string): Promise<Response> | undefined {
-  const w = window as { __firstPage?: { url: string; response: Promise<Response> } };
-  const first = w.__firstPage;
-  delete w.__firstPage;
-  return first && first.url === path ? first.response.catch(() => fetch(path)) : undefined;
+let refreshing: Promise<Session | null> | null = null;
+
+/**
+ * A new access token from the refresh-token cookie (which rotates); null when the session ended.
+ * One refresh at a time in this tab, and across tabs (Web Locks): the server treats a second use
+ * of a rotated refresh token as theft and ends the session.
+ */
+export function refreshSession(): Promise<Session | null> {
+  refreshing ??= (async () => {
+    try {
+      const run = async (): Promise<Session | null> => {
+        let res: Response;
+        try {
+          res = await fetch('/api/auth/refresh', { method: 'POST', headers: { accept: 'application/json' } });
+        } catch {
+          throw new ApiError(0, 'Cannot reach the server. Check your connection and try again.');
+        }
+        if (!res.ok) return null;
+        const body = (await res.json()) as { access_token: string; expires_in: number; user_id: string };
+        if (current && current.userId !== body.user_id) return null; // another tab signed in to another account meanwhile
+        const email = current?.email ?? '';
+        return { token: body.access_token, userId: body.user_id, email, expiresAt: Date.now() + body.expires_in * 1000 };
+      };
+      const next = await (navigator.locks ? navigator.locks.request('taskstream-refresh', run) : run());
+      if (next && current) current = next;
+      return next;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
 }
+
+/** refresh this long before the access token expires */
+const EARLY_MS = 30_000;
 
 export async function request<T>(
   method: string,
@@ -217,18 +251,29 @@ export async function request<T>(
   headers: Record<string, string> = {},
   /** a 401 that means "wrong password", not "session over" (password change) */
   keepSessionOn401 = false,
+  /** set on the one retry after a refresh */
+  retried = false,
 ): Promise<Reply<T>> {
   const h: Record<string, string> = { accept: 'application/json', ...headers };
-  if (current && !path.startsWith('/api/auth/')) h.authorization = `Bearer ${current.token}`;
+  const authenticated = current !== null && !path.startsWith('/api/auth/');
+  if (authenticated && current!.expiresAt - Date.now() < EARLY_MS) {
+    if (!(await refreshSession())) {
+      onUnauthorized();
+      throw new ApiError(401, 'Your session has ended. Please sign in again.');
+    }
+  }
+  if (authenticated && current) h.authorization = `Bearer ${current.token}`;
   if (body !== undefined) h['content-type'] = 'application/json';
   let res: Response;
   try {
-    const prefetched = method === 'GET' ? takePrefetched(path) : undefined;
-    res = prefetched
-      ? await prefetched
-      : await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new ApiError(0, 'Cannot reach the server. Check your connection and try again.');
+  }
+  // an access token refused before its time (revoked signing key, clock skew): one refresh, one retry
+  if (res.status === 401 && authenticated && !retried && current) {
+    current = { ...current, expiresAt: 0 };
+    return request<T>(method, path, body, headers, keepSessionOn401, true);
   }
   const text = await res.text();
   let parsed: unknown = undefined;
@@ -241,7 +286,7 @@ export async function request<T>(
   }
   if (!res.ok) {
     const p = (parsed ?? {}) as { title?: string; detail?: string; errors?: FieldError[] };
-    if (res.status === 401 && current && !path.startsWith('/api/auth/') && !keepSessionOn401) onUnauthorized();
+    if (res.status === 401 && authenticated && current && !keepSessionOn401) onUnauthorized();
     throw new ApiError(res.status, p.detail ?? p.title ?? `Request failed (${res.status})`, Array.isArray(p.errors) ? p.errors : []);
   }
   return { body: parsed as T, headers: res.headers, status: res.status };
@@ -324,8 +369,18 @@ export const api = {
   async moveTask(id: number, input: MoveInput) {
     return (await request<Task>('POST', userPath(`/tasks/${id}/move`), input)).body;
   },
-  streamUrl() {
-    return userPath(`/stream?access_token=${encodeURIComponent(current?.token ?? '')}`);
+  /** the live stream's URL with a single-use ticket (EventSource cannot send the bearer header) */
+  async streamUrl() {
+    const r = await request<{ ticket: string }>('POST', userPath('/stream-ticket'));
+    return userPath(`/stream?ticket=${encodeURIComponent(r.body.ticket)}`);
+  },
+  /** ends this browser's session on the server (the refresh cookie); best effort */
+  async logout() {
+    await fetch('/api/auth/logout', { method: 'POST' }).catch(() => undefined);
+  },
+  /** sign out everywhere: every session of the account ends, this one included */
+  async signOutEverywhere() {
+    await request<null>('DELETE', userPath('/sessions'));
   },
 };
 

@@ -13,12 +13,36 @@ import { applyTaskEvent, reload } from './tasks';
 let source: EventSource | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let everConnected = false;
+/** bumped by every (re)connect and disconnect: a ticket that arrives late for an older attempt is dropped */
+let generation = 0;
 
 export function connectLive(): void {
   disconnectLive();
   if (!getState().session) return;
   setState({ live: 'connecting' });
-  const es = new EventSource(api.streamUrl());
+  open();
+}
+
+/** Tickets are single-use: every (re)connection asks for a new one, so EventSource's own retry (same URL) is never used. */
+function open(): void {
+  const attempt = ++generation;
+  api.streamUrl().then(
+    (url) => {
+      if (attempt === generation) listen(new EventSource(url));
+    },
+    () => {
+      if (attempt === generation) retryLater();
+    },
+  );
+}
+
+function retryLater(): void {
+  clearTimeout(retryTimer);
+  setState({ live: 'reconnecting' });
+  retryTimer = setTimeout(() => getState().session && open(), 2000);
+}
+
+function listen(es: EventSource): void {
   source = es;
   es.addEventListener('open', () => {
     if (source !== es) return;
@@ -31,12 +55,9 @@ export function connectLive(): void {
   });
   es.addEventListener('error', () => {
     if (source !== es) return;
-    setState({ live: 'reconnecting' });
-    // EventSource retries by itself unless the server refused the stream (e.g. token expired)
-    if (es.readyState === EventSource.CLOSED) {
-      clearTimeout(retryTimer);
-      retryTimer = setTimeout(connectLive, 3000);
-    }
+    es.close();
+    source = null;
+    retryLater();
   });
   es.addEventListener('task', (ev) => {
     try {
@@ -64,6 +85,7 @@ export function connectLive(): void {
 }
 
 export function disconnectLive(): void {
+  generation++;
   clearTimeout(retryTimer);
   source?.close();
   source = null;

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { App } from './components/App';
 import { setUnauthorizedHandler } from './api';
-import { followRoute, signOut, startSession } from './session';
+import { endSession, followRoute, startSession } from './session';
 import { getState, toast } from './store';
 import { registerWorker } from './system-notifications';
 import './styles.css';
@@ -9,7 +9,7 @@ import './styles.css';
 window.addEventListener('hashchange', () => followRoute(location.hash || '#/'));
 setUnauthorizedHandler(() => {
   if (!getState().session) return;
-  signOut();
+  endSession();
   toast('Your session has ended. Please sign in again.', { tone: 'error' });
 });
 if (getState().session) startSession();

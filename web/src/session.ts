@@ -1,4 +1,7 @@
-/** Signing in and out: the token is kept in localStorage (api.ts), so a reload stays signed in. */
+/**
+ * Signing in and out. The access token lives in memory (api.ts); a reload gets a new one from the
+ * HttpOnly refresh-token cookie, so it stays signed in without any token in storage.
+ */
 import { api, setSession, type Session } from './api';
 import { connectLive, disconnectLive, loadNotifications } from './live';
 import { loadProjects } from './projects';
@@ -49,7 +52,14 @@ export async function adoptBrowserZone(): Promise<void> {
   }
 }
 
+/** The user signs out: the server ends this browser's session too (its refresh token). */
 export function signOut(): void {
+  void api.logout();
+  endSession();
+}
+
+/** Signed out here only (the session already ended on the server, or belongs to another tab's account now). */
+export function endSession(): void {
   disconnectLive();
   void closeSystemNotifications().catch(() => undefined);
   setSession(null);
