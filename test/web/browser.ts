@@ -98,3 +98,16 @@ export function wallClock(d: Date, zone = ZONE): string {
   }).format(d);
   return s.replace(' ', 'T');
 }
+
+/**
+ * Wait until `expression` is truthy in the page. Not `page.waitForFunction`: it evaluates its string
+ * with eval inside the page, which the app's Content-Security-Policy forbids; `page.evaluate` runs
+ * through the DevTools protocol, which the policy does not govern.
+ */
+export async function waitInPage(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate<unknown>(expression))) {
+    if (Date.now() > deadline) throw new Error(`not true in the page within ${timeoutMs} ms: ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { client, eventually, signUp, startApp, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launch, newContext, shot, signedInPage, ZONE } from './browser.js';
+import { ensureWebBuilt, launch, newContext, shot, signedInPage, ZONE, waitInPage, WEB_TEST_ENV } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
 
 before(async () => {
   ensureWebBuilt();
-  [app, browser] = await Promise.all([startApp(), launch()]);
+  [app, browser] = await Promise.all([startApp(WEB_TEST_ENV), launch()]);
 });
 
 after(async () => {
@@ -141,7 +141,8 @@ describe('organizing in the web app', () => {
     await page.mouse.move(from.x + from.width / 2, below.y + below.height - 5, { steps: 8 });
     await page.mouse.up();
     await eventually(async () => JSON.stringify(await serverOrder()) === JSON.stringify(['Water roses', 'Plant tulips', 'Buy soil']));
-    await page.waitForFunction(
+    await waitInPage(
+      page,
       `[...document.querySelectorAll('#task-list > li > [data-testid="task-row"] .task-title')].map((e) => e.textContent).join() === 'Water roses,Plant tulips,Buy soil'`,
     );
 
@@ -321,7 +322,7 @@ describe('organizing in the web app', () => {
     // a deep link after a reload shows what was saved
     await page.reload();
     await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
-    await page.waitForFunction(`document.getElementById('s-zone')?.value === 'America/New_York'`);
+    await waitInPage(page, `document.getElementById('s-zone')?.value === 'America/New_York'`);
     assert.equal(await page.getByLabel('Display name', { exact: true }).inputValue(), 'Grace');
     assert.ok(await page.getByRole('radio', { name: 'Sunday' }).isChecked());
 

@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { client, signUp, startApp, type Session, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launch, newContext, signedInPage, ZONE } from './browser.js';
+import { ensureWebBuilt, launch, newContext, signedInPage, ZONE, waitInPage, WEB_TEST_ENV } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
 
 before(async () => {
   ensureWebBuilt();
-  [app, browser] = await Promise.all([startApp(), launch()]);
+  [app, browser] = await Promise.all([startApp(WEB_TEST_ENV), launch()]);
 });
 
 after(async () => {
@@ -49,7 +49,7 @@ test('the phrases of issue 17 preview and save as meant', async () => {
 
   // saved as previewed: the last phrase becomes a monthly task on the last Friday, 19:00 in Berlin
   await page.locator('#quick-add').press('Enter');
-  await page.waitForFunction(`document.getElementById('quick-add').value === ''`);
+  await waitInPage(page, `document.getElementById('quick-add').value === ''`);
   const [task] = (await api.get(`/api/${s.userId}/tasks?q=Book`)).body;
   assert.equal(task.title, 'Book club');
   assert.equal(task.recurrence, 'FREQ=MONTHLY;BYDAY=-1FR');
