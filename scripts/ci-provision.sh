@@ -4,6 +4,7 @@
 #   - Debian packages when missing: postgresql, curl, maven, a Java 17 runtime, chromium
 #   - daprd built from github.com/dapr/dapr (scripts/build-daprd.sh, cached)
 #   - Apache Kafka jars from Maven Central (scripts/kafka.sh fetch, cached)
+#   - Jaeger v2 built from github.com/jaegertracing/jaeger (scripts/build-jaeger.sh, cached)
 # It starts nothing: `scripts/stack.sh up` (npm run stack:up) does.
 #
 # Env: CI_PROVISION_CHROMIUM=0 skips Chromium. Times of each step are printed.
@@ -42,4 +43,6 @@ step "Debian packages (postgresql-$PG_MAJOR, curl, java, maven, chromium)" debia
 step "Go toolchain" check_go
 step "daprd $DAPR_VERSION" "$SCRIPTS_DIR/build-daprd.sh"
 step "Kafka $KAFKA_VERSION jars" "$SCRIPTS_DIR/kafka.sh" fetch
+# test/stack/tracing.test.ts; cold: ~8 min of CPU (docs/observability.md), cached after
+step "Jaeger v2 (tracing stack)" "$SCRIPTS_DIR/build-jaeger.sh"
 log "provisioned in $(elapsed "$total")s (cache: $STACK_CACHE)"
