@@ -35,8 +35,20 @@ export interface Task {
   parent_id: number | null;
   /** manual order among its siblings: a fractional-index key, compared as strings (then by id) */
   position: string;
+  /** DESIGN §8: who is to do it (a member of its project), or null */
+  assignee_id: string | null;
   subtask_count: number;
   completed_subtask_count: number;
+}
+
+export type MemberRole = 'editor' | 'viewer';
+/** A member of a project (DESIGN §8); the owner is listed first with role `owner`. */
+export interface Member {
+  user_id: string;
+  email: string | null;
+  name: string | null;
+  role: 'owner' | MemberRole;
+  added_at: string;
 }
 
 /** Project ids are compared as strings in routes: the client does not depend on their type. */
@@ -88,6 +100,7 @@ export interface TaskInput {
   recurrence_basis?: RecurrenceBasis;
   project_id?: ProjectId;
   parent_id?: number | null;
+  assignee_id?: string | null;
 }
 
 export interface TaskEvent {
@@ -108,8 +121,10 @@ export interface HistoryEntry {
 
 export interface AppNotification {
   id: string;
+  /** reminder, assigned (a task was assigned to you), shared (a project was shared with you), webhook_disabled */
   type: string;
-  task_id: number;
+  /** null when it concerns no task (shared, webhook_disabled) */
+  task_id: number | null;
   title: string;
   body: string;
   due_date: string | null;
@@ -127,7 +142,7 @@ export interface NotificationEvent {
   notification_id: string;
   type: string;
   user_id: string;
-  task_id: number;
+  task_id: number | null;
   title: string;
   body: string;
   due_date: string | null;
@@ -365,6 +380,19 @@ export const api = {
   },
   async deleteProject(id: ProjectId) {
     await request<null>('DELETE', userPath(`/projects/${encodeURIComponent(id)}`));
+  },
+  async members(projectId: ProjectId) {
+    return (await request<Member[]>('GET', userPath(`/projects/${encodeURIComponent(projectId)}/members`))).body;
+  },
+  async addMember(projectId: ProjectId, email: string, role: MemberRole) {
+    return (await request<Member>('POST', userPath(`/projects/${encodeURIComponent(projectId)}/members`), { email, role })).body;
+  },
+  async updateMember(projectId: ProjectId, userId: string, role: MemberRole) {
+    const path = userPath(`/projects/${encodeURIComponent(projectId)}/members/${encodeURIComponent(userId)}`);
+    return (await request<Member>('PUT', path, { role })).body;
+  },
+  async removeMember(projectId: ProjectId, userId: string) {
+    await request<null>('DELETE', userPath(`/projects/${encodeURIComponent(projectId)}/members/${encodeURIComponent(userId)}`));
   },
   async moveTask(id: number, input: MoveInput) {
     return (await request<Task>('POST', userPath(`/tasks/${id}/move`), input)).body;

@@ -7,7 +7,7 @@ import { api, type AppNotification, type NotificationEvent, type TaskEvent } fro
 import { trackTaskEvent } from './reminders';
 import { getState, setState, toast } from './store';
 import { showSystemNotification } from './system-notifications';
-import { applyProjectEvent } from './projects';
+import { onProjectEvent } from './members';
 import { applyTaskEvent, reload } from './tasks';
 
 let source: EventSource | null = null;
@@ -70,7 +70,7 @@ function listen(es: EventSource): void {
   });
   es.addEventListener('project', (ev) => {
     try {
-      applyProjectEvent(JSON.parse((ev as MessageEvent<string>).data));
+      onProjectEvent(JSON.parse((ev as MessageEvent<string>).data));
     } catch {
       /* ignored, as above */
     }

@@ -17,9 +17,11 @@ export const SNOOZE_PRESETS = [
   { label: 'Tomorrow', minutes: 1440 },
 ] as const;
 
-type NoteRef = Pick<AppNotification, 'id' | 'task_id'>;
+/** A reminder of a task (other notifications — assigned, shared — have no Snooze or Complete). */
+export type ReminderNote = AppNotification & { task_id: number };
+type NoteRef = Pick<ReminderNote, 'id' | 'task_id'>;
 
-export const isReminder = (n: AppNotification) => n.type === 'reminder';
+export const isReminder = (n: AppNotification): n is ReminderNote => n.type === 'reminder' && n.task_id !== null;
 
 export function taskState(s: State, taskId: number): TaskState | 'unknown' {
   const known = s.noteTasks[taskId];

@@ -3,7 +3,7 @@
  * useStore() and re-render on change; rows are memoized so a 500-task list re-renders cheaply.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { AppNotification, Priority, Project, Session, Task, WeekStart } from './api';
+import type { AppNotification, Member, Priority, Project, Session, Task, WeekStart } from './api';
 import { getSession } from './api';
 import { parseOverlay, parseView, type View } from './views';
 
@@ -26,6 +26,8 @@ export interface ListQuery {
   dueFrom: string;
   dueTo: string;
   overdue: boolean;
+  /** 'me': only tasks assigned to the caller (DESIGN §8) */
+  assignee: '' | 'me';
   sort: string;
 }
 
@@ -37,6 +39,7 @@ export const DEFAULT_QUERY: ListQuery = {
   dueFrom: '',
   dueTo: '',
   overdue: false,
+  assignee: '',
   sort: 'due_date',
 };
 
@@ -59,6 +62,8 @@ export interface State {
   viewRoute: string;
   projects: Project[];
   projectsLoaded: boolean;
+  /** members of shared projects by project id, loaded when shown (members.ts) */
+  members: Record<string, Member[]>;
   /** open tasks in Today (the sidebar's count; projects carry their own) */
   todayCount: number | null;
   /** subtasks hidden under their parent (ids), remembered across reloads */
@@ -121,6 +126,7 @@ let state: State = {
   viewRoute: initialViewRoute,
   projects: [],
   projectsLoaded: false,
+  members: {},
   todayCount: null,
   collapsed: loadCollapsed(),
   drawer: false,

@@ -83,7 +83,8 @@ export async function showSystemNotification(n: AppNotification): Promise<void> 
     const sys = new Notification(n.title, options);
     sys.onclick = () => {
       window.focus();
-      runAction('open', n.id, n.task_id, data.user_id);
+      if (n.task_id === null) location.hash = '#/';
+      else runAction('open', n.id, n.task_id, data.user_id);
     };
   } catch {
     /* some platforms only allow notifications from a service worker */

@@ -18,6 +18,7 @@ export function queryParams(q: ListQuery, limit = PAGE_SIZE): URLSearchParams {
   if (q.dueFrom) p.set('due_from', startOfLocalDay(q.dueFrom).toISOString());
   if (q.dueTo) p.set('due_to', endOfLocalDay(q.dueTo).toISOString());
   if (q.overdue) p.set('overdue', 'true');
+  if (q.assignee) p.set('assignee', q.assignee);
   p.set('sort', q.sort);
   p.set('limit', String(limit));
   return p;
@@ -114,6 +115,7 @@ export function matches(t: Task, q: ListQuery, now = new Date()): boolean {
   if (q.dueFrom && (due === null || due < startOfLocalDay(q.dueFrom).getTime())) return false;
   if (q.dueTo && (due === null || due > endOfLocalDay(q.dueTo).getTime())) return false;
   if (q.overdue && (t.completed || due === null || due >= now.getTime())) return false;
+  if (q.assignee === 'me' && t.assignee_id !== getState().session?.userId) return false;
   return true;
 }
 

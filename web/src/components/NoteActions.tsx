@@ -1,6 +1,5 @@
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { AppNotification } from '../api';
-import { completeTask, snooze, SNOOZE_PRESETS, taskState } from '../reminders';
+import { completeTask, snooze, SNOOZE_PRESETS, taskState, type ReminderNote } from '../reminders';
 import type { State } from '../store';
 import { closeSystemNotifications } from '../system-notifications';
 
@@ -9,7 +8,7 @@ import { closeSystemNotifications } from '../system-notifications';
  * labels; the reminder's text (describedBy) tells them apart for screen readers. Results are
  * announced by the toasts' live region.
  */
-export function NoteActions({ n, s, describedBy }: { n: AppNotification; s: State; describedBy: string }) {
+export function NoteActions({ n, s, describedBy }: { n: ReminderNote; s: State; describedBy: string }) {
   const [open, setOpen] = useState(false);
   const busy = useRef(false);
   const toggle = useRef<HTMLButtonElement>(null);

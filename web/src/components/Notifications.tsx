@@ -53,7 +53,7 @@ export function NotificationPanel({ onClose }: { onClose: () => void }) {
           {s.notifications.map((n) => (
             <li key={n.id} class={n.read ? 'note' : 'note unread'}>
               <a
-                href={`#/tasks/${n.task_id}`}
+                href={n.task_id === null ? '#/' : `#/tasks/${n.task_id}`}
                 onClick={() => {
                   void markRead(n.id);
                   onClose();

@@ -10,6 +10,8 @@ import { addDays, byPosition, dayKey, dayLabel, groupUpcoming, resolveProjectId,
 import { prefetchEditor } from './App';
 import { Empty, Icon, Spinner } from './Field';
 import { ProjectActions } from './ProjectDialog';
+import { AssigneeBadge } from './Avatars';
+import { ShareButton } from './ShareDialog';
 
 const PRIORITY_LABEL = { urgent: 'Urgent', high: 'High', medium: 'Medium', low: 'Low', none: '' } as const;
 
@@ -170,6 +172,7 @@ class TaskRow extends Component<RowProps> {
                 {t.reminders.length}
               </span>
             )}
+            <AssigneeBadge task={t} />
             {t.tags.map((tag) => (
               <span class="tag" key={tag}>
                 #{tag}
@@ -502,6 +505,7 @@ export function TaskList() {
             </select>
           </label>
         )}
+        {project && !project.inbox && <ShareButton project={project} />}
         {project && !project.inbox && project.role === 'owner' && <ProjectActions project={project} />}
       </div>
       {v.kind === 'project' && project?.role !== 'viewer' && (

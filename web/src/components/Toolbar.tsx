@@ -15,7 +15,7 @@ export function Toolbar() {
   const q = s.query;
   const [search, setSearch] = useState(q.q);
   const [open, setOpen] = useState(false);
-  const active = q.priority.length + q.tags.length + (q.dueFrom ? 1 : 0) + (q.dueTo ? 1 : 0) + (q.overdue ? 1 : 0);
+  const active = q.priority.length + q.tags.length + (q.dueFrom ? 1 : 0) + (q.dueTo ? 1 : 0) + (q.overdue ? 1 : 0) + (q.assignee ? 1 : 0);
 
   useEffect(() => {
     if (search === q.q) return;
@@ -112,6 +112,17 @@ export function Toolbar() {
                 Overdue only
               </label>
             </div>
+          </fieldset>
+          <fieldset>
+            <legend>People</legend>
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={q.assignee === 'me'}
+                onChange={(e) => setQuery({ assignee: e.currentTarget.checked ? 'me' : '' })}
+              />
+              Assigned to me
+            </label>
           </fieldset>
           <button
             type="button"

@@ -3,6 +3,7 @@
  * into an RRULE with a preview of the next dates computed by the server's own recurrence module,
  * and API validation errors shown next to the field they concern.
  */
+import { AssigneePicker } from './AssigneePicker';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, PRIORITIES, type Priority, type RecurrenceBasis, type Reminder, type Task, type TaskInput } from '../api';
 import { checkRecurrence, previewOccurrences } from '../../../src/recurrence/index.js';
@@ -43,6 +44,8 @@ interface Form {
   basis: RecurrenceBasis;
   /** the project's id as a string ('' until the projects are known) */
   project: string;
+  /** the assignee's user id, '' for nobody (DESIGN §8) */
+  assignee: string;
 }
 
 /** A new task starts in the project on screen, else in the Inbox. */
@@ -74,6 +77,7 @@ function formFrom(task: Task | null, zone: string): Form {
       recurrence: emptyForm(),
       basis: 'due_date',
       project: defaultProject(),
+      assignee: '',
     };
   }
   const wall = task.due_date ? toWall(task.due_date, task.timezone) : { date: '', time: '09:00' };
@@ -89,6 +93,7 @@ function formFrom(task: Task | null, zone: string): Form {
     recurrence: fromRule(task.recurrence),
     basis: task.recurrence_basis,
     project: task.project_id === undefined ? '' : String(task.project_id),
+    assignee: task.assignee_id ?? '',
   };
 }
 
@@ -106,6 +111,7 @@ function toInput(f: Form): TaskInput {
     ),
     recurrence: toRule(f.recurrence),
     recurrence_basis: f.basis,
+    assignee_id: f.assignee || null,
   };
 }
 
@@ -230,6 +236,7 @@ export function Editor({ id }: { id?: number }) {
     'recurrence',
     'recurrence_basis',
     'project_id',
+    'assignee_id',
   ];
   const choices = s.projects.filter((p) => !p.archived || String(p.id) === form.project);
   const otherErrors = error?.fields.filter((f) => !handled.some((h) => f.field === h || f.field.startsWith(h + '/'))) ?? [];
@@ -299,6 +306,7 @@ export function Editor({ id }: { id?: number }) {
               <FieldError id={errId('project_id')} message={msg('project_id')} />
             </div>
           )}
+          <AssigneePicker projectId={form.project} value={form.assignee} onChange={(v) => set('assignee', v)} error={msg('assignee_id')} />
           <div class="grid2">
             <div class="field">
               <label for="f-priority">Priority</label>
