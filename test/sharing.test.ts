@@ -333,7 +333,7 @@ describe('events and live updates', () => {
 
   test("a change by one member reaches every member's stream; a removed member's stream stops at once", async () => {
     const { owner, editor, viewer, outsider, project } = await team('e2');
-    const open = (u: User) => openStream(`${app.url}/api/${u.id}/stream?access_token=${u.me.token}`);
+    const open = (u: User) => openStream(`${app.url}/api/${u.id}/stream`, { authorization: `Bearer ${u.me.token}` });
     const [so, sv, sx] = await Promise.all([open(owner), open(viewer), open(outsider)]);
     try {
       const t = (await editor.api.post(editor.tasks, { title: 'live one', project_id: project.id })).body;

@@ -59,7 +59,8 @@ after(async () => {
   unlock?.();
 });
 
-const streamOn = (base: string, s: Session): Promise<SseStream> => openStream(`${base}/api/${s.userId}/stream?access_token=${s.token}`);
+const streamOn = (base: string, s: Session): Promise<SseStream> =>
+  openStream(`${base}/api/${s.userId}/stream`, { authorization: `Bearer ${s.token}` });
 
 describe('sharing through daprd and Kafka, two API replicas', () => {
   test("a change through replica A reaches a member's stream on replica B; after removal, nothing more", { timeout: 300_000 }, async () => {
