@@ -281,15 +281,38 @@ describe('every /api/{user_id} route refuses a request without a valid token', (
         malformed: 'not-a-jwt',
         'three garbage segments': 'aaa.bbb.ccc',
         'tampered subject': tamper(alice.token, { sub: bob.userId }),
-        'tampered expiry': tamper(await signToken(secret, { sub: bob.userId, exp: nowSeconds() - 10 }), { exp: nowSeconds() + 3600 }),
-        expired: await signToken(secret, { sub: bob.userId, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }),
+        'tampered expiry': tamper(
+          await signToken(secret, { iss: 'taskstream', aud: 'taskstream', sub: bob.userId, exp: nowSeconds() - 10 }),
+          { exp: nowSeconds() + 3600 },
+        ),
+        expired: await signToken(secret, {
+          iss: 'taskstream',
+          aud: 'taskstream',
+          sub: bob.userId,
+          iat: nowSeconds() - 7200,
+          exp: nowSeconds() - 3600,
+        }),
         'alg none': unsignedToken({ sub: bob.userId, iss: 'taskstream', iat: nowSeconds(), exp: nowSeconds() + 3600 }),
-        'signed with another secret': await signToken('x'.repeat(48), { sub: bob.userId, exp: nowSeconds() + 3600 }),
-        'no expiry': await signToken(secret, { sub: bob.userId }),
-        'no subject': await signToken(secret, { exp: nowSeconds() + 3600 }),
+        'signed with another secret': await signToken('x'.repeat(48), {
+          iss: 'taskstream',
+          aud: 'taskstream',
+          sub: bob.userId,
+          exp: nowSeconds() + 3600,
+        }),
+        'no expiry': await signToken(secret, { iss: 'taskstream', aud: 'taskstream', sub: bob.userId }),
+        'no subject': await signToken(secret, { iss: 'taskstream', aud: 'taskstream', exp: nowSeconds() + 3600 }),
         // our secret, but not our issuer and audience (issue 16: such a token used to get 200)
-        'foreign issuer and audience': await signToken(secret, { sub: bob.userId, exp: nowSeconds() + 3600, iss: 'evil', aud: 'other' }),
-        'our issuer, no audience': await signToken(secret, { sub: bob.userId, exp: nowSeconds() + 3600, iss: 'taskstream' }),
+        'foreign issuer and audience': await signToken(secret, {
+          sub: bob.userId,
+          exp: nowSeconds() + 3600,
+          iss: 'evil',
+          aud: 'other',
+        }),
+        'our issuer, no audience': await signToken(secret, {
+          sub: bob.userId,
+          exp: nowSeconds() + 3600,
+          iss: 'taskstream',
+        }),
       };
       assertUnauthorized(await call(route.method, url, {}, route.body), 'no token');
       assertUnauthorized(await call(route.method, url, { authorization: `Basic ${btoa('bob:pw')}` }, route.body), 'Basic scheme');

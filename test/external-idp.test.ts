@@ -73,12 +73,7 @@ test('an HS256 token signed with the shared AUTH_SECRET and the configured issue
 });
 
 test("an external identity provider's user who lists projects first gets exactly one Inbox, even when asking concurrently", async () => {
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('better-auth-user-2')
-    .setExpirationTime('5m')
-    .sign(new TextEncoder().encode(SECRET));
-  const api = client(app.url, token);
+  const api = client(app.url, await hs256('better-auth-user-2', { iss: 'https://idp.example', aud: 'taskstream' }));
   const lists = await Promise.all([1, 2, 3, 4].map(() => api.get('/api/better-auth-user-2/projects')));
   for (const l of lists) assert.equal(l.status, 200);
   const ids = new Set(lists.flatMap((l) => l.body.map((p: { id: number }) => p.id)));

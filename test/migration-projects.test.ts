@@ -109,7 +109,7 @@ test('positions follow creation order, are distinct, and are keys the library co
 test('the service on the migrated data: the Inbox lists the tasks in order, a new task goes last, a move works', async () => {
   app = await startApp({}, { dataDir });
   const secret = await authSecret(app);
-  const token = await signToken(secret, { sub: 'heavy', iss: 'taskstream', iat: nowSeconds(), exp: nowSeconds() + 600 });
+  const token = await signToken(secret, { sub: 'heavy', iss: 'taskstream', aud: 'taskstream', iat: nowSeconds(), exp: nowSeconds() + 600 });
   const api = client(app.url, token);
   const projects = await api.get('/api/heavy/projects');
   assert.equal(projects.status, 200);

@@ -68,10 +68,21 @@ describe('authz matrix generated from /openapi.json', () => {
     const secret = await authSecret(app);
     const tokens: Record<string, string | undefined> = {
       'no token': undefined,
-      expired: await signToken(secret, { sub: bob.userId, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }),
+      expired: await signToken(secret, {
+        iss: 'taskstream',
+        aud: 'taskstream',
+        sub: bob.userId,
+        iat: nowSeconds() - 7200,
+        exp: nowSeconds() - 3600,
+      }),
       tampered: tamper(alice.token, { sub: bob.userId }),
       'alg none': unsignedToken({ sub: bob.userId, iss: 'taskstream', iat: nowSeconds(), exp: nowSeconds() + 3600 }),
-      'another secret': await signToken('y'.repeat(48), { sub: bob.userId, exp: nowSeconds() + 3600 }),
+      'another secret': await signToken('y'.repeat(48), {
+        iss: 'taskstream',
+        aud: 'taskstream',
+        sub: bob.userId,
+        exp: nowSeconds() + 3600,
+      }),
       'unknown access token': 'tsk_' + 'z'.repeat(43),
     };
     const failures: string[] = [];
