@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { client, eventually, signUp } from '../support/app.js';
-import { stack, stackEnv, stackTestLock } from './support.js';
+import { stack, stackEnv, stackTestLock } from '../stack/support.js';
 
 const API = 'http://127.0.0.1:8000';
 let jaeger: string;
