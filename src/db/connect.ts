@@ -3,6 +3,7 @@
  * embedded one this process (or its cluster primary) started (src/db/embedded-postgres.ts).
  */
 import { Kysely, PostgresDialect } from 'kysely';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Database, Db } from './types.js';
 
@@ -35,8 +36,36 @@ export async function openDatabase(opts: {
   // process instead of a few 503s. Every client gets a listener (reported once, here); the pool's
   // re-emission is then only acknowledged. A query on a broken client fails as usual and the
   // pool drops the client when it is released.
-  pool.on('connect', (client) => client.on('error', (err) => opts.onIdleError?.(err)));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => opts.onIdleError?.(err));
+    prepareRepeatedStatements(client);
+  });
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, url: opts.url, close: () => db.destroy() };
+}
+
+/** Distinct statements one connection keeps prepared; later new texts run unprepared. */
+export const PREPARED_PER_CONNECTION = 256;
+
+/**
+ * Runs every parameterised statement as a named prepared statement on its connection, so
+ * PostgreSQL parses and plans it once per connection instead of on every execution (planning was
+ * 0.7 ms of a 1.2 ms list page). The name is a hash of the text, so equal texts share it and
+ * different texts never collide; statements without parameters (BEGIN, COMMIT, SAVEPOINT) keep
+ * the simple protocol. The per-connection cap bounds the server-side memory when a query's text
+ * varies (e.g. an IN list of any length).
+ */
+function prepareRepeatedStatements(client: pg.PoolClient): void {
+  const names = new Set<string>();
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof config !== 'string' || !Array.isArray(values) || values.length === 0) return query(config, values, callback);
+    const name = createHash('sha1').update(config).digest('base64url');
+    if (!names.has(name)) {
+      if (names.size >= PREPARED_PER_CONNECTION) return query(config, values, callback);
+      names.add(name);
+    }
+    return query({ name, text: config, values }, callback);
+  };
 }
