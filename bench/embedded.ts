@@ -88,7 +88,9 @@ try {
     runs: S.runs,
     cpu: { server: () => [server.pid, ...descendants(server.pid)] },
     around: async (label, fn) => {
-      const rss = rssSampler(server.pid, 100, treePssMb);
+      // once a second: one PSS reading of the tree costs 10-25 ms of CPU (smaps_rollup of every
+      // process), so sampling every 100 ms took a quarter of a core from the server under test
+      const rss = rssSampler(server.pid, 1000, treePssMb);
       const lag = lagSampler(server.url);
       try {
         return await fn();
