@@ -51,6 +51,20 @@ test('a filter that matches fewer than the cap gets the exact X-Total-Count', as
   assert.equal(r.headers.get('x-total-count-at-least'), null);
 });
 
+test('the total is the same on a page that holds every match, a first page of several and a later page', async () => {
+  const next = (r: { headers: Headers }) => /<([^>]+)>;\s*rel="next"/.exec(r.headers.get('link') ?? '')?.[1]?.replace(app.url, '');
+  const first = await api.get(`${tasks}?priority=urgent&limit=2`);
+  assert.equal(first.body.length, 2);
+  assert.equal(first.headers.get('x-total-count'), '5');
+  const second = await api.get(next(first)!);
+  const third = await api.get(next(second)!);
+  assert.equal(third.body.length, 1);
+  assert.equal(next(third), undefined);
+  assert.equal(third.headers.get('x-total-count'), '5');
+  const empty = await api.get(`${tasks}?q=${encodeURIComponent('no task says this')}`);
+  assert.deepEqual([empty.body.length, empty.headers.get('x-total-count')], [0, '0']);
+});
+
 test('keyword search finds the same tasks in a small account (row filter) and a large one (trigram index)', async () => {
   const small = await signUp(app.url, 'search-small');
   const large = await signUp(app.url, 'search-large');

@@ -170,6 +170,22 @@ function afterCursor(c: Cursor, sort: SortField, desc: boolean): Expression<SqlB
   return sort === 'due_date' ? sql<SqlBool>`(${base} OR due_date IS NULL)` : base;
 }
 
+/** How many tasks match, counted up to TOTAL_CAP + 1 (index-only through tasks_user_project). */
+async function cappedCount(db: Db, where: Expression<SqlBool>[]): Promise<number> {
+  const { count } = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('tasks')
+        .select(sql`1`.as('one'))
+        .where((w) => w.and(where))
+        .limit(TOTAL_CAP + 1)
+        .as('capped'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
 export async function listTasks(db: Db, userId: string, q: ListQuery, now: Date): Promise<ListPage> {
   const [scope, trigram] = await Promise.all([listScope(db, userId), q.q ? largeAccount(db, userId) : false]);
   const where = filterConditions(scope, q, now, trigram);
@@ -177,38 +193,26 @@ export async function listTasks(db: Db, userId: string, q: ListQuery, now: Date)
   const page = q.cursor ? [...where, afterCursor(decodeCursor(q.cursor, q.sort), q.sort, desc)] : where;
   const dir = sql.raw(desc ? 'DESC' : 'ASC');
   const nulls = q.sort === 'due_date' ? sql.raw(' NULLS LAST') : sql.raw('');
-  // the page and the total on two connections at once: the reply waits for the slower, not the sum
-  const [rows, { count }] = await Promise.all([
-    db
-      .selectFrom('tasks')
-      .selectAll()
-      // per row of the page only (the planner evaluates it above the LIMIT, or after the sort):
-      // an index-only probe of tasks_parent_position, in the same statement as the page
-      .select(
-        sql<
-          [number, number]
-        >`(SELECT ARRAY[count(*), count(*) FILTER (WHERE c.completed)]::int[] FROM tasks c WHERE c.parent_id = tasks.id)`.as(
-          'subtask_counts',
-        ),
-      )
-      .where((eb) => eb.and(page))
-      .orderBy(sql`${sql.ref(q.sort)} ${dir}${nulls}`)
-      .orderBy(sql`id ${dir}`)
-      .limit(q.limit + 1)
-      .execute(),
-    db
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('tasks')
-          .select(sql`1`.as('one'))
-          .where((w) => w.and(where))
-          .limit(TOTAL_CAP + 1)
-          .as('capped'),
-      )
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .executeTakeFirstOrThrow(),
-  ]);
+  const rows = await db
+    .selectFrom('tasks')
+    .selectAll()
+    // per row of the page only (the planner evaluates it above the LIMIT, or after the sort):
+    // an index-only probe of tasks_parent_position, in the same statement as the page
+    .select(
+      sql<
+        [number, number]
+      >`(SELECT ARRAY[count(*), count(*) FILTER (WHERE c.completed)]::int[] FROM tasks c WHERE c.parent_id = tasks.id)`.as(
+        'subtask_counts',
+      ),
+    )
+    .where((eb) => eb.and(page))
+    .orderBy(sql`${sql.ref(q.sort)} ${dir}${nulls}`)
+    .orderBy(sql`id ${dir}`)
+    .limit(q.limit + 1)
+    .execute();
   const more = rows.length > q.limit;
+  // a first page that holds every match is its own total: most lists are, and skip the count
+  const count = !q.cursor && !more ? rows.length : await cappedCount(db, where);
   const shown = more ? rows.slice(0, q.limit) : rows;
   const last = shown[shown.length - 1];
   const nextCursor =
