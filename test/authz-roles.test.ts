@@ -17,7 +17,9 @@ let app: TestApp;
 let users: Record<Exclude<Who, 'anonymous'> | 'extra', Session>;
 
 before(async () => {
-  app = await startTestApp();
+  // every case builds its fixture as the owner: ~100 cases × 6 writes would meet the per-user write
+  // limit (limits.test.ts tests it) on a fast run, and this file is about roles
+  app = await startTestApp({ LIMIT_WRITES_PER_SECOND: '100000', LIMIT_WRITE_BURST: '100000' });
   const names = ['owner', 'editor', 'viewer', 'outsider', 'extra'] as const;
   const sessions = await Promise.all(names.map((n) => signUp(app.url, `roles-${n}`)));
   users = Object.fromEntries(names.map((n, i) => [n, sessions[i]!])) as typeof users;
