@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { client, eventually, signUp, type Session, type TestApp } from './support/app.js';
 import { startTestApp } from './support/util.js';
-import { nextOccurrenceProcessor } from '../src/recurring/next-occurrence.processor.js';
+import { nextOccurrenceProcessor } from '../src/next-occurrence/next-occurrence.processor.js';
 import type { TaskEvent } from '../src/events/schemas.js';
 
 let app: TestApp;

@@ -1,7 +1,7 @@
 /**
  * The event-bus port. Domain code records events in the outbox; the relay hands them to
  * `emit`, and consumers register with `subscribe`. Two adapters implement it the same way:
- * `embedded-bus.ts` (in-process dispatch) and `../dapr/dapr-bus.ts` (Dapr pub/sub → Kafka,
+ * `embedded/bus.ts` (in-process dispatch) and `dapr/bus.ts` (Dapr pub/sub → Kafka,
  * with deliveries arriving over HTTP at `POST /dapr/<topic>`).
  */
 import type { TopicName, TopicPayload } from './schemas.js';

@@ -5,7 +5,7 @@ import { createLogger } from '../logger.js';
 import type { Db } from '../db/types.js';
 import { PoisonMessageError, TransientError, type AnySubscription, type OutgoingMessage } from './bus.js';
 import { deliver, deliverMany } from './dispatch.js';
-import { EmbeddedBus } from './embedded-bus.js';
+import { EmbeddedBus } from './embedded/bus.js';
 import type { TaskEvent } from './schemas.js';
 
 const log = createLogger('silent');

@@ -15,11 +15,14 @@ import addFormatsModule from 'ajv-formats';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../app.js';
 import { metrics, metricsText, registry } from '../metrics.js';
-import { cronRoutes, daprRoutes } from '../dapr/routes.js';
+import { daprRoutes } from '../events/dapr/routes.js';
 import { errorHandler, HttpProblem, sendProblem } from './problems.js';
 import { isWellFormed, WELL_FORMED } from '../tasks/model.js';
 import { authRoutes } from './routes/auth.js';
-import { meRoutes, streamRoutes } from './routes/me.js';
+import { preferencesRoutes } from './routes/preferences.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { streamRoutes } from './routes/stream.js';
+import { reminderCronRoutes } from './routes/reminder-cron.js';
 import { accountRoutes } from './routes/account.js';
 import { docsCsp, securityHeaders } from './security-headers.js';
 import { requireMetricsAccess } from './metrics-access.js';
@@ -199,7 +202,8 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     await app.register(taskRoutes(s));
     await app.register(projectRoutes(s));
     await app.register(memberRoutes(s));
-    await app.register(meRoutes(s));
+    await app.register(preferencesRoutes(s));
+    await app.register(notificationRoutes(s));
     await app.register(accountRoutes(s));
     await app.register(streamRoutes(s));
     await app.register(webhookRoutes(s));
@@ -208,7 +212,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     await app.register(tokenRoutes(s));
     await app.register(mcpRoutes(s));
   }
-  await app.register(async (scope) => cronRoutes(scope, s));
+  await app.register(async (scope) => reminderCronRoutes(scope, s));
   if (s.daprBus) await app.register(async (scope) => daprRoutes(scope, s));
 
   if (s.servesApi && existsSync(webRoot)) {

@@ -3,11 +3,11 @@
  * in-process consumers. A transient failure rejects `emit`, so the relay keeps the rows and
  * retries; a poison message is recorded in `dead_letters` and skipped.
  */
-import type { Db } from '../db/types.js';
-import type { Logger } from '../logger.js';
-import { TransientError, type EventBus, type OutgoingMessage, type AnySubscription } from './bus.js';
-import { deliverMany } from './dispatch.js';
-import { metrics } from '../metrics.js';
+import type { Db } from '../../db/types.js';
+import type { Logger } from '../../logger.js';
+import { TransientError, type EventBus, type OutgoingMessage, type AnySubscription } from '../bus.js';
+import { deliverMany } from '../dispatch.js';
+import { metrics } from '../../metrics.js';
 
 export class EmbeddedBus implements EventBus {
   private subs: AnySubscription[] = [];

@@ -1,12 +1,12 @@
 /**
- * Routes the Dapr sidecar calls: pub/sub deliveries (CloudEvents) and the `reminder-cron` input
- * binding. Each requires the sidecar's APP_API_TOKEN.
+ * The Dapr adapter's inbound side: the routes daprd delivers pub/sub messages to (CloudEvents,
+ * single or bulk), into `DaprBus.receive`/`receiveMany`. Each requires the sidecar's APP_API_TOKEN.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../app.js';
-import type { TopicName } from '../events/schemas.js';
-import type { MessageMeta } from '../events/dispatch.js';
-import { requireSidecar } from '../http/auth.js';
+import type { Services } from '../../app.js';
+import type { TopicName } from '../schemas.js';
+import type { MessageMeta } from '../dispatch.js';
+import { requireSidecar } from '../../http/auth.js';
 
 /** The CloudEvent's `data` (JSON object, JSON string or base64), or the body itself if it is not a CloudEvent. */
 export function eventData(body: unknown): unknown {
@@ -102,28 +102,4 @@ export async function daprRoutes(app: FastifyInstance, s: Services): Promise<voi
     const url = group ? `/dapr/${group}/${topic}` : `/dapr/${topic}`;
     app.post(url, { preHandler: sidecarOnly, bodyLimit: BULK_BODY_LIMIT, schema: { hide: true } }, consume(topic, group));
   }
-}
-
-/**
- * The cron binding target: present in both modes (embedded: for operators with the app token).
- * Dapr calls it with `content-type: application/json` and an empty body, which Fastify's JSON
- * parser rejects, so this scope parses JSON leniently (an empty body is no body).
- */
-export async function cronRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  const sidecarOnly = requireSidecar(s.config.dapr.appApiToken);
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body).trim();
-    try {
-      done(null, text ? JSON.parse(text) : undefined);
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
-  app.options('/reminder-cron', { preHandler: sidecarOnly, schema: { hide: true } }, async (_req, reply) => reply.code(200).send());
-  app.post('/reminder-cron', { preHandler: sidecarOnly, schema: { hide: true } }, async () => {
-    const fired = await s.scanner.scan();
-    if (fired) s.changed();
-    return { fired };
-  });
 }

@@ -1,14 +1,14 @@
 /**
- * The distributed adapter of the event-bus port, laid out like `../events/embedded-bus.ts`:
+ * The distributed adapter of the event-bus port, laid out like `../embedded/bus.ts`:
  * `emit` publishes through the sidecar to Kafka (bulk publish per topic, partition key = task id),
  * and deliveries come back over HTTP (`POST /dapr/<topic>`) into `receive`, which runs the same
  * consumers the embedded bus runs and answers with Dapr's SUCCESS / RETRY / DROP.
  */
-import type { Logger } from '../logger.js';
-import type { AnySubscription, EventBus, OutgoingMessage } from '../events/bus.js';
-import { deliver, deliverMany, type DeliveryResult, type MessageMeta } from '../events/dispatch.js';
-import type { TopicName } from '../events/schemas.js';
-import type { DaprClient } from './client.js';
+import type { Logger } from '../../logger.js';
+import type { AnySubscription, EventBus, OutgoingMessage } from '../bus.js';
+import { deliver, deliverMany, type DeliveryResult, type MessageMeta } from '../dispatch.js';
+import type { TopicName } from '../schemas.js';
+import type { DaprClient } from '../../dapr/client.js';
 
 export class DaprBus implements EventBus {
   private subs: AnySubscription[] = [];
