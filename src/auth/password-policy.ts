@@ -8,8 +8,9 @@ import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
 import * as en from '@zxcvbn-ts/language-en';
 import { ValidationError } from '../errors.js';
+import { MIN_PASSWORD_LENGTH } from './password-length.js';
 
-export const MIN_PASSWORD_LENGTH = 12;
+export { MIN_PASSWORD_LENGTH };
 const MIN_SCORE = 3;
 /** zxcvbn's matching grows with length; anything this long that passed the first part is strong anyway */
 const CHECKED_PREFIX = 64;

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { adoptBrowserZone, signIn } from '../session';
-import { describedBy, errId, FieldError } from './Field';
+import { MIN_PASSWORD_LENGTH } from '../../../src/auth/password-length';
+import { LabeledField } from './Field';
 
 export function Auth({ mode }: { mode: 'signin' | 'signup' }) {
   const [email, setEmail] = useState('');
@@ -48,50 +49,49 @@ export function Auth({ mode }: { mode: 'signin' | 'signup' }) {
             </p>
           )}
           {signup && (
-            <div class="field">
-              <label for="auth-name">Name (optional)</label>
-              <input
-                id="auth-name"
-                autocomplete="name"
-                value={name}
-                onInput={(e) => setName(e.currentTarget.value)}
-                {...describedBy('name', fieldMsg('name'))}
-              />
-              <FieldError id={errId('name')} message={fieldMsg('name')} />
-            </div>
+            <LabeledField id="auth-name" label="Name (optional)" field="name" message={fieldMsg('name')}>
+              {(aria) => (
+                <input id="auth-name" autocomplete="name" value={name} onInput={(e) => setName(e.currentTarget.value)} {...aria} />
+              )}
+            </LabeledField>
           )}
-          <div class="field">
-            <label for="auth-email">Email</label>
-            <input
-              id="auth-email"
-              type="email"
-              autocomplete={signup ? 'email' : 'username'}
-              required
-              value={email}
-              onInput={(e) => setEmail(e.currentTarget.value)}
-              {...describedBy('email', fieldMsg('email'))}
-            />
-            <FieldError id={errId('email')} message={fieldMsg('email')} />
-          </div>
-          <div class="field">
-            <label for="auth-password">Password</label>
-            <input
-              id="auth-password"
-              type="password"
-              autocomplete={signup ? 'new-password' : 'current-password'}
-              required
-              minLength={signup ? 8 : undefined}
-              value={password}
-              onInput={(e) => setPassword(e.currentTarget.value)}
-              {...describedBy('password', fieldMsg('password'), signup ? 'pw-hint' : undefined)}
-            />
-            {signup && (
-              <p class="hint" id="pw-hint">
-                At least 8 characters.
-              </p>
+          <LabeledField id="auth-email" label="Email" field="email" message={fieldMsg('email')}>
+            {(aria) => (
+              <input
+                id="auth-email"
+                type="email"
+                autocomplete={signup ? 'email' : 'username'}
+                required
+                value={email}
+                onInput={(e) => setEmail(e.currentTarget.value)}
+                {...aria}
+              />
             )}
-            <FieldError id={errId('password')} message={fieldMsg('password')} />
-          </div>
+          </LabeledField>
+          <LabeledField
+            id="auth-password"
+            label="Password"
+            field="password"
+            message={fieldMsg('password')}
+            hint={
+              signup
+                ? `At least ${MIN_PASSWORD_LENGTH} characters; a few words together are easy to remember and hard to guess.`
+                : undefined
+            }
+          >
+            {(aria) => (
+              <input
+                id="auth-password"
+                type="password"
+                autocomplete={signup ? 'new-password' : 'current-password'}
+                required
+                minLength={signup ? MIN_PASSWORD_LENGTH : undefined}
+                value={password}
+                onInput={(e) => setPassword(e.currentTarget.value)}
+                {...aria}
+              />
+            )}
+          </LabeledField>
           <button class="btn primary wide" type="submit" disabled={busy}>
             {busy ? 'Please wait…' : signup ? 'Create account' : 'Sign in'}
           </button>

@@ -17,6 +17,38 @@ export function describedBy(field: string, message: string | undefined, hint?: s
   return { 'aria-invalid': message ? ('true' as const) : undefined, 'aria-describedby': ids || undefined };
 }
 
+/** A labelled control with its hint and its error: the block every form field repeats. The control gets the aria attributes. */
+export function LabeledField({
+  id,
+  label,
+  field,
+  message,
+  hint,
+  children,
+}: {
+  id: string;
+  label: string;
+  /** the API's name of the field (its error's id) */
+  field: string;
+  message: string | undefined;
+  hint?: ComponentChildren;
+  children: (aria: ReturnType<typeof describedBy>) => ComponentChildren;
+}) {
+  const hintId = hint ? `${id}-hint` : undefined;
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {children(describedBy(field, message, hintId))}
+      {hint && (
+        <p class="hint" id={hintId}>
+          {hint}
+        </p>
+      )}
+      <FieldError id={errId(field)} message={message} />
+    </div>
+  );
+}
+
 export function Icon({ name, size = 18 }: { name: keyof typeof PATHS; size?: number }) {
   return (
     <svg class="icon" width={size} height={size} viewBox="0 0 24 24" aria-hidden="true" focusable="false">

@@ -8,43 +8,13 @@ import { browserZone, DEFAULT_QUERY, getState, setState, useStore, type State } 
 import { createTask, loadMore, reload, setQuery, toggleComplete } from '../tasks';
 import { addDays, byPosition, dayKey, dayLabel, groupUpcoming, resolveProjectId, splitToday, UPCOMING_DAYS, weekOf } from '../views';
 import { prefetchEditor } from './App';
+import { recurrenceText } from '../repeat-text';
 import { Empty, Icon, Spinner } from './Field';
 import { ProjectActions } from './ProjectDialog';
 import { AssigneeBadge } from './Avatars';
 import { ShareButton } from './ShareDialog';
 
 const PRIORITY_LABEL = { urgent: 'Urgent', high: 'High', medium: 'Medium', low: 'Low', none: '' } as const;
-
-const DAY_NAME: Record<string, string> = { MO: 'Mon', TU: 'Tue', WE: 'Wed', TH: 'Thu', FR: 'Fri', SA: 'Sat', SU: 'Sun' };
-const ORDINAL: Record<string, string> = { '1': 'first', '2': 'second', '3': 'third', '4': 'fourth', '5': 'fifth', '-1': 'last' };
-
-/** Human text for a stored recurrence (presets and the RRULEs the editor composes; others keep their parts). */
-export function recurrenceText(rule: string): string {
-  const presets: Record<string, string> = { daily: 'Daily', weekly: 'Weekly', monthly: 'Monthly', yearly: 'Yearly' };
-  if (presets[rule]) return presets[rule];
-  const parts = Object.fromEntries(rule.split(';').map((p) => p.split('=') as [string, string]));
-  const n = Number(parts.INTERVAL ?? 1);
-  const unit =
-    ({ DAILY: 'day', WEEKLY: 'week', MONTHLY: 'month', YEARLY: 'year', HOURLY: 'hour' } as Record<string, string>)[parts.FREQ ?? ''] ?? '';
-  let text = n === 1 ? `Every ${unit}` : `Every ${n} ${unit}s`;
-  if (parts.BYDAY) {
-    const days = parts.BYDAY.split(',');
-    if (parts.BYDAY === 'MO,TU,WE,TH,FR' && n === 1) text = 'Every weekday';
-    else
-      text += ` on ${days
-        .map((d) => {
-          const m = /^([+-]?\d+)?([A-Z]{2})$/.exec(d);
-          return m ? `${m[1] ? `${ORDINAL[m[1]] ?? m[1]} ` : ''}${DAY_NAME[m[2] as string] ?? m[2]}` : d;
-        })
-        .join(', ')}`;
-  }
-  if (parts.BYMONTHDAY) text += ` on day ${parts.BYMONTHDAY === '-1' ? 'last' : parts.BYMONTHDAY}`;
-  if (parts.COUNT) text += `, ${parts.COUNT} times`;
-  if (parts.UNTIL) text += `, until ${parts.UNTIL.slice(0, 4)}-${parts.UNTIL.slice(4, 6)}-${parts.UNTIL.slice(6, 8)}`;
-  const other = Object.keys(parts).filter((k) => !['FREQ', 'INTERVAL', 'BYDAY', 'BYMONTHDAY', 'COUNT', 'UNTIL'].includes(k));
-  if (other.length) text += ` (${other.map((k) => `${k}=${parts[k]}`).join(';')})`;
-  return text;
-}
 
 /** Subtasks nest at most 4 levels deep (DESIGN §7): depth 0 … 3. */
 const MAX_DEPTH = 3;

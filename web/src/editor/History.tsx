@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type HistoryEntry, type Task } from '../api';
 import { fullDate, inZone } from '../dates';
 import { Empty, Spinner } from '../components/Field';
-import { recurrenceText } from '../components/TaskList';
+import { recurrenceText } from '../repeat-text';
 import { Dialog, closeToList } from './Dialog';
 
 const FIELDS: { key: keyof Task; label: string; show: (t: Task) => string }[] = [
