@@ -2,7 +2,7 @@
 # Builds Jaeger v2 (cmd/jaeger, the all-in-one: OTLP in on 4317/4318, traces kept in memory,
 # query API and UI on 16686) from the official Go module github.com/jaegertracing/jaeger at
 # the version pinned in scripts/jaeger/go.mod, and caches the binary. Only the tracing stack
-# needs it (STACK_TRACING=1 npm run stack:up, test/stack-tracing/tracing.test.ts).
+# needs it (STACK_TRACING=1 npm run stack:up, test/stack/tracing.test.ts).
 #
 #   scripts/build-jaeger.sh          build if needed; prints the binary's path on stdout
 #   scripts/build-jaeger.sh --force  rebuild even if the cached binary is current

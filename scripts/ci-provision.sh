@@ -43,6 +43,6 @@ step "Debian packages (postgresql-$PG_MAJOR, curl, java, maven, chromium)" debia
 step "Go toolchain" check_go
 step "daprd $DAPR_VERSION" "$SCRIPTS_DIR/build-daprd.sh"
 step "Kafka $KAFKA_VERSION jars" "$SCRIPTS_DIR/kafka.sh" fetch
-# test/stack-tracing/tracing.test.ts; cold: ~8 min of CPU (docs/observability.md), cached after
+# test/stack/tracing.test.ts (in npm test); cold: ~8 min of CPU (docs/observability.md), cached after
 step "Jaeger v2 (tracing stack)" "$SCRIPTS_DIR/build-jaeger.sh"
 log "provisioned in $(elapsed "$total")s (cache: $STACK_CACHE)"
