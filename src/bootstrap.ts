@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { startEmbeddedPostgres } from './db/embedded-postgres.js';
-import { migrateToLatest } from './db/migrate.js';
+import { migrate } from './db/migrate.js';
 import { loadOrCreateSecret } from './auth/secret.js';
 import { DaprClient } from './dapr/client.js';
 import { createServices, type Services } from './app.js';
@@ -77,16 +77,6 @@ export async function start(initial: Config, log: Logger, opts: { now?: () => Da
 }
 
 /** Migrations run without the statement timeout: building an index on a large table may take minutes. */
-export async function migrate(url: string, log: Logger): Promise<void> {
-  const handle = await openDatabase({ url, poolSize: 1 });
-  try {
-    const applied = await migrateToLatest(handle.db);
-    if (applied.length) log.info({ applied }, 'migrations applied');
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Answers /healthz (and 503 for everything else) while the sidecar comes up. */
 async function earlyListener(config: Config, log: Logger) {
   const { createServer } = await import('node:http');

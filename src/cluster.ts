@@ -9,7 +9,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.js';
-import { migrate } from './bootstrap.js';
+import { migrate } from './db/migrate.js';
 import { loadOrCreateSecret } from './auth/secret.js';
 import { serveClusterMetrics } from './metrics.js';
 

@@ -1,6 +1,8 @@
 /** Versioned migrations, applied at start (Kysely's Migrator keeps the ledger and a lock). */
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Db } from './types.js';
+import type { Logger } from '../logger.js';
+import { openDatabase } from './connect.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_consumed_events.js';
 import * as m0003 from './migrations/0003_drop_global_text_index.js';
@@ -53,4 +55,15 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
 export async function migrateTo(db: Db, name: string): Promise<void> {
   const { error } = await new Migrator({ db, provider, ...ORDER }).migrateTo(name);
   if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+/** Migrates the database at `url` on a connection of its own. */
+export async function migrate(url: string, log: Logger): Promise<void> {
+  const handle = await openDatabase({ url, poolSize: 1 });
+  try {
+    const applied = await migrateToLatest(handle.db);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+  } finally {
+    await handle.close();
+  }
 }
