@@ -14,6 +14,7 @@
  */
 import type { Db, TaskRow, Tx } from '../db/types.js';
 import type { Subscription } from '../events/bus.js';
+import { firstConsumption } from '../events/consumed.js';
 import { recordTaskEvent } from '../events/outbox.js';
 import { TOPICS, type TaskEvent } from '../events/schemas.js';
 import { nextOccurrence } from '../recurrence/index.js';
@@ -21,11 +22,10 @@ import { insertReminders, pendingReminders } from '../reminders/schedule.js';
 import { inDateRange } from '../tasks/date-range.js';
 import { toTask } from '../tasks/mapper.js';
 import type { Reminder } from '../tasks/model.js';
-import { insertTask, insertTasks } from '../tasks/repository.js';
+import { insertTask, insertTasks, setPositions, spawnOf, tasksById } from '../tasks/repository.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { sql } from 'kysely';
 import { keyAfter } from '../tasks/position.js';
-import { placement, subtree } from '../tasks/tree.js';
+import { placement, recursFrom, subtree } from '../tasks/tree.js';
 import { trace } from '../tracing/context.js';
 
 const CONSUMER = 'recurring-task';
@@ -37,15 +37,9 @@ export function nextOccurrenceProcessor(deps: { db: Db; now: () => Date; changed
     async handle(event: TaskEvent) {
       if (event.event_type !== 'completed' || !event.data.recurrence) return;
       try {
-        const created = await deps.db.transaction().execute(async (tx) => {
-          const first = await tx
-            .insertInto('consumed_events')
-            .values({ consumer: CONSUMER, event_id: event.event_id })
-            .onConflict((oc) => oc.columns(['consumer', 'event_id']).doNothing())
-            .returning('event_id')
-            .executeTakeFirst();
-          return first ? spawnNext(tx, event.task_id, deps.now()) : false;
-        });
+        const created = await deps.db
+          .transaction()
+          .execute(async (tx) => (await firstConsumption(tx, CONSUMER, event.event_id)) && spawnNext(tx, event.task_id, deps.now()));
         if (created) deps.changed();
       } catch (err) {
         if (isUniqueViolation(err)) return; // a concurrent delivery created it first
@@ -56,11 +50,11 @@ export function nextOccurrenceProcessor(deps: { db: Db; now: () => Date; changed
 }
 
 async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
-  const done = await tx.selectFrom('tasks').selectAll().where('id', '=', taskId).forUpdate().executeTakeFirst();
+  const [done] = await tasksById(tx, [taskId], { lock: true });
   if (!done || !done.completed || !done.recurrence || !done.completed_at) return false;
-  const existing = await tx.selectFrom('tasks').select('id').where('spawned_from', '=', taskId).executeTakeFirst();
-  if (existing) return false;
-  if (await underRecurringAncestor(tx, done)) return false;
+  if ((await spawnOf(tx, taskId)) !== undefined) return false;
+  // under a recurring ancestor: that task's next occurrence brings a copy of this one
+  if (done.parent_id !== null && (await recursFrom(tx, done.parent_id))) return false;
   const next = nextOccurrence({
     rule: done.recurrence,
     basis: done.recurrence_basis === 'completion' ? 'completion' : 'due_date',
@@ -98,7 +92,7 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
     created_at: now, // millisecond precision, like the list cursor (see TaskService.create)
     updated_at: now,
   });
-  for (const r of spot?.rekeyed ?? []) await tx.updateTable('tasks').set({ position: r.position }).where('id', '=', r.id).execute(); // a tie after `done`: ordered by key again
+  await setPositions(tx, spot?.rekeyed ?? []); // a tie after `done`: ordered by key again
   const copies = await copySubtasks(tx, done, row.id, shiftOf(done, next.due), now);
   const task = toTask(row, { subtask_count: copies.filter((c) => c.parent_id === row.id).length, completed_subtask_count: 0 });
   // its events continue the completion's trace (this delivery's span); say which task it came from
@@ -117,18 +111,6 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
 /** How far the occurrence moved (null: the completed one had no due date). */
 const shiftOf = (done: TaskRow, nextDue: Date): number | null => (done.due_date ? nextDue.getTime() - done.due_date.getTime() : null);
 
-/** Whether a task above `t` recurs (then that task's next occurrence copies `t`). */
-async function underRecurringAncestor(tx: Tx, t: TaskRow): Promise<boolean> {
-  if (t.parent_id === null) return false;
-  const { rows } = await sql<{ recurs: boolean | null }>`
-    WITH RECURSIVE up (id, parent_id, recurrence, n) AS (
-      SELECT id, parent_id, recurrence, 1 FROM tasks WHERE id = ${t.parent_id}
-      UNION ALL
-      SELECT p.id, p.parent_id, p.recurrence, up.n + 1 FROM tasks p JOIN up ON p.id = up.parent_id WHERE up.n < 64
-    ) SELECT bool_or(recurrence IS NOT NULL) AS recurs FROM up`.execute(tx);
-  return rows[0]?.recurs === true;
-}
-
 /**
  * Reopened copies of `done`'s subtasks under `newRootId`, level by level (a copy's parent is the
  * copy of its parent), in their order; due dates and absolute reminders shift by `shift` (no shift
@@ -137,15 +119,10 @@ async function underRecurringAncestor(tx: Tx, t: TaskRow): Promise<boolean> {
 async function copySubtasks(tx: Tx, done: TaskRow, newRootId: number, shift: number | null, now: Date): Promise<TaskRow[]> {
   const tree = (await subtree(tx, done.id)).filter((t) => t.level > 1);
   if (!tree.length) return [];
-  const originals = await tx
-    .selectFrom('tasks')
-    .selectAll()
-    .where(
-      'id',
-      'in',
-      tree.map((t) => t.id),
-    )
-    .execute();
+  const originals = await tasksById(
+    tx,
+    tree.map((t) => t.id),
+  );
   const byId = new Map(originals.map((o) => [o.id, o]));
   const copyOf = new Map<number, number>([[done.id, newRootId]]);
   const copies: TaskRow[] = [];

@@ -2,24 +2,7 @@
 import type { Db, NotificationRow } from '../db/types.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { accessOf } from '../projects/access.js';
-
-export interface Notification {
-  id: string;
-  type: string;
-  task_id: number | null;
-  title: string;
-  body: string;
-  due_date: string | null;
-  remind_at: string;
-  late: boolean;
-  created_at: string;
-  read: boolean;
-  read_at: string | null;
-}
-
-export interface Snoozed extends Notification {
-  snoozed_until: string;
-}
+import type { Notification, Snoozed } from './model.js';
 
 export function toNotification(r: NotificationRow): Notification {
   return {

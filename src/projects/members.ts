@@ -121,7 +121,7 @@ export class MemberService {
   async remove(userId: string, projectId: number, memberId: string): Promise<void> {
     const now = this.deps.now();
     await this.write(async (tx) => {
-      const project = await mustSee(tx, userId, projectId, true);
+      const project = await mustSee(tx, userId, projectId, { lock: true });
       if (memberId === project.owner_id)
         throw new ConflictError('the owner cannot leave or be removed; delete the project or remove its members');
       if (userId !== project.owner_id && userId !== memberId) throw new ForbiddenError('only the owner removes other members');
@@ -190,15 +190,15 @@ async function membersOf(db: Db | Tx, project: ProjectRow): Promise<Member[]> {
 }
 
 /** A project the caller can see (else 404), its row locked when it is about to change. */
-async function mustSee(db: Db | Tx, userId: string, projectId: number, forUpdate = false): Promise<ProjectRow> {
-  const row = await findProject(db, userId, projectId, forUpdate);
+async function mustSee(db: Db | Tx, userId: string, projectId: number, opts: { lock?: boolean } = {}): Promise<ProjectRow> {
+  const row = await findProject(db, userId, projectId, opts);
   if (!row) throw new NotFoundError(`project ${projectId} not found`);
   return row;
 }
 
 /** DESIGN §8: the owner manages members (a member: 403). */
 async function mustOwn(tx: Tx, userId: string, projectId: number): Promise<ProjectRow> {
-  const row = await mustSee(tx, userId, projectId, true);
+  const row = await mustSee(tx, userId, projectId, { lock: true });
   if (row.owner_id !== userId) throw new ForbiddenError(`only the owner of project ${projectId} manages its members`);
   return row;
 }

@@ -9,13 +9,19 @@ export const INBOX_NAME = 'Inbox';
 /** the Inbox's key: before every key `keyAfter` hands out from an empty list onwards ("a0" < "a1" < …) */
 const INBOX_POSITION = 'a0';
 
-export async function findProject(db: Executor, userId: string, id: number, forUpdate = false): Promise<ProjectRow | undefined> {
+/** A project the user can see (src/projects/access.ts); `lock`: FOR UPDATE, for a write in the caller's transaction. */
+export async function findProject(
+  db: Executor,
+  userId: string,
+  id: number,
+  opts: { lock?: boolean } = {},
+): Promise<ProjectRow | undefined> {
   let q = db
     .selectFrom('projects')
     .selectAll()
     .where('id', '=', id)
     .where(() => accessOf(userId).projects);
-  if (forUpdate) q = q.forUpdate();
+  if (opts.lock) q = q.forUpdate();
   return q.executeTakeFirst();
 }
 

@@ -89,7 +89,7 @@ export class ProjectService {
     const now = this.deps.now();
     const name = body.name === undefined ? undefined : checkedName(body.name);
     return this.write(async (tx) => {
-      const current = await mustOwn(tx, userId, id, true, ifMatch);
+      const current = await mustOwn(tx, userId, id, { ifMatch });
       if (current.inbox && body.archived) throw new ValidationError([{ field: 'archived', message: 'the Inbox cannot be archived' }]);
       const row = await tx
         .updateTable('projects')
@@ -113,7 +113,7 @@ export class ProjectService {
       throw new ValidationError([{ field: 'after_id', message: 'give before_id or after_id, not both' }]);
     const now = this.deps.now();
     return this.write(async (tx) => {
-      const current = await mustOwn(tx, userId, id, true);
+      const current = await mustOwn(tx, userId, id);
       // a user has at most a few hundred projects: order them here
       const siblings = (
         await tx
@@ -166,7 +166,7 @@ export class ProjectService {
   async remove(userId: string, id: number, ifMatch?: number): Promise<void> {
     const now = this.deps.now();
     await this.write(async (tx) => {
-      const current = await mustOwn(tx, userId, id, true, ifMatch);
+      const current = await mustOwn(tx, userId, id, { ifMatch });
       if (current.inbox) throw new ConflictError('the Inbox cannot be deleted');
       const rows = await tx.selectFrom('tasks').selectAll().where('project_id', '=', id).orderBy('id').forUpdate().execute();
       const tasks = await withCounts(tx, rows);
@@ -213,16 +213,15 @@ function checkedName(name: string): string {
 }
 
 /** DESIGN §8: only its owner changes a project itself (its members: 403). */
-async function mustOwn(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<ProjectRow> {
-  const row = await mustFind(db, userId, id, forUpdate);
+async function mustOwn(tx: Tx, userId: string, id: number, opts: { ifMatch?: number } = {}): Promise<ProjectRow> {
+  const row = await mustFind(tx, userId, id, { lock: true });
   if (row.owner_id !== userId) throw new ForbiddenError(`only the owner of project ${id} can change or delete it`);
-  if (ifMatch !== undefined && ifMatch !== row.version) throw new PreconditionFailedError(row.version);
+  if (opts.ifMatch !== undefined && opts.ifMatch !== row.version) throw new PreconditionFailedError(row.version);
   return row;
 }
 
-async function mustFind(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<ProjectRow> {
-  const row = await findProject(db, userId, id, forUpdate);
+async function mustFind(db: Db | Tx, userId: string, id: number, opts: { lock?: boolean } = {}): Promise<ProjectRow> {
+  const row = await findProject(db, userId, id, opts);
   if (!row) throw new NotFoundError(`project ${id} not found`);
-  if (ifMatch !== undefined && ifMatch !== row.version) throw new PreconditionFailedError(row.version);
   return row;
 }

@@ -5,14 +5,48 @@ import { priorityName, priorityRank } from './mapper.js';
 import type { Reminder } from './model.js';
 import { accessOf } from '../projects/access.js';
 
-export async function findTask(db: Executor, userId: string, id: number, forUpdate = false): Promise<TaskRow | undefined> {
+/** A task the user can see (src/projects/access.ts); `lock`: FOR UPDATE, for a write in the caller's transaction. */
+export async function findTask(db: Executor, userId: string, id: number, opts: { lock?: boolean } = {}): Promise<TaskRow | undefined> {
   let q = db
     .selectFrom('tasks')
     .selectAll()
     .where('id', '=', id)
     .where(() => accessOf(userId).tasks);
-  if (forUpdate) q = q.forUpdate();
+  if (opts.lock) q = q.forUpdate();
   return q.executeTakeFirst();
+}
+
+/**
+ * Rows by id, in id order, whoever's they are: for callers that checked access already, or act
+ * for the system (consumers). `lock`: FOR UPDATE.
+ */
+export async function tasksById(db: Executor, ids: readonly number[], opts: { lock?: boolean } = {}): Promise<TaskRow[]> {
+  if (!ids.length) return [];
+  let q = db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .orderBy('id');
+  if (opts.lock) q = q.forUpdate();
+  return q.execute();
+}
+
+/** The id of the next occurrence spawned from a task, if one was. */
+export async function spawnOf(db: Executor, taskId: number): Promise<number | undefined> {
+  return (await db.selectFrom('tasks').select('id').where('spawned_from', '=', taskId).executeTakeFirst())?.id;
+}
+
+/** New positions of rows re-keyed after a tie (src/tasks/position.ts), without a new version: no event of their own. */
+export async function setPositions(db: Executor, rows: readonly { id: number; position: string }[]): Promise<void> {
+  for (const r of rows) await db.updateTable('tasks').set({ position: r.position }).where('id', '=', r.id).execute();
+}
+
+export async function deleteTasks(db: Executor, ids: readonly number[]): Promise<void> {
+  if (ids.length)
+    await db
+      .deleteFrom('tasks')
+      .where('id', 'in', [...ids])
+      .execute();
 }
 
 export async function insertTask(db: Executor, values: NewTaskRow): Promise<TaskRow> {

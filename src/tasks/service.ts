@@ -8,13 +8,14 @@ import type { Db, Tx } from '../db/types.js';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import { appendManyToOutbox, recordTaskEvent, taskEvent } from '../events/outbox.js';
 import { TOPICS, type TaskEventType } from '../events/schemas.js';
+import { readHistory, type HistoryEntry } from '../audit/history.js';
 import { insertReminders, pastReminders, pendingReminders, syncReminders } from '../reminders/schedule.js';
 import { BatchNotCommitted, CommandBatcher, GroupCommit } from '../db/group-commit.js';
 import { listTasks, type ListQuery } from './list-query.js';
 import { NO_SUBTASKS, toTask } from './mapper.js';
 import type { MoveBody, Task, TaskCreate, TaskUpdate } from './model.js';
 import { mergeFields, type TaskFields } from './normalize.js';
-import { columnsOf, fieldsOf, findTask, insertTasks, updateTask } from './repository.js';
+import { columnsOf, deleteTasks, fieldsOf, findTask, insertTasks, tasksById, updateTask } from './repository.js';
 import type { NewTaskRow, TaskRow } from '../db/types.js';
 import type { PreferencesStore } from '../preferences/store.js';
 import { TaskCap } from '../limits/task-cap.js';
@@ -69,7 +70,7 @@ export class TaskService {
 
   /** Creates that arrive while one is being written share the next transaction (src/db/group-commit.ts). */
   private readonly creates = new GroupCommit<NewTaskRow, Task>({
-    writeMany: (rows, traceparents) => this.insertMany(rows, traceparents, true),
+    writeMany: (rows, traceparents) => this.insertMany(rows, traceparents, { batch: true }),
     writeOne: async (row, traceparent) => (await this.insertMany([row], [traceparent]))[0]!,
     maxBatch: 64,
   });
@@ -129,16 +130,16 @@ export class TaskService {
   }
 
   /**
-   * New tasks with their reminders and their events, in one transaction. `batch`: a statement's
-   * failure is reported as BatchNotCommitted (nothing was committed, so each create can be
-   * written again alone); a failed COMMIT is not, its outcome being unknown.
+   * New tasks with their reminders and their events, in one transaction. `batch` (a group commit's
+   * batch): a statement's failure is reported as BatchNotCommitted (nothing was committed, so each
+   * create can be written again alone); a failed COMMIT is not, its outcome being unknown.
    */
-  private async insertMany(drafts: NewTaskRow[], traceparents: (string | null)[], batch = false): Promise<Task[]> {
+  private async insertMany(drafts: NewTaskRow[], traceparents: (string | null)[], opts: { batch?: boolean } = {}): Promise<Task[]> {
     const tasks = await this.deps.db.transaction().execute(async (tx) => {
       try {
         return await this.insertAll(tx, drafts, traceparents);
       } catch (err) {
-        throw batch ? new BatchNotCommitted(err) : err;
+        throw opts.batch ? new BatchNotCommitted(err) : err;
       }
     });
     this.deps.changed();
@@ -215,7 +216,7 @@ export class TaskService {
       throw new ValidationError([{ field: 'after_id', message: 'give before_id or after_id, not both' }]);
     const now = this.deps.now();
     return this.write(async (tx) => {
-      const current = await mustEdit(tx, userId, id, true, ifMatch);
+      const current = await mustEdit(tx, userId, id, { ifMatch });
       const place = await relocate(tx, userId, current, body, this.organizing(), this.recorder(), now);
       const assignee_id = await assigneeAfter(tx, current, place.project_id, undefined);
       const row = await updateTask(tx, id, { ...place, assignee_id, updated_at: now, version: current.version + 1 });
@@ -230,7 +231,7 @@ export class TaskService {
   async update(userId: string, id: number, body: TaskUpdate, ifMatch?: number): Promise<Task> {
     const now = this.deps.now();
     return this.write(async (tx) => {
-      const current = await mustEdit(tx, userId, id, true, ifMatch);
+      const current = await mustEdit(tx, userId, id, { ifMatch });
       const before = fieldsOf(current);
       const f = mergeFields(before, body);
       const completed = body.completed ?? current.completed;
@@ -272,7 +273,7 @@ export class TaskService {
   async setCompleted(userId: string, id: number, completed: boolean | undefined, ifMatch?: number): Promise<Task> {
     const now = this.deps.now();
     return this.write(async (tx) => {
-      const current = await mustEdit(tx, userId, id, true, ifMatch);
+      const current = await mustEdit(tx, userId, id, { ifMatch });
       const target = completed ?? !current.completed;
       if (target === current.completed) return withCountsOne(tx, current);
       // DESIGN §7: completing a parent completes its open subtasks, each with its own event
@@ -291,42 +292,30 @@ export class TaskService {
   async remove(userId: string, id: number, ifMatch?: number): Promise<void> {
     const now = this.deps.now();
     await this.write(async (tx) => {
-      await mustEdit(tx, userId, id, true, ifMatch);
-      const ids = (await subtree(tx, id)).map((t) => t.id);
-      const rows = await tx.selectFrom('tasks').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
+      await mustEdit(tx, userId, id, { ifMatch });
+      const rows = await tasksById(
+        tx,
+        (await subtree(tx, id)).map((t) => t.id),
+        { lock: true },
+      );
       const tasks = await withCounts(tx, rows);
       await appendManyToOutbox(
         tx,
         TOPICS.taskEvents,
         tasks.map((t) => taskEvent('deleted', t, now)),
       );
-      await tx
-        .deleteFrom('tasks')
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
+      await deleteTasks(
+        tx,
+        rows.map((r) => r.id),
+      );
     });
   }
 
   async history(userId: string, id: number): Promise<HistoryEntry[]> {
-    const rows = await this.deps.db
-      .selectFrom('task_history')
-      .select(['event_id', 'event_type', 'occurred_at', 'data', 'user_id'])
-      .where('task_id', '=', id)
-      .orderBy('occurred_at')
-      .orderBy('event_id')
-      .execute();
+    const { creator, entries } = await readHistory(this.deps.db, id);
     // a member sees the history of a task it can see; its creator also that of a task deleted since
-    if (rows[0]?.user_id !== userId) await mustFind(this.deps.db, userId, id);
-    return rows.map((r) => ({
-      event_id: r.event_id,
-      event_type: r.event_type,
-      timestamp: r.occurred_at.toISOString(),
-      data: r.data as Task,
-    }));
+    if (creator !== userId) await mustFind(this.deps.db, userId, id);
+    return entries;
   }
 
   private recorder() {
@@ -340,13 +329,6 @@ export class TaskService {
     await recordTaskEvent(tx, type, task, now);
     return task;
   }
-}
-
-export interface HistoryEntry {
-  event_id: string;
-  event_type: string;
-  timestamp: string;
-  data: Task;
 }
 
 /** What a new task is before its body: the zone comes from the body or the user's preferences. */
@@ -390,11 +372,14 @@ function refusePastReminders(f: TaskFields, had: TaskFields | null, now: Date): 
     );
 }
 
-/** A task the caller may change: visible (else 404) in a project where it is owner or editor (else 403). */
-async function mustEdit(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<TaskRow> {
-  const row = await mustFind(db, userId, id, forUpdate);
-  await mustEditTasks(db, userId, row.project_id);
-  if (ifMatch !== undefined && ifMatch !== row.version) throw new PreconditionFailedError(row.version);
+/**
+ * A task the caller may change, locked for the change: visible (else 404) in a project where it is
+ * owner or editor (else 403), at the version the client expects (`ifMatch`, else 412).
+ */
+async function mustEdit(tx: Tx, userId: string, id: number, opts: { ifMatch?: number } = {}): Promise<TaskRow> {
+  const row = await mustFind(tx, userId, id, { lock: true });
+  await mustEditTasks(tx, userId, row.project_id);
+  if (opts.ifMatch !== undefined && opts.ifMatch !== row.version) throw new PreconditionFailedError(row.version);
   return row;
 }
 
@@ -421,9 +406,9 @@ async function assigneeAfter(
   return kept;
 }
 
-async function mustFind(db: Db | Tx, userId: string, id: number, forUpdate = false, ifMatch?: number): Promise<TaskRow> {
-  const row = await findTask(db, userId, id, forUpdate);
+/** A task the caller can see (else 404). */
+async function mustFind(db: Db | Tx, userId: string, id: number, opts: { lock?: boolean } = {}): Promise<TaskRow> {
+  const row = await findTask(db, userId, id, opts);
   if (!row) throw new NotFoundError(`task ${id} not found`);
-  if (ifMatch !== undefined && ifMatch !== row.version) throw new PreconditionFailedError(row.version);
   return row;
 }

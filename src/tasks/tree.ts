@@ -38,16 +38,22 @@ export async function withCounts(db: Executor, rows: readonly TaskRow[]): Promis
 
 export const withCountsOne = async (db: Executor, row: TaskRow): Promise<Task> => (await withCounts(db, [row]))[0]!;
 
-/** The level of a task: 1 at the top, 2 for its subtasks, … (bounded walk up the parent chain). */
-export async function levelOf(db: Executor, taskId: number): Promise<number> {
-  const { rows } = await sql<{ n: number }>`
-    WITH RECURSIVE up (id, parent_id, n) AS (
-      SELECT id, parent_id, 1 FROM tasks WHERE id = ${taskId}
+/** A task and its ancestors (bounded walk up the parent chain): how many, and whether one of them recurs. */
+async function ancestry(db: Executor, taskId: number): Promise<{ levels: number; recurs: boolean }> {
+  const { rows } = await sql<{ n: number | null; recurs: boolean | null }>`
+    WITH RECURSIVE up (id, parent_id, recurrence, n) AS (
+      SELECT id, parent_id, recurrence, 1 FROM tasks WHERE id = ${taskId}
       UNION ALL
-      SELECT t.id, t.parent_id, up.n + 1 FROM tasks t JOIN up ON t.id = up.parent_id WHERE up.n < 64
-    ) SELECT max(n) AS n FROM up`.execute(db);
-  return Number(rows[0]?.n ?? 0);
+      SELECT t.id, t.parent_id, t.recurrence, up.n + 1 FROM tasks t JOIN up ON t.id = up.parent_id WHERE up.n < 64
+    ) SELECT max(n) AS n, bool_or(recurrence IS NOT NULL) AS recurs FROM up`.execute(db);
+  return { levels: Number(rows[0]?.n ?? 0), recurs: rows[0]?.recurs === true };
 }
+
+/** The level of a task: 1 at the top, 2 for its subtasks, … */
+export const levelOf = async (db: Executor, taskId: number): Promise<number> => (await ancestry(db, taskId)).levels;
+
+/** Whether a task or one of its ancestors recurs. */
+export const recursFrom = async (db: Executor, taskId: number): Promise<boolean> => (await ancestry(db, taskId)).recurs;
 
 /** A task and all its descendants, parents before children, with their level below it (the task: 1). */
 export async function subtree(db: Executor, taskId: number): Promise<{ id: number; level: number }[]> {

@@ -3,11 +3,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
 import { requireUser, userOf } from '../auth.js';
+import { UserParams } from '../params.js';
 import { problems } from '../problems.js';
 import { TEXT_RULES } from '../../tasks/model.js';
 import { NewPassword, setRefreshCookie } from './auth.js';
-
-const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
 
 export const accountRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>

@@ -5,10 +5,10 @@ import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import { TOKEN_PATTERN } from '../../calendar/service.js';
 import { requireUser, userOf } from '../auth.js';
+import { UserParams } from '../params.js';
 import { loginOnly } from '../personal-tokens.js';
 import { HttpProblem, problems } from '../problems.js';
 
-const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
 const Feed = Type.Object({
   url: Type.String({ description: 'the secret feed URL to subscribe to (anyone holding it can read the feed)' }),
   path: Type.String(),

@@ -4,14 +4,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
 import { Member, MemberInvite, MemberUpdate } from '../../projects/members.js';
 import { requireUser, userOf } from '../auth.js';
+import { UserId } from '../params.js';
 import { problems } from '../problems.js';
 
 const ProjectParams = Type.Object({
-  user_id: Type.String({ minLength: 1, maxLength: 128 }),
+  user_id: UserId,
   project_id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
 });
 const MemberParams = Type.Object({
-  user_id: Type.String({ minLength: 1, maxLength: 128 }),
+  user_id: UserId,
   project_id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
   member_id: Type.String({ minLength: 1, maxLength: 128, description: "the member's user id" }),
 });

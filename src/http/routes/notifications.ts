@@ -3,26 +3,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
 import { requireUser, userOf } from '../auth.js';
-import { UserParams } from '../params.js';
+import { UserId, UserParams } from '../params.js';
 import { problems } from '../problems.js';
+import { Notification, Snoozed } from '../../notifications/model.js';
 
-const Notification = Type.Object({
-  id: Type.String(),
-  type: Type.String({ description: '`reminder`, or `webhook_disabled` (a webhook was turned off after repeated failures)' }),
-  task_id: Type.Union([Type.Integer(), Type.Null()], { description: 'null when the notification concerns no task' }),
-  title: Type.String(),
-  body: Type.String(),
-  due_date: Type.Union([Type.String(), Type.Null()]),
-  remind_at: Type.String(),
-  late: Type.Boolean(),
-  created_at: Type.String(),
-  read: Type.Boolean(),
-  read_at: Type.Union([Type.String(), Type.Null()]),
-});
-const Snoozed = Type.Composite([
-  Notification,
-  Type.Object({ snoozed_until: Type.String({ format: 'date-time', description: 'when the reminder fires again, as a new notification' }) }),
-]);
 const SnoozeBody = Type.Object(
   { minutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'remind again this many minutes from now' }) },
   { additionalProperties: false },
@@ -64,7 +48,7 @@ export const notificationRoutes =
         schema: {
           tags: ['notifications'],
           summary: 'Mark one notification read',
-          params: Type.Object({ user_id: Type.String(), id: Type.String({ format: 'uuid' }) }),
+          params: Type.Object({ user_id: UserId, id: Type.String({ format: 'uuid' }) }),
           response: { 200: Notification, ...errors },
         },
       },
@@ -81,7 +65,7 @@ export const notificationRoutes =
             'The reminder fires again after `minutes` as a NEW notification (new id, same task), unless the task is ' +
             'completed or deleted meanwhile. One pending re-fire per notification: snoozing again replaces it. ' +
             'Marks this notification read. 409 when the task was deleted or is completed.',
-          params: Type.Object({ user_id: Type.String(), id: Type.String({ format: 'uuid' }) }),
+          params: Type.Object({ user_id: UserId, id: Type.String({ format: 'uuid' }) }),
           body: SnoozeBody,
           response: { 200: Snoozed, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
         },

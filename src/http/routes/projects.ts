@@ -4,12 +4,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
 import { Project, ProjectCreate, ProjectMoveBody, ProjectUpdate } from '../../projects/model.js';
 import { requireUser, userOf } from '../auth.js';
+import { UserId, UserParams } from '../params.js';
 import { problems } from '../problems.js';
 import { ifMatch, withEtag } from './tasks.js';
 
-const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
 const ProjectParams = Type.Object({
-  user_id: Type.String({ minLength: 1, maxLength: 128 }),
+  user_id: UserId,
   project_id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
 });
 export const ProjectListQuery = Type.Object(

@@ -7,12 +7,13 @@ import { checkedDate } from '../../tasks/date-range.js';
 import { parsePriorities, parseSort, SORT_FIELDS } from '../../tasks/list-query.js';
 import { CompleteBody, DateTime, MoveBody, PRIORITIES, Task, TaskCreate, TaskUpdate, TEXT_RULES, TimeZone } from '../../tasks/model.js';
 import { isValidTimeZone } from '../../recurrence/index.js';
+import { HistoryEntry } from '../../audit/history.js';
 import { requireUser, userOf } from '../auth.js';
+import { UserId, UserParams } from '../params.js';
 import { problems } from '../problems.js';
 
-const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
 export const TaskParams = Type.Object({
-  user_id: Type.String({ minLength: 1, maxLength: 128 }),
+  user_id: UserId,
   id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
 });
 
@@ -69,13 +70,6 @@ export const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const HistoryEntry = Type.Object({
-  event_id: Type.String(),
-  event_type: Type.String(),
-  timestamp: Type.String(),
-  data: Task,
-});
 
 /** every task route: authentication, ownership, preconditions, validation */
 const errors = problems(401, 403, 404, 412, 422);

@@ -11,10 +11,10 @@ import { ValidationError, type FieldError } from '../../errors.js';
 import { checkedDate } from '../../tasks/date-range.js';
 import { DateTime, TEXT_RULES } from '../../tasks/model.js';
 import { requireUser, userOf } from '../auth.js';
+import { UserId, UserParams } from '../params.js';
 import { problems } from '../problems.js';
 
-const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
-const TokenParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }), token_id: Type.String({ format: 'uuid' }) });
+const TokenParams = Type.Object({ user_id: UserId, token_id: Type.String({ format: 'uuid' }) });
 const ScopeName = Type.Union(SCOPES.map((s) => Type.Literal(s)));
 
 const TokenCreate = Type.Object(

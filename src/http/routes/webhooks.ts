@@ -4,12 +4,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
 import { Delivery, Webhook, WebhookCreate, WebhookWithSecret } from '../../webhooks/model.js';
 import { requireUser, userOf } from '../auth.js';
+import { UserId, UserParams } from '../params.js';
 import { loginOnly } from '../personal-tokens.js';
 import { problems } from '../problems.js';
 
-const UserParams = Type.Object({ user_id: Type.String({ minLength: 1, maxLength: 128 }) });
 const HookParams = Type.Object({
-  user_id: Type.String({ minLength: 1, maxLength: 128 }),
+  user_id: UserId,
   id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
 });
 const errors = problems(401, 403, 404, 422);
