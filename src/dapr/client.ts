@@ -12,7 +12,7 @@ export class SidecarError extends Error {
   }
 }
 
-export interface BulkEntry {
+export interface BulkPublishEntry {
   entryId: string;
   event: unknown;
   contentType: string;
@@ -53,7 +53,7 @@ export class DaprClient {
   }
 
   /** Bulk publish; any failed entry fails the call (the relay then retries the whole batch: consumers are idempotent). */
-  async publishBulk(pubsub: string, topic: string, entries: BulkEntry[]): Promise<void> {
+  async publishBulk(pubsub: string, topic: string, entries: BulkPublishEntry[]): Promise<void> {
     const res = await this.call('POST', `/v1.0-alpha1/publish/bulk/${pubsub}/${encodeURIComponent(topic)}`, entries);
     await this.ok(res, `bulk publish to ${topic}`);
   }
@@ -84,11 +84,10 @@ export class DaprClient {
     }
   }
 
-  async waitUntilReady(timeoutMs: number, onWait?: () => void): Promise<void> {
+  async waitUntilReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await this.outboundHealthy())) {
       if (Date.now() > deadline) throw new SidecarError(`Dapr sidecar on ${this.base} not ready after ${timeoutMs} ms`);
-      onWait?.();
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -3,7 +3,7 @@
  * (`task-events`, `notifications`); extra fields are additive. Validated when written to
  * the outbox and again when a consumer receives them.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import './formats.js';
 import { DateTime, Task, TASK_PLACE } from '../tasks/model.js';
@@ -106,12 +106,6 @@ export interface TopicPayload {
   notifications: NotificationEvent;
   'project-events': ProjectEvent;
 }
-
-export const TOPIC_SCHEMAS: Record<TopicName, TSchema> = {
-  'task-events': TaskEvent,
-  notifications: NotificationEvent,
-  'project-events': ProjectEvent,
-};
 
 const compiled = {
   'task-events': TypeCompiler.Compile(TaskEvent),

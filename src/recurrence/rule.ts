@@ -286,7 +286,3 @@ export function formatRRule(p: RRuleParts): string {
   if (p.until !== undefined) out.push(`UNTIL=${p.until}`);
   return out.join(';');
 }
-
-export function formatRule(rule: ParsedRule): string {
-  return rule.kind === 'preset' ? rule.preset : formatRRule(rule.parts);
-}

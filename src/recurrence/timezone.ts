@@ -44,7 +44,3 @@ export function toZoned(date: Date, zone: string): ZonedDateTime {
 export function fromWallClock(wall: PlainDateTime, zone: string): ZonedDateTime {
   return wall.toZonedDateTime(zone, { disambiguation: 'compatible' });
 }
-
-export function toDate(value: { epochMilliseconds: number }): Date {
-  return new Date(value.epochMilliseconds);
-}

@@ -27,7 +27,7 @@ const tryJson = (text: string): unknown => {
 /** A bulk delivery (subscription `bulkSubscribe`): up to maxMessagesCount events of up to ~10 kB each. */
 const BULK_BODY_LIMIT = 8 * 1024 * 1024;
 
-interface BulkEntry {
+interface BulkDeliveryEntry {
   entryId: string;
   event: unknown;
   /** the Kafka component's: __partition, __offset, __timestamp (ms), __key, and the message headers */
@@ -47,11 +47,13 @@ export function messageMeta(event: unknown, metadata?: Record<string, string>): 
 }
 
 /** The entries of a bulk-subscribe envelope (`{id, type, topic, pubsubname, entries: [{entryId, event, ...}]}`), else undefined. */
-export function bulkEntries(body: unknown): BulkEntry[] | undefined {
+export function bulkEntries(body: unknown): BulkDeliveryEntry[] | undefined {
   if (typeof body !== 'object' || body === null || 'specversion' in body) return undefined;
   const entries = (body as { entries?: unknown }).entries;
   if (!Array.isArray(entries)) return undefined;
-  return entries.filter((e): e is BulkEntry => typeof e === 'object' && e !== null && typeof (e as BulkEntry).entryId === 'string');
+  return entries.filter(
+    (e): e is BulkDeliveryEntry => typeof e === 'object' && e !== null && typeof (e as BulkDeliveryEntry).entryId === 'string',
+  );
 }
 
 export async function daprRoutes(app: FastifyInstance, s: Services): Promise<void> {
