@@ -56,6 +56,37 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+/** What both adapters keep alike: the subscriptions of this process. */
+export abstract class SubscribedBus implements EventBus {
+  protected subs: AnySubscription[] = [];
+
+  abstract emit(messages: OutgoingMessage[]): Promise<void>;
+
+  subscribe(subscription: AnySubscription): void {
+    this.subs.push(subscription);
+  }
+
+  unsubscribe(name: string): void {
+    this.subs = this.subs.filter((s) => s.name !== name);
+  }
+
+  async close(): Promise<void> {
+    this.subs = [];
+  }
+}
+
+/**
+ * A consumer whose effect on a batch is one idempotent statement: `handle` is that effect on a
+ * batch of one, so a single delivery and a bulk one run the same code.
+ */
+export function batchConsumer<T extends TopicName>(
+  name: string,
+  topic: T,
+  write: (payloads: TopicPayload[T][]) => Promise<void>,
+): Subscription<T> {
+  return { name, topic, handle: (payload) => write([payload]), handleMany: write };
+}
+
 /** A failure worth retrying later (database busy, sidecar down): the relay/broker redelivers. */
 export class TransientError extends Error {
   override name = 'TransientError';

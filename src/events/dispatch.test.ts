@@ -1,73 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { createLogger } from '../logger.js';
-import type { Db } from '../db/types.js';
-import { PoisonMessageError, TransientError, type AnySubscription, type OutgoingMessage } from './bus.js';
 import { deliver, deliverMany } from './dispatch.js';
-import { EmbeddedBus } from './embedded/bus.js';
-import type { TaskEvent } from './schemas.js';
+import { event, recorder } from './testing.js';
 
 const log = createLogger('silent');
-
-function event(taskId: number, n: number): TaskEvent {
-  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
-  return {
-    event_id: randomUUID(),
-    event_type: 'updated',
-    task_id: taskId,
-    user_id: 'u1',
-    timestamp: at,
-    data: {
-      id: taskId,
-      user_id: 'u1',
-      title: `t${n}`,
-      description: '',
-      completed: false,
-      status: 'pending',
-      completed_at: null,
-      priority: 'none',
-      tags: [],
-      due_date: null,
-      timezone: 'UTC',
-      reminders: [],
-      recurrence: null,
-      recurrence_basis: 'due_date',
-      series_id: null,
-      created_at: at,
-      updated_at: at,
-      version: n,
-    },
-  };
-}
-
-/** A consumer that records what it saw and fails on the titles it is told to. */
-function recorder(name: string, opts: { retryOn?: string[]; poisonOn?: string[]; many?: boolean } = {}) {
-  const seen: string[] = [];
-  const batches: number[] = [];
-  const check = (e: TaskEvent) => {
-    if (opts.retryOn?.includes(e.data.title)) throw new TransientError(`${name} busy`);
-    if (opts.poisonOn?.includes(e.data.title)) throw new PoisonMessageError(`${name} cannot`);
-  };
-  const sub: AnySubscription = {
-    name,
-    topic: 'task-events',
-    async handle(e: TaskEvent) {
-      check(e);
-      seen.push(e.data.title);
-    },
-    ...(opts.many
-      ? {
-          async handleMany(es: TaskEvent[]) {
-            es.forEach(check); // all or nothing, like one INSERT
-            batches.push(es.length);
-            seen.push(...es.map((e) => e.data.title));
-          },
-        }
-      : {}),
-  };
-  return { sub, seen, batches };
-}
 
 test('deliverMany: every consumer sees every event in order; handleMany takes the batch at once', async () => {
   const a = recorder('a', { many: true });
@@ -138,69 +75,4 @@ test('deliver (one message) keeps its contract: first RETRY wins, DROP when a co
     log,
   );
   assert.equal(retried.outcome, 'RETRY');
-});
-
-/** The database of EmbeddedBus is only used for dead letters. */
-function deadLetterDb() {
-  const rows: { payload: string; error: string }[] = [];
-  const db = {
-    insertInto: () => ({
-      values: (v: { payload: string; error: string }) => ({
-        execute: async () => {
-          rows.push(v);
-        },
-      }),
-    }),
-  } as unknown as Db;
-  return { db, rows };
-}
-
-test('EmbeddedBus: a RETRY fails emit (the relay keeps the batch); after MAX_ATTEMPTS the message is dead-lettered and the rest delivered', async () => {
-  const { db, rows } = deadLetterDb();
-  const bus = new EmbeddedBus(db, log);
-  const a = recorder('a', { many: true, retryOn: ['t2'] });
-  bus.subscribe(a.sub);
-  const messages: OutgoingMessage[] = [1, 2, 3].map((n) => ({ seq: n, topic: 'task-events', key: '7', payload: event(7, n) }));
-  for (let i = 1; i < EmbeddedBus.MAX_ATTEMPTS; i++) await assert.rejects(bus.emit(messages), TransientError);
-  assert.equal(rows.length, 0);
-  a.seen.length = 0;
-  await bus.emit(messages);
-  assert.equal(rows.length, 1, 'the message that kept failing is dead-lettered');
-  assert.match(rows[0]!.error, /busy/);
-  assert.deepEqual(a.seen, ['t1', 't3'], 'the message after it is delivered in the same emit');
-});
-
-test('EmbeddedBus: runs of topics are delivered in outbox order', async () => {
-  const { db } = deadLetterDb();
-  const bus = new EmbeddedBus(db, log);
-  const order: string[] = [];
-  bus.subscribe({
-    name: 'tasks',
-    topic: 'task-events',
-    handle: async (e) => void order.push(e.data.title),
-  });
-  bus.subscribe({
-    name: 'notes',
-    topic: 'notifications',
-    handle: async (n) => void order.push(n.title),
-  });
-  const note = (title: string) => ({
-    notification_id: randomUUID(),
-    type: 'reminder' as const,
-    user_id: 'u1',
-    task_id: 7,
-    title,
-    body: 'b',
-    due_date: null,
-    remind_at: '2026-01-01T00:00:00Z',
-    late: false,
-    timestamp: '2026-01-01T00:00:00Z',
-  });
-  await bus.emit([
-    { seq: 1, topic: 'task-events', key: '7', payload: event(7, 1) },
-    { seq: 2, topic: 'notifications', key: '7', payload: note('n2') },
-    { seq: 3, topic: 'notifications', key: '7', payload: note('n3') },
-    { seq: 4, topic: 'task-events', key: '7', payload: event(7, 4) },
-  ]);
-  assert.deepEqual(order, ['t1', 'n2', 'n3', 't4']);
 });

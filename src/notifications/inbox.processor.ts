@@ -1,6 +1,6 @@
 /** NotificationConsumer: a reminder becomes one inbox entry, keyed by notification id (duplicates are no-ops). */
 import type { Db } from '../db/types.js';
-import type { Subscription } from '../events/bus.js';
+import { batchConsumer, type Subscription } from '../events/bus.js';
 import { TOPICS, type NotificationEvent } from '../events/schemas.js';
 import { pruneInbox } from './prune.js';
 
@@ -17,25 +17,17 @@ const row = (n: NotificationEvent) => ({
   read_at: null,
 });
 
-/** `keep`: notifications kept per user (DESIGN §10), see pruneInbox. */
+/**
+ * One multi-row INSERT for a batch of reminders fired together; `keep`: notifications kept per
+ * user, the oldest read ones pruned first (see pruneInbox).
+ */
 export function inboxProcessor(deps: { db: Db; keep?: number }): Subscription<'notifications'> {
-  const insert = async (events: NotificationEvent[]) => {
+  return batchConsumer('notification-inbox', TOPICS.notifications, async (events: NotificationEvent[]) => {
     await deps.db
       .insertInto('notifications')
       .values(events.map(row))
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
     if (deps.keep !== undefined) await pruneInbox(deps.db, [...new Set(events.map((e) => e.user_id))], deps.keep);
-  };
-  return {
-    name: 'notification-inbox',
-    topic: TOPICS.notifications,
-    async handle(n: NotificationEvent) {
-      await insert([n]);
-    },
-    // one multi-row INSERT for a batch of reminders fired together
-    async handleMany(events: NotificationEvent[]) {
-      await insert(events);
-    },
-  };
+  });
 }

@@ -5,26 +5,18 @@
  * consumers the embedded bus runs and answers with Dapr's SUCCESS / RETRY / DROP.
  */
 import type { Logger } from '../../logger.js';
-import type { AnySubscription, EventBus, OutgoingMessage } from '../bus.js';
+import { SubscribedBus, type AnySubscription, type OutgoingMessage } from '../bus.js';
 import { deliver, deliverMany, type DeliveryResult, type MessageMeta } from '../dispatch.js';
 import type { TopicName } from '../schemas.js';
 import type { DaprClient } from '../../dapr/client.js';
 
-export class DaprBus implements EventBus {
-  private subs: AnySubscription[] = [];
-
+export class DaprBus extends SubscribedBus {
   constructor(
     private readonly client: DaprClient,
     private readonly pubsub: string,
     private readonly log: Logger,
-  ) {}
-
-  subscribe(subscription: AnySubscription): void {
-    this.subs.push(subscription);
-  }
-
-  unsubscribe(name: string): void {
-    this.subs = this.subs.filter((s) => s.name !== name);
+  ) {
+    super();
   }
 
   /** Consecutive runs of one topic go out as one bulk request, so the outbox order holds. */
@@ -45,11 +37,6 @@ export class DaprBus implements EventBus {
         })),
       );
     }
-  }
-
-  /** The topics this process consumes (the subscription routes it must expose). */
-  topics(): TopicName[] {
-    return [...new Set(this.subs.map((s) => s.topic))];
   }
 
   /** The (topic, delivery group) pairs this process consumes: one subscription route each. */
@@ -85,10 +72,6 @@ export class DaprBus implements EventBus {
 
   private consumers(topic: TopicName, group: string | undefined): AnySubscription[] {
     return this.subs.filter((s) => s.topic === topic && s.group === group);
-  }
-
-  async close(): Promise<void> {
-    this.subs = [];
   }
 }
 

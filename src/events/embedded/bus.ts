@@ -5,12 +5,11 @@
  */
 import type { Db } from '../../db/types.js';
 import type { Logger } from '../../logger.js';
-import { TransientError, type EventBus, type OutgoingMessage, type AnySubscription } from '../bus.js';
+import { SubscribedBus, TransientError, type OutgoingMessage } from '../bus.js';
 import { deliverMany } from '../dispatch.js';
 import { metrics } from '../../metrics.js';
 
-export class EmbeddedBus implements EventBus {
-  private subs: AnySubscription[] = [];
+export class EmbeddedBus extends SubscribedBus {
   /** failed attempts of the message at the head of the relay; bounded so one bad consumer cannot stall the outbox forever */
   private attempts = new Map<number, number>();
   static readonly MAX_ATTEMPTS = 10;
@@ -18,14 +17,8 @@ export class EmbeddedBus implements EventBus {
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
-  ) {}
-
-  subscribe(subscription: AnySubscription): void {
-    this.subs.push(subscription);
-  }
-
-  unsubscribe(name: string): void {
-    this.subs = this.subs.filter((s) => s.name !== name);
+  ) {
+    super();
   }
 
   /** Each run of one topic is delivered as a batch (consumers with `handleMany` write it in one statement). */
@@ -68,9 +61,5 @@ export class EmbeddedBus implements EventBus {
       }
       rest = rest.slice(delivered);
     }
-  }
-
-  async close(): Promise<void> {
-    this.subs = [];
   }
 }

@@ -1,0 +1,80 @@
+/** Fixtures of the bus and dispatch unit tests: events, and consumers that record what they saw. */
+import { randomUUID } from 'node:crypto';
+import { PoisonMessageError, TransientError, type AnySubscription } from './bus.js';
+import type { NotificationEvent, TaskEvent } from './schemas.js';
+
+/** The `n`-th `updated` event of task `taskId`, titled `t<n>`. */
+export function event(taskId: number, n: number): TaskEvent {
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+  return {
+    event_id: randomUUID(),
+    event_type: 'updated',
+    task_id: taskId,
+    user_id: 'u1',
+    timestamp: at,
+    data: {
+      id: taskId,
+      user_id: 'u1',
+      title: `t${n}`,
+      description: '',
+      completed: false,
+      status: 'pending',
+      completed_at: null,
+      priority: 'none',
+      tags: [],
+      due_date: null,
+      timezone: 'UTC',
+      reminders: [],
+      recurrence: null,
+      recurrence_basis: 'due_date',
+      series_id: null,
+      created_at: at,
+      updated_at: at,
+      version: n,
+    },
+  };
+}
+
+/** A consumer that records what it saw and fails on the titles it is told to. */
+export function recorder(name: string, opts: { retryOn?: string[]; poisonOn?: string[]; many?: boolean } = {}) {
+  const seen: string[] = [];
+  const batches: number[] = [];
+  const check = (e: TaskEvent) => {
+    if (opts.retryOn?.includes(e.data.title)) throw new TransientError(`${name} busy`);
+    if (opts.poisonOn?.includes(e.data.title)) throw new PoisonMessageError(`${name} cannot`);
+  };
+  const sub: AnySubscription = {
+    name,
+    topic: 'task-events',
+    async handle(e: TaskEvent) {
+      check(e);
+      seen.push(e.data.title);
+    },
+    ...(opts.many
+      ? {
+          async handleMany(es: TaskEvent[]) {
+            es.forEach(check); // all or nothing, like one INSERT
+            batches.push(es.length);
+            seen.push(...es.map((e) => e.data.title));
+          },
+        }
+      : {}),
+  };
+  return { sub, seen, batches };
+}
+
+/** A reminder notification titled `title`. */
+export function note(title: string): NotificationEvent {
+  return {
+    notification_id: randomUUID(),
+    type: 'reminder',
+    user_id: 'u1',
+    task_id: 7,
+    title,
+    body: 'b',
+    due_date: null,
+    remind_at: '2026-01-01T00:00:00Z',
+    late: false,
+    timestamp: '2026-01-01T00:00:00Z',
+  };
+}
