@@ -7,19 +7,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { client, eventually, signUp, type Session, type TestApp } from './support/app.js';
-import { drained, startTestApp } from './support/util.js';
+import { eventually, type Client, type TestApp } from './support/app.js';
+import { appWithUser, drained } from './support/util.js';
 
 let app: TestApp;
-let me: Session;
-let api: ReturnType<typeof client>;
+let api: Client;
 let tasks: string;
 
 before(async () => {
-  app = await startTestApp();
-  me = await signUp(app.url, 'recurrence');
-  api = client(app.url, me.token);
-  tasks = `/api/${me.userId}/tasks`;
+  ({ app, api, tasks } = await appWithUser('recurrence'));
 });
 after(async () => app?.close());
 

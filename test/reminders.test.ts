@@ -9,8 +9,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { client, eventually, signUp, type Session, type TestApp } from './support/app.js';
-import { drained, openStream, sleep, startTestApp, type SseStream } from './support/util.js';
+import { client, eventually, type Client, type Session, type TestApp } from './support/app.js';
+import { appWithUser, drained, openStream, sleep, type SseStream } from './support/util.js';
 
 const APP_TOKEN = 'reminder-cron-app-token-0123456789';
 /**
@@ -21,15 +21,18 @@ const APP_TOKEN = 'reminder-cron-app-token-0123456789';
 const ON_TIME_MS = 3000;
 let app: TestApp;
 let me: Session;
-let api: ReturnType<typeof client>;
+let api: Client;
 let tasks: string;
 let stream: SseStream;
+/** how far the service's clock runs ahead of the real one (the scans see reminders due without waiting for them) */
+let skew = 0;
 
 before(async () => {
-  app = await startTestApp({ APP_API_TOKEN: APP_TOKEN, REMINDER_SCAN_MS: '600000' });
-  me = await signUp(app.url, 'reminders');
-  api = client(app.url, me.token);
-  tasks = `/api/${me.userId}/tasks`;
+  ({ app, me, api, tasks } = await appWithUser(
+    'reminders',
+    { APP_API_TOKEN: APP_TOKEN, REMINDER_SCAN_MS: '600000' },
+    { now: () => new Date(Date.now() + skew) },
+  ));
   stream = await openStream(`${app.url}/api/${me.userId}/stream`, { authorization: `Bearer ${me.token}` });
   assert.equal(stream.status, 200);
 });
@@ -149,13 +152,14 @@ test('a task completed after its reminder time but before a scan is not reminded
   await clock!.stop();
   try {
     const task = (await api.post(tasks, { title: 'Raced', reminders: [{ at: at(200) }] })).body;
-    await sleep(400); // due now, but nothing has scanned
+    skew = 400; // due now, but nothing has scanned
     await api.patch(`${tasks}/${task.id}/complete`);
     const r = await cron();
     assert.equal(r.body.fired, 0);
     await drained(app);
     assert.equal((await inboxFor(task.id)).length, 0);
   } finally {
+    skew = 0;
     clock!.start();
   }
 });
@@ -170,7 +174,7 @@ test('POST /reminder-cron fires each due reminder once even when called concurre
         api.post(tasks, { title, reminders: [{ at: when }, ...(i === 0 ? [{ at: at(400) }] : [])] }).then((r) => r.body),
       ),
     );
-    await sleep(600);
+    skew = 600; // all four due
     const results = await Promise.all(Array.from({ length: 6 }, () => cron()));
     for (const r of results) assert.equal(r.status, 200);
     assert.equal(
@@ -182,6 +186,7 @@ test('POST /reminder-cron fires each due reminder once even when called concurre
     assert.deepEqual(await Promise.all(created.map(async (t) => (await inboxFor(t.id)).length)), [2, 1, 1]);
     assert.equal((await cron()).body.fired, 0);
   } finally {
+    skew = 0;
     clock!.start();
   }
 });

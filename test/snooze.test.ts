@@ -11,21 +11,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { client, eventually, signUp, type Session, type TestApp } from './support/app.js';
-import { drained, openStream, sleep, startTestApp, type SseStream } from './support/util.js';
+import { client, eventually, signUp, type Client, type Session, type TestApp } from './support/app.js';
+import { appWithUser, drained, openStream, sleep, type SseStream } from './support/util.js';
 
 const APP_TOKEN = 'snooze-cron-app-token-0123456789abcdef';
 let app: TestApp;
 let me: Session;
-let api: ReturnType<typeof client>;
+let api: Client;
 let tasks: string;
 let stream: SseStream;
 
 before(async () => {
-  app = await startTestApp({ APP_API_TOKEN: APP_TOKEN, REMINDER_SCAN_MS: '600000' });
-  me = await signUp(app.url, 'snooze');
-  api = client(app.url, me.token);
-  tasks = `/api/${me.userId}/tasks`;
+  ({ app, me, api, tasks } = await appWithUser('snooze', { APP_API_TOKEN: APP_TOKEN, REMINDER_SCAN_MS: '600000' }));
   stream = await openStream(`${app.url}/api/${me.userId}/stream`, { authorization: `Bearer ${me.token}` });
   assert.equal(stream.status, 200);
 });

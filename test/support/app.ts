@@ -45,6 +45,8 @@ export interface Response<T = unknown> {
   body: T;
 }
 
+export type Client = ReturnType<typeof client>;
+
 /** A tiny JSON client: returns status, headers and parsed body, never throws on HTTP errors. */
 export function client(baseUrl: string, token?: string) {
   async function call<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response<T>> {

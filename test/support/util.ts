@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { startApp, type TestApp } from './app.js';
+import { client, signUp, startApp, type Client, type Session, type TestApp } from './app.js';
 
 /**
  * `startApp`, or — with TEST_DATABASE_URL set (a PostgreSQL server the tests may create databases
@@ -27,6 +27,17 @@ export async function startTestApp(
   const full = server && !env.DATABASE_URL ? { ...env, DATABASE_URL: await freshDatabase(server) } : env;
   const dataDir = opts.dataDir ?? (full.DATABASE_URL ? undefined : await seededDataDir());
   return { ...(await startApp(full, { ...opts, dataDir })), env: full };
+}
+
+/** An app and one signed-up user for a test file: their client and their tasks URL. */
+export async function appWithUser(
+  name: string,
+  env: Record<string, string> = {},
+  opts: Parameters<typeof startApp>[1] = {},
+): Promise<{ app: TestApp; me: Session; api: Client; tasks: string }> {
+  const app = await startTestApp(env, opts);
+  const me = await signUp(app.url, name);
+  return { app, me, api: client(app.url, me.token), tasks: `/api/${me.userId}/tasks` };
 }
 
 /**
