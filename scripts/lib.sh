@@ -59,7 +59,8 @@ port_open() {
 }
 
 # wait_for DESCRIPTION TIMEOUT_SECONDS COMMAND...: polls COMMAND until it
-# succeeds; dies with DESCRIPTION after TIMEOUT_SECONDS.
+# succeeds (logs DESCRIPTION as ready); returns 1 after TIMEOUT_SECONDS, so the
+# caller says what failed and what to show (`wait_for … || die …`).
 wait_for() {
   local what="$1" timeout="$2"
   shift 2

@@ -64,12 +64,14 @@ ensure_secrets() {
   mkdir -p "$SECRETS_DIR"
   chmod 700 "$SECRETS_DIR"
   if [ ! -s "$TOKENS_FILE" ]; then
-    umask 077
-    {
-      echo "APP_API_TOKEN=$(random_hex 24)"
-      echo "DAPR_API_TOKEN=$(random_hex 24)"
-      echo "AUTH_SECRET=$(random_hex 32)"
-    } >"$TOKENS_FILE"
+    (
+      umask 077 # the file only: the rest of the script keeps the caller's umask
+      {
+        echo "APP_API_TOKEN=$(random_hex 24)"
+        echo "DAPR_API_TOKEN=$(random_hex 24)"
+        echo "AUTH_SECRET=$(random_hex 32)"
+      } >"$TOKENS_FILE"
+    )
     log "generated APP_API_TOKEN, DAPR_API_TOKEN and AUTH_SECRET into $TOKENS_FILE"
   fi
   # shellcheck disable=SC1090
