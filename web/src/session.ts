@@ -5,7 +5,8 @@
 import { api, setSession, type Session } from './api';
 import { connectLive, disconnectLive, loadNotifications } from './live';
 import { loadProjects } from './projects';
-import { browserZone, DEFAULT_QUERY, getState, setState } from './store';
+import { hashOf } from './list-query';
+import { browserZone, DEFAULT_QUERY, getState, listRoute, setState } from './store';
 import { closeSystemNotifications } from './system-notifications';
 import { reload } from './tasks';
 import { parseOverlay, parseView, viewKey } from './views';
@@ -30,8 +31,23 @@ export function followRoute(route: string): void {
   if (parseOverlay(route) || !s.session || /^#\/sign/.test(route)) return setState({ route, drawer: false });
   const view = parseView(route);
   const changed = viewKey(view) !== viewKey(s.view);
+  if (view.kind === 'all') {
+    // the list's query comes from its URL (Back, a link, a reload); a plain "#/" is written out in full
+    const list = listRoute(route);
+    if (list.route !== route) history.replaceState(null, '', list.route);
+    const queryChanged = hashOf(list.query) !== hashOf(s.query);
+    setState({ route: list.route, view, viewRoute: list.route, drawer: false, ...(queryChanged ? { query: list.query } : {}) });
+    if (changed || queryChanged) void reload();
+    return;
+  }
   setState({ route, view, viewRoute: route, drawer: false });
   if (changed && view.kind !== 'settings') void reload();
+}
+
+/** Back online (the browser says so): everything is fetched again and the live stream reopened. */
+export function backOnline(): void {
+  setState({ online: true });
+  if (getState().session) startSession();
 }
 
 export function signIn(session: Session): void {

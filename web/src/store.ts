@@ -3,45 +3,13 @@
  * useStore() and re-render on change; rows are memoized so a 500-task list re-renders cheaply.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { AppNotification, Member, Priority, Project, Session, Task, WeekStart } from './api';
+import type { AppNotification, Member, Project, Session, Task, WeekStart } from './api';
 import { getSession } from './api';
+import { dialogOpen } from './keys';
+import { DEFAULT_QUERY, hashOf, isListRoute, queryOf, type ListQuery } from './list-query';
 import { parseOverlay, parseView, type View } from './views';
 
-export type StatusFilter = 'all' | 'pending' | 'completed';
-export const SORTS = [
-  { value: 'due_date', label: 'Due date' },
-  { value: 'priority', label: 'Priority' },
-  { value: 'title', label: 'Title' },
-  { value: '-created_at', label: 'Newest first' },
-  { value: 'created_at', label: 'Oldest first' },
-  { value: '-updated_at', label: 'Recently changed' },
-] as const;
-
-export interface ListQuery {
-  q: string;
-  status: StatusFilter;
-  priority: Priority[];
-  tags: string[];
-  /** local calendar dates (YYYY-MM-DD), inclusive */
-  dueFrom: string;
-  dueTo: string;
-  overdue: boolean;
-  /** 'me': only tasks assigned to the caller (DESIGN §8) */
-  assignee: '' | 'me';
-  sort: string;
-}
-
-export const DEFAULT_QUERY: ListQuery = {
-  q: '',
-  status: 'pending',
-  priority: [],
-  tags: [],
-  dueFrom: '',
-  dueTo: '',
-  overdue: false,
-  assignee: '',
-  sort: 'due_date',
-};
+export { DEFAULT_QUERY, SORTS, type ListQuery, type StatusFilter } from './list-query';
 
 export interface Toast {
   id: number;
@@ -91,12 +59,15 @@ export interface State {
   knownTags: string[];
   theme: Theme;
   timezone: string;
+  /** the browser's network (navigator.onLine): off shows the offline banner */
+  online: boolean;
 }
 
 const QUERY_KEY = 'taskstream.query';
 const THEME_KEY = 'taskstream.theme';
 
-function loadQuery(): ListQuery {
+/** The status and sort last chosen (the rest of a list's query lives only in its URL). */
+export function savedQuery(): ListQuery {
   try {
     const saved = JSON.parse(localStorage.getItem(QUERY_KEY) ?? '{}') as Partial<ListQuery>;
     return { ...DEFAULT_QUERY, status: saved.status ?? DEFAULT_QUERY.status, sort: saved.sort ?? DEFAULT_QUERY.sort };
@@ -116,8 +87,20 @@ function loadCollapsed(): Record<number, true> {
   }
 }
 
-const initialRoute = location.hash || '#/';
-const initialViewRoute = parseOverlay(initialRoute) ? '#/' : initialRoute;
+/**
+ * The All-tasks list's query is in its route (list-query.ts); a plain `#/` is the saved status and
+ * sort, written into the URL so a reload or a copied link shows the same list.
+ */
+export function listRoute(route: string): { route: string; query: ListQuery } {
+  const query = (isListRoute(route) && queryOf(route)) || savedQuery();
+  return { route: isListRoute(route) ? hashOf(query) : route, query };
+}
+const startHash = location.hash || '#/';
+const startsOnOverlay = parseOverlay(startHash) !== null;
+const initial = listRoute(startsOnOverlay ? '#/' : startHash);
+const initialRoute = startsOnOverlay ? startHash : initial.route;
+const initialViewRoute = initial.route;
+if (initialRoute !== startHash) history.replaceState(null, '', initialRoute);
 
 let state: State = {
   session: getSession(),
@@ -132,7 +115,7 @@ let state: State = {
   drawer: false,
   weekStart: 'monday',
   displayName: '',
-  query: loadQuery(),
+  query: initial.query,
   tasks: [],
   total: 0,
   totalAtLeast: false,
@@ -148,6 +131,7 @@ let state: State = {
   knownTags: [],
   theme: (localStorage.getItem(THEME_KEY) as Theme | null) ?? 'system',
   timezone: browserZone(),
+  online: navigator.onLine,
 };
 
 /** data-theme overrides prefers-color-scheme; index.html applies the saved one before first paint. */
@@ -184,13 +168,29 @@ export function useStore(): State {
   return state;
 }
 
+/** At most two at once, the newest (issue 17: four stacked up over the editor). */
+const MAX_TOASTS = 2;
 let toastId = 0;
 export function toast(message: string, opts: Omit<Toast, 'id' | 'message'> & { ms?: number } = {}): number {
   const id = ++toastId;
   const { ms = opts.action ? 8000 : 4000, ...rest } = opts;
-  setState((s) => ({ toasts: [...s.toasts.slice(-3), { id, message, ...rest }] }));
-  setTimeout(() => dismissToast(id), ms);
+  setState((s) => ({ toasts: [...s.toasts.slice(-(MAX_TOASTS - 1)), { id, message, ...rest }] }));
+  expireLater(id, ms);
   return id;
+}
+
+/** A toast's time runs while it can be seen: behind an open dialog (Toasts.tsx holds it back) it waits. */
+function expireLater(id: number, ms: number): void {
+  setTimeout(() => (dialogOpen() ? expireLater(id, ms) : dismissToast(id)), ms);
+}
+
+/** Runs the newest toast's Undo (the U and Ctrl/Cmd+Z shortcut); false when no toast offers one. */
+export function undoLatest(): boolean {
+  const t = [...state.toasts].reverse().find((x) => x.action?.label === 'Undo');
+  if (!t?.action) return false;
+  dismissToast(t.id);
+  t.action.run();
+  return true;
 }
 
 export function dismissToast(id: number): void {

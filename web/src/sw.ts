@@ -1,11 +1,26 @@
 /**
- * The service worker (built to `/sw.js`, scope: the app). It only routes clicks on reminder
- * notifications back to the app: it holds no token and stores nothing. Snooze / Complete / a plain
- * click are posted to an app window (an open one, else one opened for it), which calls the API
- * with the session it already has (system-notifications.ts). Never through the URL: a link anyone
- * can craft must not complete a task. No fetch handler: the app is always loaded from the network.
- * No imports either: a shared chunk would make this a module worker, which not every browser runs.
+ * The service worker (built to `/sw.js`, scope: the app). Two jobs:
+ * - The app shell offline: the build's own files (index.html, every chunk's scripts and styles,
+ *   the manifest and icons) are stored at install and served from here — the page network first
+ *   (a deploy shows at once) with the stored copy when the network fails, the hashed files cache
+ *   first. Nothing else is touched: no API response, so no user's data is ever stored here and
+ *   nothing can outlive a sign-out or reach another account on this device.
+ * - Clicks on reminder notifications, routed back to the app: it holds no token. Snooze / Complete /
+ *   a plain click are posted to an app window (an open one, else one opened for it), which calls the
+ *   API with the session it already has (system-notifications.ts). Never through the URL: a link
+ *   anyone can craft must not complete a task.
+ * No imports: a shared chunk would make this a module worker, which not every browser runs.
  */
+
+/**
+ * The shell's files relative to the scope, and a version from their content: written in by the
+ * build (vite.config.ts, `shellFiles`). Free globals, so no minifier renames them; the build fails
+ * if it finds them missing.
+ */
+declare const __SHELL_FILES__: string[];
+declare const __SHELL_VERSION__: string;
+const CACHE = `taskstream-shell-${__SHELL_VERSION__}`;
+const SHELL = new Set(__SHELL_FILES__);
 
 /** Mirrored in system-notifications.ts (the browser tests exercise both ends). */
 const ACTION_MESSAGE = 'taskstream:notification-action';
@@ -30,6 +45,10 @@ interface NoteClickEvent extends WaitEvent {
   action: string;
   notification: Notification;
 }
+interface FetchEvent extends WaitEvent {
+  request: Request;
+  respondWith(r: Promise<Response>): void;
+}
 interface WorkerScope {
   registration: { scope: string };
   clients: {
@@ -40,13 +59,49 @@ interface WorkerScope {
   skipWaiting(): Promise<void>;
   addEventListener(type: 'install' | 'activate', fn: (e: WaitEvent) => void): void;
   addEventListener(type: 'notificationclick', fn: (e: NoteClickEvent) => void): void;
+  addEventListener(type: 'fetch', fn: (e: FetchEvent) => void): void;
 }
 
 const sw = self as unknown as WorkerScope;
+const scope = () => new URL(sw.registration.scope);
 
-// a new version takes over at once: it has no cache whose consistency a gradual rollout would protect
-sw.addEventListener('install', (e) => e.waitUntil(sw.skipWaiting()));
-sw.addEventListener('activate', (e) => e.waitUntil(sw.clients.claim()));
+// install: this build's whole shell or nothing (addAll fails as a unit, and the worker before stays);
+// the HTTP cache is bypassed so a stale index.html cannot pair with new scripts
+sw.addEventListener('install', (e) =>
+  e.waitUntil(
+    caches
+      .open(CACHE)
+      .then((c) => c.addAll([...SHELL].map((f) => new Request(new URL(f, scope()), { cache: 'reload' }))))
+      .then(() => sw.skipWaiting()),
+  ),
+);
+
+// activate: at once, and earlier builds' shells go (their hashed files are gone from the server too)
+sw.addEventListener('activate', (e) =>
+  e.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('taskstream-shell-') && k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => sw.clients.claim()),
+  ),
+);
+
+const fromShell = (file: string): Promise<Response | undefined> => caches.open(CACHE).then((c) => c.match(new URL(file, scope())));
+
+sw.addEventListener('fetch', (e) => {
+  const req = e.request;
+  if (req.method !== 'GET') return;
+  const url = new URL(req.url);
+  const root = scope();
+  if (url.origin !== root.origin || !url.pathname.startsWith(root.pathname)) return;
+  const file = url.pathname.slice(root.pathname.length);
+  if (req.mode === 'navigate') {
+    if (file !== '' && file !== 'index.html') return; // /docs and the rest are the server's alone
+    e.respondWith(fetch(req).catch(async () => (await fromShell('index.html')) ?? Response.error()));
+  } else if (SHELL.has(file)) {
+    e.respondWith(fromShell(file).then((hit) => hit ?? fetch(req)));
+  }
+});
 
 sw.addEventListener('notificationclick', (e) => {
   const data = e.notification.data as Partial<NoteData> | null;

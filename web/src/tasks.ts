@@ -5,7 +5,8 @@
 import { api, ApiError, PRIORITY_RANK, type Task, type TaskEvent, type TaskInput } from './api';
 import { endOfLocalDay, friendlyDate, startOfLocalDay } from './dates';
 import { getState, rememberTags, setState, toast, type ListQuery, type State } from './store';
-import { byPosition, matchesView, resolveProjectId } from './views';
+import { hashOf } from './list-query';
+import { byPosition, matchesView, parseOverlay, resolveProjectId } from './views';
 
 export const PAGE_SIZE = 100;
 
@@ -96,8 +97,19 @@ export async function loadMore(): Promise<void> {
   }
 }
 
+/**
+ * A new search, filter or sort of the All-tasks list, written into its URL (replaced, not pushed:
+ * Back leaves the list rather than stepping through every keystroke of a search).
+ */
 export function setQuery(patch: Partial<ListQuery>): void {
   setState((s) => ({ query: { ...s.query, ...patch } }));
+  const s = getState();
+  if (s.view.kind === 'all') {
+    const route = hashOf(s.query);
+    const onList = !parseOverlay(s.route);
+    if (onList && location.hash !== route) history.replaceState(null, '', route);
+    setState({ viewRoute: route, ...(onList ? { route } : {}) });
+  }
   void reload();
 }
 

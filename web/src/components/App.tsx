@@ -4,10 +4,12 @@ import { useStore } from '../store';
 import { parseOverlay } from '../views';
 import { Auth } from './Auth';
 import { Header } from './Header';
+import { OfflineBanner } from './Offline';
 import { QuickAdd } from './QuickAdd';
 import { Sidebar } from './Sidebar';
 import { Toolbar } from './Toolbar';
 import { TaskList } from './TaskList';
+import { Shortcuts } from './Shortcuts';
 import { Toasts } from './Toasts';
 
 /**
@@ -17,7 +19,13 @@ import { Toasts } from './Toasts';
 export function App() {
   const s = useStore();
 
-  if (!s.session) return <Auth mode={s.route === '#/signup' ? 'signup' : 'signin'} />;
+  if (!s.session)
+    return (
+      <>
+        <OfflineBanner />
+        <Auth mode={s.route === '#/signup' ? 'signup' : 'signin'} />
+      </>
+    );
   const overlay = parseOverlay(s.route);
   const settings = s.view.kind === 'settings';
   return (
@@ -30,6 +38,7 @@ export function App() {
         {settings ? 'Skip to settings' : 'Skip to tasks'}
       </a>
       <Header />
+      <OfflineBanner />
       <div class="shell">
         <Sidebar />
         <main class="main" id="main" tabIndex={-1}>
@@ -48,6 +57,7 @@ export function App() {
       {overlay?.kind === 'edit' && <Lazy load={loadEditor} props={{ id: overlay.id }} key={`e${overlay.id}`} />}
       {overlay?.kind === 'history' && <Lazy load={loadHistory} props={{ id: overlay.id }} key={`h${overlay.id}`} />}
       <Toasts />
+      <Shortcuts />
     </>
   );
 }

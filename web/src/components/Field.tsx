@@ -78,6 +78,7 @@ const PATHS = {
   today: 'M7 2h2v2h6V2h2v2h3v18H4V4h3zM6 9v11h12V9zm5 2h2v2h-2z',
   upcoming: 'M7 2h2v2h6V2h2v2h3v18H4V4h3zM6 9v11h12V9zm2 2h2v2H8zm4 0h2v2h-2zm4 0h2v2h-2zm-8 4h2v2H8zm4 0h2v2h-2z',
   list: 'M4 6h2v2H4zm4 0h12v2H8zm-4 5h2v2H4zm4 0h12v2H8zm-4 5h2v2H4zm4 0h12v2H8z',
+  keyboard: 'M2 6h20v12H2zm2 2v8h16V8zm1 1h2v2H5zm3 0h2v2H8zm3 0h2v2h-2zm3 0h2v2h-2zm3 0h2v2h-2zM5 12h2v2H5zm3 0h8v2H8zm9 0h2v2h-2z',
 } as const;
 
 export function Spinner({ label }: { label: string }) {

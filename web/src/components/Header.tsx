@@ -3,6 +3,7 @@ import { setState, useStore, type Theme } from '../store';
 import { signOut } from '../session';
 import { Icon } from './Field';
 import { NotificationPanel } from './Notifications';
+import { openShortcuts } from './Shortcuts';
 
 const NEXT_THEME: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' };
 const THEME_LABEL: Record<Theme, string> = { system: 'System theme', light: 'Light theme', dark: 'Dark theme' };
@@ -11,7 +12,7 @@ export function Header() {
   const s = useStore();
   const [open, setOpen] = useState(false);
   const bell = useRef<HTMLButtonElement>(null);
-  const liveText = s.live === 'live' ? 'Live' : s.live === 'off' ? 'Offline' : 'Reconnecting…';
+  const liveText = !s.online || s.live === 'off' ? 'Offline' : s.live === 'live' ? 'Live' : 'Reconnecting…';
 
   useEffect(() => {
     if (!open) return;
@@ -42,7 +43,7 @@ export function Header() {
         <span class="logo" aria-hidden="true" />
         <span class="brand-name">Taskstream</span>
       </a>
-      <span class={`live live-${s.live}`} title={`Live updates: ${liveText}`}>
+      <span class={`live live-${s.online ? s.live : 'off'}`} title={`Live updates: ${liveText}`}>
         <span class="dot" aria-hidden="true" />
         <span class="live-text">{liveText}</span>
       </span>
@@ -55,6 +56,16 @@ export function Header() {
           title={THEME_LABEL[s.theme]}
         >
           <Icon name={s.theme === 'dark' ? 'moon' : s.theme === 'light' ? 'sun' : 'auto'} />
+        </button>
+        <button
+          type="button"
+          class="icon-btn hide-sm"
+          onClick={openShortcuts}
+          aria-label="Keyboard shortcuts"
+          aria-keyshortcuts="?"
+          title="Keyboard shortcuts (?)"
+        >
+          <Icon name="keyboard" />
         </button>
         <div class="bell-wrap">
           <button

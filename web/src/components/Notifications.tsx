@@ -59,12 +59,12 @@ export function NotificationPanel({ onClose }: { onClose: () => void }) {
                   onClose();
                 }}
               >
-                <span class="note-title">
+                <span class="note-title" dir="auto">
                   {!n.read && <span class="sr-only">Unread: </span>}
                   {n.title}
                   {n.late && <span class="pill warn">late</span>}
                 </span>
-                <span class="note-body" id={`note-${n.id}`}>
+                <span class="note-body" id={`note-${n.id}`} dir="auto">
                   {n.body}
                 </span>
                 <time dateTime={n.created_at} title={fullDate(n.created_at)}>

@@ -54,7 +54,9 @@ function ProjectLink({ s, p }: { s: State; p: Project }) {
     <li>
       <a href={href} class="nav-link" aria-current={current(s, href) ? 'page' : undefined} data-testid="project-link">
         <span class="swatch" style={{ background: p.color }} aria-hidden="true" />
-        <span class="nav-text">{p.name}</span>
+        <span class="nav-text" dir="auto">
+          {p.name}
+        </span>
         <Count n={p.open_task_count} label="open tasks" />
       </a>
     </li>

@@ -56,10 +56,37 @@ function onRowKey(e: KeyboardEvent, task: Task): void {
   });
 }
 
+/**
+ * Focus was in a row that is going away (completed out of a To-do list with Space, deleted, or taken
+ * out by a live event): it moves to the same control of the next row, else the previous one, else
+ * the list, so a keyboard user keeps their place (issue 17: it fell to <body>).
+ */
+function keepFocusNear(row: HTMLElement, focused: Element): void {
+  const rows = [...document.querySelectorAll<HTMLElement>('[data-testid="task-row"]')];
+  const item = row.closest('li') ?? row;
+  const at = rows.indexOf(row);
+  const staying = rows.filter((r) => !item.contains(r));
+  const candidates = [...staying.filter((r) => rows.indexOf(r) > at), ...staying.filter((r) => rows.indexOf(r) < at).reverse()];
+  const control = focused.classList.contains('task-title') ? '.task-title' : '.complete';
+  requestAnimationFrame(() => {
+    if (document.activeElement && document.activeElement !== document.body) return; // focus went somewhere on purpose
+    const next = candidates.find((r) => r.isConnected)?.querySelector<HTMLElement>(control);
+    (next ?? document.getElementById('task-list') ?? document.getElementById('main'))?.focus();
+  });
+}
+
 /** One row; re-renders only when its task object (or the clock minute, or its place) changes. */
 class TaskRow extends Component<RowProps> {
+  private el: HTMLDivElement | null = null;
+  private setEl = (el: HTMLDivElement | null) => void (this.el = el);
+
   override shouldComponentUpdate(next: RowProps) {
     return ROW_KEYS.some((k) => next[k] !== this.props[k]);
+  }
+
+  override componentWillUnmount() {
+    const focused = document.activeElement;
+    if (this.el && focused && this.el.contains(focused)) keepFocusNear(this.el, focused);
   }
 
   override render({ task: t, depth, manual, readOnly, expanded, onAddSubtask, projectName, projectColor }: RowProps) {
@@ -70,6 +97,7 @@ class TaskRow extends Component<RowProps> {
     const subs = t.subtask_count ?? 0;
     return (
       <div
+        ref={this.setEl}
         class={cls}
         data-testid="task-row"
         data-task-id={t.id}
@@ -102,15 +130,18 @@ class TaskRow extends Component<RowProps> {
               <Icon name={expanded ? 'down' : 'right'} size={16} />
             </button>
           ))}
-        <input
-          type="checkbox"
-          class="complete"
-          checked={t.completed}
-          onChange={() => void toggleComplete(t)}
-          aria-label={`${t.completed ? 'Mark not done' : 'Complete'}: ${t.title}`}
-        />
+        {/* the label is the checkbox's 44 px touch target */}
+        <label class="complete-hit">
+          <input
+            type="checkbox"
+            class="complete"
+            checked={t.completed}
+            onChange={() => void toggleComplete(t)}
+            aria-label={`${t.completed ? 'Mark not done' : 'Complete'}: ${t.title}`}
+          />
+        </label>
         <div class="task-body">
-          <a class="task-title" href={`#/tasks/${t.id}`}>
+          <a class="task-title" href={`#/tasks/${t.id}`} dir="auto">
             {t.title}
           </a>
           <div class="meta">
@@ -144,7 +175,7 @@ class TaskRow extends Component<RowProps> {
             )}
             <AssigneeBadge task={t} />
             {t.tags.map((tag) => (
-              <span class="tag" key={tag}>
+              <span class="tag" key={tag} dir="auto">
                 #{tag}
               </span>
             ))}
@@ -152,7 +183,7 @@ class TaskRow extends Component<RowProps> {
               <span class="in-project">
                 <span class="swatch" style={{ background: projectColor }} aria-hidden="true" />
                 <span class="sr-only">Project: </span>
-                {projectName}
+                <span dir="auto">{projectName}</span>
               </span>
             )}
           </div>
@@ -410,7 +441,14 @@ export function TaskList() {
   const title = heading(s, project);
 
   let body: ComponentChildren;
-  if (missing) {
+  if (!s.online && !s.loaded) {
+    // opened offline (the service worker's shell): the banner above says why, this says what to expect
+    body = (
+      <Empty title="Your tasks will show when you’re back online">
+        <p>Tasks are not kept on this device, so there is nothing to show until then.</p>
+      </Empty>
+    );
+  } else if (missing) {
     body = (
       <Empty title="This project does not exist (any more)">
         <a class="btn" href="#/inbox">
@@ -456,7 +494,9 @@ export function TaskList() {
     <section class="list" aria-labelledby="list-heading">
       <div class="list-head">
         {project && <span class="swatch" style={{ background: project.color }} aria-hidden="true" />}
-        <h1 id="list-heading">{title}</h1>
+        <h1 id="list-heading" dir="auto">
+          {title}
+        </h1>
         {project?.archived && <span class="pill warn">Archived</span>}
         <span class="total" aria-live="polite" data-testid="total">
           {s.loaded && !missing ? `${s.total}${s.totalAtLeast ? '+' : ''} ${s.total === 1 ? 'task' : 'tasks'}` : ''}
@@ -486,7 +526,7 @@ export function TaskList() {
       <p class="sr-only" aria-live="assertive" data-testid="announcer">
         {announcement}
       </p>
-      {s.loadError && (
+      {s.loadError && s.online && (
         <div class="form-error" role="alert">
           Could not load tasks: {s.loadError}{' '}
           <button type="button" class="btn small" onClick={() => void reload()}>
