@@ -394,9 +394,11 @@ describe('web app', () => {
     const noHorizontalScroll = () => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
     assert.ok(await noHorizontalScroll(), 'no horizontal scrolling at phone width');
     await shot(page, 'list-phone');
+    await page.getByTestId('toolbar-fold').click(); // the controls fold behind one button on a phone
     await page.getByTestId('filters-toggle').click();
     await shot(page, 'filters-phone');
     await page.getByTestId('filters-toggle').click();
+    await page.getByTestId('toolbar-fold').click();
     await row(page, 'Stand-up notes').locator('.task-title').click();
     await page.getByRole('dialog', { name: 'Edit task' }).waitFor();
     await page.locator('[data-testid="preview"] li').nth(2).waitFor();
