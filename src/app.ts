@@ -187,7 +187,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
       maxPerUser: config.limits.webhooksPerUser,
       queued,
     }),
-    calendar: new CalendarFeeds(db, now),
+    calendar: new CalendarFeeds(db, now, o.authSecret),
     preferences,
     hub,
     bus,

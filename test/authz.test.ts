@@ -52,6 +52,8 @@ before(async () => {
   bobNotification = inbox[0];
   bobAccessToken = (await b.post(`/api/${bob.userId}/tokens`, { name: 'bob cli', scopes: ['tasks:read'] })).body;
   assert.ok(bobAccessToken.id);
+  // bob's calendar feed of his project: a cross-user attempt must neither see nor change it
+  assert.equal((await b.post(`/api/${bob.userId}/projects/${bobProject.id}/calendar-feed`)).status, 201);
 });
 after(async () => app?.close());
 
@@ -186,6 +188,24 @@ const routes: Route[] = [
     body: { title: 'x' },
     foreign: (u) => `/api/${u}/tasks?_=project`, // the body names bob's project (see foreignBody)
   },
+  {
+    name: "show a project's calendar feed",
+    method: 'GET',
+    path: (u) => `/api/${u}/projects/${projectOf(u)}/calendar-feed`,
+    foreign: (u) => `/api/${u}/projects/${bobProject.id}/calendar-feed`,
+  },
+  {
+    name: "create or rotate a project's calendar feed",
+    method: 'POST',
+    path: (u) => `/api/${u}/projects/${projectOf(u)}/calendar-feed`,
+    foreign: (u) => `/api/${u}/projects/${bobProject.id}/calendar-feed`,
+  },
+  {
+    name: "revoke a project's calendar feed",
+    method: 'DELETE',
+    path: (u) => `/api/${u}/projects/${projectOf(u)}/calendar-feed`,
+    foreign: (u) => `/api/${u}/projects/${bobProject.id}/calendar-feed`,
+  },
   { name: 'get preferences', method: 'GET', path: (u) => `/api/${u}/preferences` },
   { name: 'put preferences', method: 'PUT', path: (u) => `/api/${u}/preferences`, body: { timezone: 'Asia/Tokyo' } },
   { name: 'list notifications', method: 'GET', path: (u) => `/api/${u}/notifications` },
@@ -239,7 +259,7 @@ async function call(method: string, url: string, headers: Record<string, string>
 /** Everything observable about bob's data: must be identical before and after a refused request. */
 async function bobSnapshot() {
   const b = client(app.url, bob.token);
-  const [task, tasks, history, prefs, inbox, outbox, accessTokens, projects, members] = await Promise.all([
+  const [task, tasks, history, prefs, inbox, outbox, accessTokens, projects, members, feeds] = await Promise.all([
     b.get(`/api/${bob.userId}/tasks/${bobTask.id}`),
     b.get(`/api/${bob.userId}/tasks`),
     b.get(`/api/${bob.userId}/tasks/${bobTask.id}/history`),
@@ -249,6 +269,7 @@ async function bobSnapshot() {
     b.get(`/api/${bob.userId}/tokens`),
     b.get(`/api/${bob.userId}/projects`),
     b.get(`/api/${bob.userId}/projects/${bobProject.id}/members`),
+    b.get(`/api/${bob.userId}/calendar-feeds`),
   ]);
   assert.equal(task.status, 200, 'bob still has his task');
   return {
@@ -261,6 +282,7 @@ async function bobSnapshot() {
     accessTokens: accessTokens.body,
     projects: projects.body,
     members: members.body,
+    feeds: feeds.body,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The calendar feed (DESIGN §9): a secret URL per user, rotated on demand, RFC 5545 with
  * VTIMEZONE / RRULE / VALARM, parsed here by a real parser (ical.js) whose expansion of every
- * recurring task over its next year must match our own src/recurrence; ETag / If-None-Match.
+ * recurring task over its next year must match our own src/recurrence; ETag / If-None-Match; feeds of
+ * one project (any member, 404 for others, ended when the member leaves) and URLs shown again.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -242,5 +243,131 @@ describe('calendar feed', () => {
     assert.equal((await a().del(`/api/${alice.userId}/calendar-feed`)).status, 204);
     assert.equal((await fetch(app.url + r.body.path)).status, 404);
     assert.equal((await a().del(`/api/${alice.userId}/calendar-feed`)).status, 404);
+  });
+});
+
+describe('feeds of one project, and URLs shown again', () => {
+  test('the feed URL can be read back; a feed made before URLs were kept, or under another AUTH_SECRET, shows none', async () => {
+    const u = await signUp(app.url, 'cal-show');
+    const c = client(app.url, u.token);
+    assert.equal((await c.get(`/api/${u.userId}/calendar-feed`)).status, 404, 'none yet');
+    const made = (await c.post(`/api/${u.userId}/calendar-feed`)).body;
+    assert.equal(made.project_id, null);
+    const shown = await c.get(`/api/${u.userId}/calendar-feed`);
+    assert.equal(shown.status, 200);
+    assert.deepEqual(shown.body, made, 'the same URL, read back');
+    assert.deepEqual((await c.get(`/api/${u.userId}/calendar-feeds`)).body, [made]);
+    const db = app.running.services.db;
+    // a row of before 0013 has no seed: the URL still works but cannot be shown
+    await db.updateTable('calendar_feeds').set({ url_seed: null }).where('user_id', '=', u.userId).execute();
+    const old = (await c.get(`/api/${u.userId}/calendar-feed`)).body;
+    assert.deepEqual([old.url, old.path, old.created_at], [null, null, made.created_at]);
+    assert.equal((await fetch(app.url + made.path)).status, 200);
+    // a seed whose token is not the stored one (AUTH_SECRET changed): not shown either
+    await db.updateTable('calendar_feeds').set({ url_seed: 'some-other-seed' }).where('user_id', '=', u.userId).execute();
+    assert.equal((await c.get(`/api/${u.userId}/calendar-feed`)).body.url, null);
+  });
+
+  test("a project's feed: its tasks only, for any member; 404 for others; ends when the member leaves", async () => {
+    const [owner, viewer, stranger] = await Promise.all([
+      signUp(app.url, 'pf-owner'),
+      signUp(app.url, 'pf-viewer'),
+      signUp(app.url, 'pf-stranger'),
+    ]);
+    const o = client(app.url, owner.token);
+    const v = client(app.url, viewer.token);
+    const x = client(app.url, stranger.token);
+    const project = (await o.post(`/api/${owner.userId}/projects`, { name: 'Launch' })).body;
+    const other = (await o.post(`/api/${owner.userId}/projects`, { name: 'Elsewhere' })).body;
+    await o.post(`/api/${owner.userId}/tasks`, { title: 'ship it', due_date: '2027-05-01T09:00:00Z', project_id: project.id });
+    await o.post(`/api/${owner.userId}/tasks`, { title: 'not in the project', due_date: '2027-05-02T09:00:00Z', project_id: other.id });
+    const path = (u: Session) => `/api/${u.userId}/projects/${project.id}/calendar-feed`;
+
+    // someone who cannot see the project: 404 on every route, nothing made
+    for (const method of ['GET', 'POST', 'DELETE'] as const) assert.equal((await x.call(method, path(stranger))).status, 404, method);
+    assert.deepEqual((await x.get(`/api/${stranger.userId}/calendar-feeds`)).body, []);
+
+    const mine = await o.post(path(owner));
+    assert.equal(mine.status, 201, JSON.stringify(mine.body));
+    assert.equal(mine.body.project_id, project.id);
+    assert.match(mine.body.path, /^\/ical\/[A-Za-z0-9_-]{43}\.ics$/);
+    const feed = await fetch(app.url + mine.body.path);
+    const text = await feed.text();
+    assert.match(text, /SUMMARY:ship it/);
+    assert.doesNotMatch(text, /not in the project/);
+    assert.match(text, /X-WR-CALNAME:Taskstream: Launch/);
+    const etag = feed.headers.get('etag')!;
+    // a change in another project leaves this feed's ETag alone; one in this project moves it
+    await o.post(`/api/${owner.userId}/tasks`, { title: 'elsewhere again', project_id: other.id });
+    assert.equal((await fetch(app.url + mine.body.path, { headers: { 'if-none-match': etag } })).status, 304);
+    await o.post(`/api/${owner.userId}/tasks`, { title: 'also launch', due_date: '2027-05-03T09:00:00Z', project_id: project.id });
+    const moved = await fetch(app.url + mine.body.path, { headers: { 'if-none-match': etag } });
+    assert.equal(moved.status, 200);
+    assert.match(await moved.text(), /SUMMARY:also launch/);
+    // the owner's own feed is another URL, untouched by the project's
+    const own = (await o.post(`/api/${owner.userId}/calendar-feed`)).body;
+    assert.notEqual(own.path, mine.body.path);
+    assert.equal((await fetch(app.url + mine.body.path)).status, 200);
+
+    // a viewer may have one of their own
+    assert.equal(
+      (await o.post(`/api/${owner.userId}/projects/${project.id}/members`, { email: viewer.email, role: 'viewer' })).status,
+      201,
+    );
+    const theirs = await v.post(path(viewer));
+    assert.equal(theirs.status, 201);
+    assert.notEqual(theirs.body.path, mine.body.path);
+    assert.match(await (await fetch(app.url + theirs.body.path)).text(), /SUMMARY:ship it/);
+    assert.deepEqual((await v.get(`/api/${viewer.userId}/calendar-feeds`)).body, [theirs.body]);
+    assert.deepEqual((await v.get(path(viewer))).body, theirs.body);
+    // the owner lists theirs; the viewer's is not the owner's business
+    assert.deepEqual(
+      (await o.get(`/api/${owner.userId}/calendar-feeds`)).body.map((f: any) => f.project_id),
+      [null, project.id],
+    );
+
+    // rotating the project feed kills its old URL only
+    const rotated = (await o.post(path(owner))).body;
+    assert.equal((await fetch(app.url + mine.body.path)).status, 404);
+    assert.equal((await fetch(app.url + rotated.path)).status, 200);
+    assert.equal((await fetch(app.url + own.path)).status, 200);
+    assert.equal((await fetch(app.url + theirs.body.path)).status, 200);
+
+    // removed from the project: the viewer's feed ends, and is gone from their list
+    assert.equal((await o.del(`/api/${owner.userId}/projects/${project.id}/members/${viewer.userId}`)).status, 204);
+    assert.equal((await fetch(app.url + theirs.body.path)).status, 404);
+    assert.deepEqual((await v.get(`/api/${viewer.userId}/calendar-feeds`)).body, []);
+    assert.equal((await v.get(path(viewer))).status, 404);
+
+    // revoked, then the project deleted: nothing left
+    assert.equal((await o.del(path(owner))).status, 204);
+    assert.equal((await fetch(app.url + rotated.path)).status, 404);
+    assert.equal((await o.del(path(owner))).status, 404);
+    const again = (await o.post(path(owner))).body;
+    assert.equal((await o.del(`/api/${owner.userId}/projects/${project.id}`)).status, 204);
+    assert.equal((await fetch(app.url + again.path)).status, 404);
+    assert.deepEqual(
+      (await o.get(`/api/${owner.userId}/calendar-feeds`)).body.map((f: any) => f.project_id),
+      [null],
+    );
+  });
+
+  test('bad project ids are 422 naming the field; personal access tokens cannot manage feeds', async () => {
+    const u = await signUp(app.url, 'pf-bad');
+    const c = client(app.url, u.token);
+    const r = await c.post(`/api/${u.userId}/projects/not-a-number/calendar-feed`);
+    assert.equal(r.status, 422);
+    assert.ok(
+      r.body.errors.some((e: any) => e.field === 'project_id'),
+      JSON.stringify(r.body),
+    );
+    const pat = (await c.post(`/api/${u.userId}/tokens`, { name: 'x', scopes: ['tasks:read', 'tasks:write'] })).body.token;
+    const project = (await c.post(`/api/${u.userId}/projects`, { name: 'P' })).body;
+    for (const [method, url] of [
+      ['GET', `/api/${u.userId}/calendar-feeds`],
+      ['GET', `/api/${u.userId}/calendar-feed`],
+      ['POST', `/api/${u.userId}/projects/${project.id}/calendar-feed`],
+    ] as const)
+      assert.equal((await client(app.url, pat).call(method, url)).status, 403, `${method} ${url}`);
   });
 });

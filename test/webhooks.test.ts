@@ -169,6 +169,42 @@ describe('webhooks (loopback receivers allowed)', () => {
     await a().del(`${hooks()}/${hook.id}`);
   });
 
+  test('a disabled webhook is re-enabled: a clean failure count, the waiting deliveries go out, new events follow', async () => {
+    rx.respond = (r) => (r.path === '/revive' ? 503 : 200);
+    const hook = (await a().post(hooks(), { url: `${rx.url}/revive`, events: ['task.created'] })).body;
+    assert.equal((await a().post(`${hooks()}/${hook.id}/enable`)).body.enabled, true, 'enabling an enabled webhook changes nothing');
+    const tasks: any[] = [];
+    for (let i = 0; i < 2; i++) tasks.push((await a().post(`/api/${alice.userId}/tasks`, { title: `revive ${i}` })).body);
+    await eventually(async () => ((await a().get(`${hooks()}/${hook.id}`)).body.enabled === false ? true : undefined), {
+      timeoutMs: 10_000,
+    });
+    const failed = rx.received.filter((r) => r.path === '/revive').length;
+    assert.ok(failed >= 3, `${failed} attempts before the disable`);
+
+    rx.respond = () => 200;
+    const mark = rx.received.length;
+    const since = (r: Received) => rx.received.indexOf(r) >= mark;
+    const enabled = await a().post(`${hooks()}/${hook.id}/enable`);
+    assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
+    assert.equal(enabled.body.enabled, true);
+    assert.equal(enabled.body.consecutive_failures, 0);
+    assert.equal(enabled.body.disabled_at, null);
+    assert.equal((await a().get(`${hooks()}/${hook.id}`)).body.enabled, true);
+    // what was waiting when it was disabled is delivered now (not hours later at its backoff time)
+    for (const t of tasks) await rx.next((r) => since(r) && r.path === '/revive' && r.json?.data?.id === t.id, 5000);
+    const log = await eventually(async () => {
+      const r = (await a().get(`${hooks()}/${hook.id}/deliveries`)).body;
+      return r.length === 2 && r.every((d: any) => d.status === 'succeeded') ? r : undefined;
+    });
+    assert.ok(log.every((d: any) => d.response_status === 200));
+    // and new events and pings follow
+    const next = (await a().post(`/api/${alice.userId}/tasks`, { title: 'after revival' })).body;
+    await rx.next((r) => r.path === '/revive' && r.json?.data?.id === next.id);
+    assert.equal((await a().post(`${hooks()}/${hook.id}/test`)).status, 202);
+    assert.equal((await a().get(`${hooks()}/${hook.id}`)).body.consecutive_failures, 0);
+    await a().del(`${hooks()}/${hook.id}`);
+  });
+
   test('the test ping is a signed webhook.test delivery, logged', async () => {
     rx.respond = () => 200;
     const hook = (await a().post(hooks(), { url: `${rx.url}/ping`, events: ['task.deleted'] })).body;
@@ -286,6 +322,7 @@ describe('webhooks (loopback receivers allowed)', () => {
       ['DELETE', base],
       ['GET', `${base}/deliveries`],
       ['POST', `${base}/test`],
+      ['POST', `${base}/enable`],
     ] as const) {
       const r = await b.call(method, url);
       assert.equal(r.status, 404, `${method} ${url}`);

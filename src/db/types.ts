@@ -176,8 +176,13 @@ export interface WebhookDeliveriesTable {
 }
 
 export interface CalendarFeedsTable {
+  id: Generated<number>;
   user_id: string;
+  /** null: the user's feed of every task they see; else one project's (0013) */
+  project_id: number | null;
   token_hash: string;
+  /** the URL's token is HMAC(key, seed); null for feeds made before 0013 (their URL is not shown again) */
+  url_seed: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 

@@ -214,7 +214,7 @@ export class WebhookDispatcher {
           title: 'Webhook disabled',
           body:
             `Your webhook to ${hook.url} was disabled after ${hook.consecutive_failures} failed deliveries in a row ` +
-            `(last: ${r.error ?? `HTTP ${r.status}`}). Create it again once the receiver works.`,
+            `(last: ${r.error ?? `HTTP ${r.status}`}). Re-enable it (Settings → Integrations) once the receiver works.`,
           due_date: null,
           remind_at: now.toISOString(),
           late: false,

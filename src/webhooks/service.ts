@@ -85,10 +85,42 @@ export class WebhookService {
     return rows.map(toDelivery);
   }
 
+  /**
+   * Re-enable a webhook disabled after repeated failures: its failure count starts again at 0 and
+   * the deliveries still pending from before are due at once (events that happened while it was
+   * disabled were not recorded for it). 422 when its URL no longer passes the target checks.
+   * An enabled webhook is returned unchanged.
+   */
+  async enable(userId: string, id: number): Promise<Webhook> {
+    const hook = await this.row(userId, id);
+    if (hook.enabled) return toWebhook(hook);
+    await this.checkTarget(hook.url);
+    const now = this.d.now();
+    const row = await this.d.db.transaction().execute(async (tx) => {
+      const updated = await tx
+        .updateTable('webhooks')
+        .set({ enabled: true, consecutive_failures: 0, disabled_at: null, updated_at: now })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .returningAll()
+        .executeTakeFirst();
+      if (!updated) throw new NotFoundError(`webhook ${id} not found`); // deleted meanwhile
+      await tx
+        .updateTable('webhook_deliveries')
+        .set({ next_attempt_at: sql<Date>`now()` })
+        .where('webhook_id', '=', id)
+        .where('status', '=', 'pending')
+        .execute();
+      return updated;
+    });
+    this.d.queued();
+    return toWebhook(row);
+  }
+
   /** A `webhook.test` delivery, sent by the workers like any other (202: queued). 409 when the webhook is disabled. */
   async ping(userId: string, id: number): Promise<Delivery> {
     const hook = await this.row(userId, id);
-    if (!hook.enabled) throw new ConflictError(`webhook ${id} is disabled after repeated failures; create it again to resume deliveries`);
+    if (!hook.enabled) throw new ConflictError(`webhook ${id} is disabled after repeated failures; re-enable it to resume deliveries`);
     const eventId = randomUUID();
     const at = this.d.now();
     const row = await this.d.db

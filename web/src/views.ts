@@ -26,11 +26,11 @@ export type Overlay = { kind: 'new' } | { kind: 'edit' | 'history'; id: number }
 
 export const UPCOMING_DAYS = [7, 14, 28] as const;
 
-/** Hash routes: #/, #/inbox, #/today, #/upcoming[/N], #/projects/:id, #/settings, and the task overlays. */
+/** Hash routes: #/, #/inbox, #/today, #/upcoming[/N], #/projects/:id, #/settings[/integrations], and the task overlays. */
 export function parseView(hash: string): View {
   if (hash === '#/inbox') return { kind: 'project', id: 'inbox' };
   if (hash === '#/today') return { kind: 'today' };
-  if (hash === '#/settings') return { kind: 'settings' };
+  if (hash === '#/settings' || hash === '#/settings/integrations') return { kind: 'settings' };
   const up = /^#\/upcoming(?:\/(\d{1,2}))?$/.exec(hash);
   if (up) return { kind: 'upcoming', days: Math.min(60, Math.max(1, Number(up[1] ?? 7))) };
   const p = /^#\/projects\/([^/?#]+)$/.exec(hash);

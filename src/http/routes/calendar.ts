@@ -1,22 +1,38 @@
-/** The calendar feed (DESIGN §9): create or rotate its secret URL, revoke it, and the public `.ics` itself. */
+/**
+ * Calendar feeds (DESIGN §9): the user's feed and one per project they see — show, create or
+ * rotate, revoke — and the public `.ics` itself.
+ */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
-import { TOKEN_PATTERN } from '../../calendar/service.js';
+import { TOKEN_PATTERN, type FeedInfo } from '../../calendar/service.js';
 import { requireUser, userOf } from '../auth.js';
-import { UserParams } from '../params.js';
+import { UserId, UserParams } from '../params.js';
 import { loginOnly } from '../personal-tokens.js';
 import { HttpProblem, problems } from '../problems.js';
 
+const ProjectParams = Type.Object({
+  user_id: UserId,
+  project_id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+});
 const Feed = Type.Object({
-  url: Type.String({ description: 'the secret feed URL to subscribe to (anyone holding it can read the feed)' }),
-  path: Type.String(),
+  project_id: Type.Union([Type.Integer(), Type.Null()], { description: "null: the feed of every task the user sees; else one project's" }),
+  url: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'the secret feed URL to subscribe to (anyone holding it can read the feed); null when it cannot be shown again ' +
+      '(made before URLs were kept showable, or the server secret changed since): it still works, rotate it to get one',
+  }),
+  path: Type.Union([Type.String(), Type.Null()]),
   created_at: Type.String({ format: 'date-time' }),
 });
 
 /** Where the client reached us (the subscription URL must work from the same place). */
 const origin = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
+const present = (req: FastifyRequest, f: FeedInfo) => {
+  const path = f.token === null ? null : `/ical/${f.token}.ics`;
+  return { project_id: f.project_id, url: path && `${origin(req)}${path}`, path, created_at: f.created_at };
+};
 
 export const calendarRoutes =
   (s: Services): FastifyPluginAsyncTypebox =>
@@ -25,38 +41,67 @@ export const calendarRoutes =
     app.addHook('onRoute', loginOnly);
     const tags = ['calendar'];
 
-    app.post(
-      '/api/:user_id/calendar-feed',
+    app.get(
+      '/api/:user_id/calendar-feeds',
       {
         schema: {
           tags,
-          summary: 'Create the calendar feed URL, or rotate it (the previous URL stops working at once)',
+          summary: "The caller's calendar feeds: their own first, then those of projects they still see",
           params: UserParams,
-          response: { 201: Feed, ...problems(401, 403, 422) },
+          response: { 200: Type.Array(Feed), ...problems(401, 403, 422) },
         },
       },
-      async (req, reply) => {
-        const { token, created_at } = await s.calendar.rotate(userOf(req));
-        const path = `/ical/${token}.ics`;
-        return reply.code(201).send({ url: `${origin(req)}${path}`, path, created_at });
-      },
+      async (req) => (await s.calendar.list(userOf(req))).map((f) => present(req, f)),
     );
 
-    app.delete(
-      '/api/:user_id/calendar-feed',
-      {
-        schema: {
-          tags,
-          summary: 'Revoke the calendar feed URL',
-          params: UserParams,
-          response: { 204: Type.Null(), ...problems(401, 403, 404, 422) },
+    /** GET (show), POST (create or rotate), DELETE (revoke) on the user's feed or on a project's */
+    const feedRoutes = (path: string, params: typeof UserParams | typeof ProjectParams, what: string) => {
+      const projectOf = (req: FastifyRequest) => (req.params as { project_id?: number }).project_id ?? null;
+      const notFound = params === ProjectParams ? ' (404 too for a project the caller cannot see)' : '';
+      app.get(
+        path,
+        {
+          schema: {
+            tags,
+            summary: `Show ${what} (its URL, when it can be shown again)`,
+            description: `404 when there is none${notFound}.`,
+            params,
+            response: { 200: Feed, ...problems(401, 403, 404, 422) },
+          },
         },
-      },
-      async (req, reply) => {
-        await s.calendar.revoke(userOf(req));
-        return reply.code(204).send(null);
-      },
-    );
+        async (req) => present(req, await s.calendar.get(userOf(req), projectOf(req))),
+      );
+      app.post(
+        path,
+        {
+          schema: {
+            tags,
+            summary: `Create ${what}, or rotate its URL (the previous URL stops working at once)`,
+            ...(notFound ? { description: '404 for a project the caller cannot see; any member may have a feed of it.' } : {}),
+            params,
+            response: { 201: Feed, ...problems(401, 403, 404, 422) },
+          },
+        },
+        async (req, reply) => reply.code(201).send(present(req, await s.calendar.rotate(userOf(req), projectOf(req)))),
+      );
+      app.delete(
+        path,
+        {
+          schema: {
+            tags,
+            summary: `Revoke ${what} (its URL stops working)`,
+            params,
+            response: { 204: Type.Null(), ...problems(401, 403, 404, 422) },
+          },
+        },
+        async (req, reply) => {
+          await s.calendar.revoke(userOf(req), projectOf(req));
+          return reply.code(204).send(null);
+        },
+      );
+    };
+    feedRoutes('/api/:user_id/calendar-feed', UserParams, 'the calendar feed of every task the caller sees');
+    feedRoutes('/api/:user_id/projects/:project_id/calendar-feed', ProjectParams, "the caller's calendar feed of one project");
   };
 
 /** The feed itself: public (the token in the path is the credential), cheap to poll (ETag / If-None-Match → 304). */
@@ -88,7 +133,7 @@ export const icalRoutes =
         reply.header('etag', feed.etag).header('cache-control', 'private, no-cache').header('referrer-policy', 'no-referrer');
         const match = req.headers['if-none-match'];
         if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === feed.etag)) return reply.code(304).send();
-        const body = await s.calendar.body(feed.userId, feed.etag, req.hostname || 'taskstream');
+        const body = await s.calendar.body(feed, req.hostname || 'taskstream');
         return reply.type('text/calendar; charset=utf-8').send(body);
       },
     );

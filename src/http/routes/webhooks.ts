@@ -1,4 +1,4 @@
-/** Webhooks (DESIGN §9): endpoints, their delivery log and a test ping. */
+/** Webhooks (DESIGN §9): endpoints, their delivery log, a test ping, re-enabling one disabled after failures. */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
@@ -97,5 +97,22 @@ export const webhookRoutes =
         },
       },
       async (req, reply) => reply.code(202).send(await s.webhooks.ping(userOf(req), req.params.id)),
+    );
+
+    app.post(
+      '/api/:user_id/webhooks/:id/enable',
+      {
+        schema: {
+          tags,
+          summary: 'Re-enable a webhook disabled after repeated failures',
+          description:
+            'Its failure count starts again at 0, and deliveries still pending from before it was disabled are sent at once ' +
+            '(events while it was disabled were not recorded for it). 422 when its URL no longer passes the target checks. ' +
+            'An enabled webhook is returned unchanged.',
+          params: HookParams,
+          response: { 200: Webhook, ...errors },
+        },
+      },
+      async (req) => s.webhooks.enable(userOf(req), req.params.id),
     );
   };

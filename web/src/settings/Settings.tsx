@@ -1,12 +1,14 @@
 /**
  * The settings screen (a lazy chunk): display name, time zone and week start (preferences,
- * DESIGN §7), and the password change (`POST /api/{user_id}/password`).
+ * DESIGN §7), and the password change (`POST /api/{user_id}/password`); its Integrations tab
+ * (`#/settings/integrations`) is in Integrations.tsx.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type WeekStart } from '../api';
 import { describedBy, errId, FieldError } from '../components/Field';
 import { scheduleCounts } from '../projects';
 import { browserZone, getState, setState, toast, useStore } from '../store';
+import { Integrations } from './Integrations';
 
 function zones(current: string): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
@@ -231,14 +233,30 @@ function Password() {
 
 export function Settings() {
   const s = useStore();
+  const integrations = s.viewRoute === '#/settings/integrations';
+  const tab = (href: string, text: string, on: boolean) => (
+    <a href={href} aria-current={on ? 'page' : undefined}>
+      {text}
+    </a>
+  );
   return (
     <section class="settings" aria-labelledby="settings-heading">
       <div class="list-head">
         <h1 id="settings-heading">Settings</h1>
         <span class="total">{s.session?.email}</span>
       </div>
-      <Preferences />
-      <Password />
+      <nav class="settings-tabs" aria-label="Settings sections">
+        {tab('#/settings', 'General', !integrations)}
+        {tab('#/settings/integrations', 'Integrations', integrations)}
+      </nav>
+      {integrations ? (
+        <Integrations />
+      ) : (
+        <>
+          <Preferences />
+          <Password />
+        </>
+      )}
     </section>
   );
 }
