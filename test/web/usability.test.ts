@@ -269,6 +269,11 @@ describe('right-to-left text (item 12)', () => {
     );
     assert.equal(await dir('[data-testid="project-link"] .nav-text'), 'rtl');
     await shot(page, 'rtl-desktop');
+    // and in the editor: title, description and tags
+    await he.locator('.task-title').click();
+    await page.getByRole('dialog', { name: 'Edit task' }).waitFor();
+    for (const sel of ['#f-title', '#f-desc', '.tags-input .chip']) assert.equal(await dir(sel), 'rtl', `${sel} reads right to left`);
+    await shot(page, 'rtl-editor-desktop');
     await context.close();
   });
 });
@@ -322,6 +327,72 @@ describe('filters and sort in the URL (item 13)', () => {
     assert.equal(await page.locator('#search').inputValue(), 'garden');
     assert.equal(await hash(page), '#/?q=garden');
     await shot(page, 'filters-in-url-desktop');
+    await context.close();
+  });
+});
+
+describe('an edit conflict keeps what was typed (item 13)', () => {
+  test('a 412 merges the typed changes onto the latest version; Save then writes both', async () => {
+    const s = await signUp(app.url, 'conflict');
+    const api = client(app.url, s.token);
+    const [id] = await seed(s, ['Renew the passport'], { description: 'At the town hall', priority: 'low' });
+    for (const phone of [false, true]) {
+      const context = await newContext(browser, { phone });
+      const page = await signedInPage(context, app.url, s, `#/tasks/${id}`);
+      await page.getByRole('dialog', { name: 'Edit task' }).waitFor();
+      const title = phone ? 'Renew the passport before June' : 'Renew the passport before May';
+      await page.getByLabel('Title').fill(title);
+      await page.getByLabel('Description').fill(phone ? 'Bring two photos' : 'Bring the old one');
+      // meanwhile, elsewhere: the priority and the description change
+      const now = (await api.get(`/api/${s.userId}/tasks/${id}`)).body;
+      const other = await api.put(`/api/${s.userId}/tasks/${id}`, {
+        title: now.title,
+        priority: phone ? 'high' : 'urgent',
+        description: 'From the phone',
+      });
+      assert.equal(other.status, 200);
+
+      await page.getByRole('button', { name: 'Save' }).click();
+      const alert = page.getByTestId('conflict');
+      await alert.getByText(/Your changes are still here/).waitFor();
+      assert.match((await alert.textContent()) ?? '', /which changed the priority\).*You both changed the description: yours is kept/);
+      assert.equal(await page.getByLabel('Title').inputValue(), title, 'the typed title is kept');
+      assert.equal(
+        await page.evaluate<string>('document.activeElement?.dataset.testid ?? ""'),
+        'conflict',
+        'the message has focus (in view)',
+      );
+      assert.equal(await page.getByLabel('Description').inputValue(), phone ? 'Bring two photos' : 'Bring the old one');
+      assert.equal(await page.getByLabel('Priority').inputValue(), phone ? 'high' : 'urgent', 'the other change is shown');
+      await shot(page, phone ? 'conflict-phone' : 'conflict-desktop');
+
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+      const saved = (await api.get(`/api/${s.userId}/tasks/${id}`)).body;
+      assert.equal(saved.title, title);
+      assert.equal(saved.description, phone ? 'Bring two photos' : 'Bring the old one');
+      assert.equal(saved.priority, phone ? 'high' : 'urgent');
+      await context.close();
+    }
+  });
+
+  test('"Discard my changes" loads the latest version', async () => {
+    const s = await signUp(app.url, 'discard');
+    const api = client(app.url, s.token);
+    const [id] = await seed(s, ['Paint the fence']);
+    const context = await newContext(browser);
+    const page = await signedInPage(context, app.url, s, `#/tasks/${id}`);
+    await page.getByRole('dialog', { name: 'Edit task' }).waitFor();
+    await page.getByLabel('Title').fill('Paint the fence white');
+    assert.equal((await api.put(`/api/${s.userId}/tasks/${id}`, { title: 'Paint the fence green' })).status, 200);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page
+      .getByTestId('conflict')
+      .getByText(/You both changed the title: yours is kept/)
+      .waitFor();
+    await page.getByRole('button', { name: 'Discard my changes' }).click();
+    await page.getByTestId('conflict').waitFor({ state: 'detached' });
+    assert.equal(await page.getByLabel('Title').inputValue(), 'Paint the fence green');
     await context.close();
   });
 });

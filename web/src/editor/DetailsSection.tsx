@@ -19,11 +19,20 @@ export function DetailsSection({
   return (
     <>
       <LabeledField id="f-title" label="Title" field="title" message={msg('title')}>
-        {(aria) => <input id="f-title" autofocus value={form.title} onInput={(e) => set('title', e.currentTarget.value)} {...aria} />}
+        {(aria) => (
+          <input id="f-title" dir="auto" autofocus value={form.title} onInput={(e) => set('title', e.currentTarget.value)} {...aria} />
+        )}
       </LabeledField>
       <LabeledField id="f-desc" label="Description" field="description" message={msg('description')}>
         {(aria) => (
-          <textarea id="f-desc" rows={3} value={form.description} onInput={(e) => set('description', e.currentTarget.value)} {...aria} />
+          <textarea
+            id="f-desc"
+            dir="auto"
+            rows={3}
+            value={form.description}
+            onInput={(e) => set('description', e.currentTarget.value)}
+            {...aria}
+          />
         )}
       </LabeledField>
       {choices.length > 0 && (

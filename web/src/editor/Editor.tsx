@@ -8,6 +8,7 @@ import { api, ApiError, type Task } from '../api';
 import { Spinner } from '../components/Field';
 import { getState, toast, useStore } from '../store';
 import { createTask, deleteTask, upsert } from '../tasks';
+import { fieldList, mergeForms, type Merged } from './conflict';
 import { closeToList, Dialog } from './Dialog';
 import { DetailsSection } from './DetailsSection';
 import { formFrom, toInput, withTag, type Form } from './form';
@@ -38,6 +39,8 @@ export function Editor({ id }: { id?: number }) {
   const [loading, setLoading] = useState(id !== undefined && !cached);
   const [error, setError] = useState<ApiError | null>(null);
   const [conflict, setConflict] = useState(false);
+  /** after a 412: the user's changes, merged onto the latest version */
+  const [merged, setMerged] = useState<Merged<Form> | null>(null);
   const [saving, setSaving] = useState(false);
   const [tagDraft, setTagDraft] = useState('');
   const isNew = id === undefined;
@@ -79,8 +82,10 @@ export function Editor({ id }: { id?: number }) {
     setSaving(true);
     setError(null);
     setConflict(false);
+    setMerged(null);
+    const mine = { ...form, tags };
     try {
-      const input = toInput({ ...form, tags });
+      const input = toInput(mine);
       const project = s.projects.find((p) => String(p.id) === form.project);
       let saved = isNew
         ? await createTask(project ? { ...input, project_id: project.id } : input)
@@ -92,12 +97,30 @@ export function Editor({ id }: { id?: number }) {
       closeToList();
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(0, String(err));
-      if (e.status === 412) setConflict(true);
+      if (e.status === 412) {
+        setConflict(true);
+        await keepMine(mine);
+      }
       setError(e);
       // move focus to the first field with an error, so keyboard and screen-reader users land on it
-      setTimeout(() => document.querySelector<HTMLElement>('.dialog [aria-invalid="true"]')?.focus(), 0);
+      // (a conflict has no such field: its message, at the top, takes focus and comes into view)
+      setTimeout(() => document.querySelector<HTMLElement>('.dialog [aria-invalid="true"], .dialog [data-testid="conflict"]')?.focus(), 0);
     } finally {
       setSaving(false);
+    }
+  }
+
+  /** The 412 screen keeps what was typed: merged onto the latest version, which the next Save goes over. */
+  async function keepMine(mine: Form) {
+    if (!task) return;
+    try {
+      const latest = await api.getTask(task.id);
+      const m = mergeForms(formFrom(task, task.timezone), mine, formFrom(latest, latest.timezone));
+      setTask(latest);
+      setForm(m.form);
+      setMerged(m);
+    } catch {
+      /* the alert still offers the latest version */
     }
   }
 
@@ -107,6 +130,7 @@ export function Editor({ id }: { id?: number }) {
     setTask(t);
     setForm(formFrom(t, t.timezone));
     setConflict(false);
+    setMerged(null);
     setError(null);
   }
 
@@ -121,10 +145,18 @@ export function Editor({ id }: { id?: number }) {
       ) : (
         <form class="editor" onSubmit={save} noValidate>
           {conflict && (
-            <div class="form-error" role="alert">
+            <div class="form-error" role="alert" data-testid="conflict" tabIndex={-1}>
               This task was changed somewhere else since you opened it.{' '}
+              {merged && (
+                <>
+                  Your changes are still here, now on top of the latest version
+                  {merged.theirs.length > 0 && <> (which changed {fieldList(merged.theirs)})</>}.
+                  {merged.clashes.length > 0 && <> You both changed {fieldList(merged.clashes)}: yours is kept.</>} Save to keep them,
+                  or{' '}
+                </>
+              )}
               <button type="button" class="btn small" onClick={() => void reloadLatest()}>
-                Load the latest version
+                {merged ? 'Discard my changes' : 'Load the latest version'}
               </button>
             </div>
           )}

@@ -36,7 +36,7 @@ export function TagsField({
       {(aria) => (
         <div class="tags-input">
           {tags.map((t) => (
-            <span class="chip tag" key={t}>
+            <span class="chip tag" key={t} dir="auto">
               #{t}
               <button type="button" class="chip-x" aria-label={`Remove tag ${t}`} onClick={() => onChange(tags.filter((x) => x !== t))}>
                 <Icon name="close" size={12} />
@@ -45,6 +45,7 @@ export function TagsField({
           ))}
           <input
             id="f-tags"
+            dir="auto"
             list="tag-suggestions"
             value={draft}
             placeholder={tags.length ? '' : 'Type and press Enter'}
