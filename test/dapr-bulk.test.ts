@@ -6,77 +6,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import { createServices, type Services } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import type { DaprClient } from '../src/dapr/client.js';
-import type { DatabaseHandle } from '../src/db/connect.js';
-import { openEmbeddedDatabase } from '../src/db/embedded-postgres.js';
-import { buildServer } from '../src/http/server.js';
-import { createLogger } from '../src/logger.js';
+import { taskEvent as event } from '../src/events/testing.js';
+import { startDaprConsumer, type DaprConsumer } from './support/dapr-consumer.js';
 
 const TOKEN = 'app-token-for-the-bulk-test';
-let dir: string;
-let database: DatabaseHandle;
-let services: Services;
-let server: Awaited<ReturnType<typeof buildServer>>;
-
+let consumer: DaprConsumer;
 before(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'taskstream-bulk-'));
-  database = await openEmbeddedDatabase(dir);
-  const config = loadConfig({
-    EVENT_BUS: 'dapr',
-    DAPR_HTTP_PORT: '3599',
-    ROLE: 'recurring',
-    APP_API_TOKEN: TOKEN,
-    DATA_DIR: dir,
-    LOG_LEVEL: 'silent',
-  });
-  // the consumer side never calls the sidecar
-  const dapr = {} as DaprClient;
-  services = await createServices({ config, log: createLogger('silent'), database, authSecret: 'x'.repeat(32), dapr });
-  server = await buildServer(services);
+  consumer = await startDaprConsumer('recurring', TOKEN);
 });
+after(async () => consumer?.close());
 
-after(async () => {
-  await server.close();
-  await database.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-function taskEvent(taskId: number, title: string, eventId = randomUUID()) {
-  const at = new Date().toISOString();
-  return {
-    event_id: eventId,
-    event_type: 'updated',
-    task_id: taskId,
-    user_id: 'bulk-user',
-    timestamp: at,
-    data: {
-      id: taskId,
-      user_id: 'bulk-user',
-      title,
-      description: '',
-      completed: false,
-      status: 'pending',
-      completed_at: null,
-      priority: 'none',
-      tags: [],
-      due_date: null,
-      timezone: 'UTC',
-      reminders: [],
-      recurrence: null,
-      recurrence_basis: 'due_date',
-      series_id: null,
-      created_at: at,
-      updated_at: at,
-      version: 2,
-    },
-  };
-}
+const taskEvent = (taskId: number, title: string, eventId?: string) => event(taskId, { title, eventId, userId: 'bulk-user', version: 2 });
 
 const cloudEvent = (data: unknown) => ({
   specversion: '1.0',
@@ -99,7 +40,7 @@ const bulk = (events: unknown[]) => ({
 });
 
 const post = (payload: unknown, token: string | null = TOKEN) =>
-  server.inject({
+  consumer.server.inject({
     method: 'POST',
     url: '/dapr/task-events',
     headers: { 'content-type': 'application/json', ...(token ? { 'dapr-api-token': token } : {}) },
@@ -108,8 +49,11 @@ const post = (payload: unknown, token: string | null = TOKEN) =>
 
 const historyRows = async (eventIds: string[]) =>
   Number(
-    (await sql<{ n: number }>`SELECT count(*)::int AS n FROM task_history WHERE event_id::text = ANY(${eventIds})`.execute(database.db))
-      .rows[0]!.n,
+    (
+      await sql<{ n: number }>`SELECT count(*)::int AS n FROM task_history WHERE event_id::text = ANY(${eventIds})`.execute(
+        consumer.services.db,
+      )
+    ).rows[0]!.n,
   );
 
 test('a bulk delivery gets one status per entry: valid ones SUCCESS (one effect each, duplicates included), malformed ones DROP', async () => {

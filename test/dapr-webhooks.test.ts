@@ -9,77 +9,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createServices, type Services } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import type { DaprClient } from '../src/dapr/client.js';
-import type { DatabaseHandle } from '../src/db/connect.js';
-import { openEmbeddedDatabase } from '../src/db/embedded-postgres.js';
-import { buildServer } from '../src/http/server.js';
-import { createLogger } from '../src/logger.js';
+import { taskEvent as event } from '../src/events/testing.js';
+import { startDaprConsumer, type DaprConsumer } from './support/dapr-consumer.js';
 
 const TOKEN = 'app-token-for-the-webhooks-route-test';
-let dir: string;
-let database: DatabaseHandle;
-let services: Services;
-let server: Awaited<ReturnType<typeof buildServer>>;
-
+let consumer: DaprConsumer;
 before(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'taskstream-dapr-webhooks-'));
-  database = await openEmbeddedDatabase(dir);
-  const config = loadConfig({
-    EVENT_BUS: 'dapr',
-    DAPR_HTTP_PORT: '3599',
-    ROLE: 'notifications',
-    APP_API_TOKEN: TOKEN,
-    DATA_DIR: dir,
-    LOG_LEVEL: 'silent',
-  });
-  services = await createServices({ config, log: createLogger('silent'), database, authSecret: 'x'.repeat(32), dapr: {} as DaprClient });
-  server = await buildServer(services);
+  consumer = await startDaprConsumer('notifications', TOKEN);
 });
-
-after(async () => {
-  await server.close();
-  await services.stop();
-  await database.close();
-  await rm(dir, { recursive: true, force: true });
-});
+after(async () => consumer?.close());
 
 const USER = 'dapr-webhooks-user';
-
-function taskEvent(taskId: number) {
-  const at = new Date().toISOString();
-  return {
-    event_id: randomUUID(),
-    event_type: 'created',
-    task_id: taskId,
-    user_id: USER,
-    timestamp: at,
-    data: {
-      id: taskId,
-      user_id: USER,
-      title: 'via the webhooks route',
-      description: '',
-      completed: false,
-      status: 'pending',
-      completed_at: null,
-      priority: 'none',
-      tags: [],
-      due_date: null,
-      timezone: 'UTC',
-      reminders: [],
-      recurrence: null,
-      recurrence_basis: 'due_date',
-      series_id: null,
-      created_at: at,
-      updated_at: at,
-      version: 1,
-    },
-  };
-}
+const taskEvent = (taskId: number) => event(taskId, { type: 'created', userId: USER, title: 'via the webhooks route' });
 
 const bulk = (events: unknown[]) => ({
   id: randomUUID(),
@@ -91,7 +32,7 @@ const bulk = (events: unknown[]) => ({
 });
 
 const post = (url: string, payload: unknown) =>
-  server.inject({
+  consumer.server.inject({
     method: 'POST',
     url,
     headers: { 'content-type': 'application/json', 'dapr-api-token': TOKEN },
@@ -99,7 +40,7 @@ const post = (url: string, payload: unknown) =>
   });
 
 test('task events reach the webhook consumer at its own route; a poison entry is acknowledged, not dropped', async () => {
-  const db = services.db;
+  const db = consumer.services.db;
   await db.insertInto('users').values({ id: USER, email: null, name: null, password_hash: null, timezone: null }).execute();
   const [hook] = await db
     .insertInto('webhooks')

@@ -1,21 +1,25 @@
 /** Fixtures of the bus and dispatch unit tests: events, and consumers that record what they saw. */
 import { randomUUID } from 'node:crypto';
 import { PoisonMessageError, TransientError, type AnySubscription } from './bus.js';
-import type { NotificationEvent, TaskEvent } from './schemas.js';
+import type { NotificationEvent, TaskEvent, TaskEventType } from './schemas.js';
 
-/** The `n`-th `updated` event of task `taskId`, titled `t<n>`. */
-export function event(taskId: number, n: number): TaskEvent {
-  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+/** A task event as the outbox writes it (a task without project fields, as events before projects had). */
+export function taskEvent(
+  taskId: number,
+  o: { title?: string; type?: TaskEventType; userId?: string; eventId?: string; at?: string; version?: number } = {},
+): TaskEvent {
+  const at = o.at ?? new Date().toISOString();
+  const userId = o.userId ?? 'u1';
   return {
-    event_id: randomUUID(),
-    event_type: 'updated',
+    event_id: o.eventId ?? randomUUID(),
+    event_type: o.type ?? 'updated',
     task_id: taskId,
-    user_id: 'u1',
+    user_id: userId,
     timestamp: at,
     data: {
       id: taskId,
-      user_id: 'u1',
-      title: `t${n}`,
+      user_id: userId,
+      title: o.title ?? 'a task',
       description: '',
       completed: false,
       status: 'pending',
@@ -30,10 +34,14 @@ export function event(taskId: number, n: number): TaskEvent {
       series_id: null,
       created_at: at,
       updated_at: at,
-      version: n,
+      version: o.version ?? 1,
     },
   };
 }
+
+/** The `n`-th `updated` event of task `taskId`, titled `t<n>`. */
+export const event = (taskId: number, n: number): TaskEvent =>
+  taskEvent(taskId, { title: `t${n}`, at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(), version: n });
 
 /** A consumer that records what it saw and fails on the titles it is told to. */
 export function recorder(name: string, opts: { retryOn?: string[]; poisonOn?: string[]; many?: boolean } = {}) {
