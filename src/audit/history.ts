@@ -1,18 +1,10 @@
 /**
- * The audit trail as the API shows it: one entry per task event, oldest first. The history
- * consumer (`history.processor.ts`) writes it; this reads it.
+ * The audit trail read back: one entry per task event, oldest first. The history consumer
+ * (`history.processor.ts`) writes it.
  */
-import { Type, type Static } from '@sinclair/typebox';
 import type { Executor } from '../db/types.js';
-import { Task } from '../tasks/model.js';
-
-export const HistoryEntry = Type.Object({
-  event_id: Type.String(),
-  event_type: Type.String(),
-  timestamp: Type.String(),
-  data: Task,
-});
-export type HistoryEntry = Static<typeof HistoryEntry>;
+import type { Task } from '../tasks/model.js';
+import type { HistoryEntry } from './model.js';
 
 /** A task's history, and the user of its first event (its creator), which outlives the task. */
 export async function readHistory(db: Executor, taskId: number): Promise<{ creator: string | undefined; entries: HistoryEntry[] }> {

@@ -3,11 +3,9 @@
  * validates with, the OpenAPI document is generated from, and the event schemas embed.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { PRIORITIES } from './priorities.js';
 
-export const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-/** Sort rank: urgent first. */
-export const PRIORITY_RANK: Record<Priority, number> = { urgent: 4, high: 3, medium: 2, low: 1, none: 0 };
+export { PRIORITIES, type Priority } from './priorities.js';
 
 export const LIMITS = {
   titleMax: 200,

@@ -4,42 +4,16 @@
  * cookie when it nears its expiry or is refused (so a reload, too, starts with a refresh).
  */
 
-export const PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-export const PRIORITY_RANK: Record<Priority, number> = { urgent: 4, high: 3, medium: 2, low: 1, none: 0 };
+import type { Task as ServerTask, TaskUpdate, Reminder } from '../../src/tasks/model.js';
+import type { RecurrenceBasis } from '../../src/recurrence/index.js';
+import type { HistoryEntry } from '../../src/audit/model.js';
+import type { Notification } from '../../src/notifications/model.js';
 
-export type Reminder = { before_minutes: number } | { at: string };
-export type RecurrenceBasis = 'due_date' | 'completion';
+// the server's schemas are the contract: the client uses their types (and the priorities themselves)
+export { PRIORITIES, PRIORITY_RANK, type Priority } from '../../src/tasks/priorities.js';
+export type { HistoryEntry, RecurrenceBasis, Reminder };
 
-export interface Task {
-  id: number;
-  user_id: string;
-  title: string;
-  description: string;
-  completed: boolean;
-  status: 'pending' | 'completed';
-  completed_at: string | null;
-  priority: Priority;
-  tags: string[];
-  due_date: string | null;
-  timezone: string;
-  reminders: Reminder[];
-  recurrence: string | null;
-  recurrence_basis: RecurrenceBasis;
-  series_id: string | null;
-  created_at: string;
-  updated_at: string;
-  version: number;
-  /** DESIGN §7: the project (default: the Inbox), the parent task of a subtask, the manual order */
-  project_id: ProjectId;
-  parent_id: number | null;
-  /** manual order among its siblings: a fractional-index key, compared as strings (then by id) */
-  position: string;
-  /** DESIGN §8: who is to do it (a member of its project), or null */
-  assignee_id: string | null;
-  subtask_count: number;
-  completed_subtask_count: number;
-}
+export type Task = ServerTask;
 
 export type MemberRole = 'editor' | 'viewer';
 /** A member of a project (DESIGN §8); the owner is listed first with role `owner`. */
@@ -88,20 +62,8 @@ export interface MoveInput {
   after_id?: number;
 }
 
-export interface TaskInput {
-  title?: string;
-  description?: string;
-  priority?: Priority;
-  tags?: string[];
-  due_date?: string | null;
-  timezone?: string;
-  reminders?: Reminder[];
-  recurrence?: string | null;
-  recurrence_basis?: RecurrenceBasis;
-  project_id?: ProjectId;
-  parent_id?: number | null;
-  assignee_id?: string | null;
-}
+/** PUT/POST body: absent fields unchanged (PUT) or defaulted (POST); a project id as the client holds it. */
+export type TaskInput = Omit<TaskUpdate, 'project_id'> & { project_id?: ProjectId };
 
 export interface TaskEvent {
   event_id: string;
@@ -112,30 +74,8 @@ export interface TaskEvent {
   data?: Task;
 }
 
-export interface HistoryEntry {
-  event_id: string;
-  event_type: string;
-  timestamp: string;
-  data: Task;
-}
-
-export interface AppNotification {
-  id: string;
-  /** reminder, assigned (a task was assigned to you), shared (a project was shared with you), webhook_disabled */
-  type: string;
-  /** null when it concerns no task (shared, webhook_disabled) */
-  task_id: number | null;
-  title: string;
-  body: string;
-  due_date: string | null;
-  remind_at: string;
-  late: boolean;
-  created_at: string;
-  read: boolean;
-  read_at: string | null;
-  /** set once the reminder was snoozed: when it fires again (as a new notification) */
-  snoozed_until?: string | null;
-}
+/** set once the reminder was snoozed: when it fires again (as a new notification) */
+export type AppNotification = Notification & { snoozed_until?: string | null };
 
 /** The `notification` SSE event (a notifications-topic message). */
 export interface NotificationEvent {

@@ -7,7 +7,7 @@ import { checkedDate } from '../../tasks/date-range.js';
 import { parsePriorities, parseSort, SORT_FIELDS } from '../../tasks/list-query.js';
 import { CompleteBody, DateTime, MoveBody, PRIORITIES, Task, TaskCreate, TaskUpdate, TEXT_RULES, TimeZone } from '../../tasks/model.js';
 import { isValidTimeZone } from '../../recurrence/index.js';
-import { HistoryEntry } from '../../audit/history.js';
+import { HistoryEntry } from '../../audit/model.js';
 import { requireUser, userOf } from '../auth.js';
 import { UserId, UserParams } from '../params.js';
 import { problems } from '../problems.js';
