@@ -39,18 +39,6 @@ export const loadAvg = (): [number, number, number] => {
   return [Math.round(a * 100) / 100, Math.round(b * 100) / 100, Math.round(c * 100) / 100];
 };
 
-/** Waits (up to maxWaitMs) for the 1-minute load average to drop to `below`; returns the load seen. */
-export async function waitForQuiet(below: number, maxWaitMs: number, log: (...a: unknown[]) => void): Promise<number> {
-  const deadline = Date.now() + maxWaitMs;
-  let load = loadAvg()[0];
-  while (load > below && Date.now() < deadline) {
-    log(`load average ${load} > ${below}: waiting for the machine to calm down`);
-    await new Promise((r) => setTimeout(r, 10_000));
-    load = loadAvg()[0];
-  }
-  return load;
-}
-
 /**
  * Memory of a process and everything below it (cluster workers, PostgreSQL's processes), in MB:
  * the sum of their proportional set sizes, so pages they share (PostgreSQL's shared buffers, the

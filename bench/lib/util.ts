@@ -38,24 +38,6 @@ export function log(...parts: unknown[]): void {
   process.stderr.write(`[bench ${stamp}] ${parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}\n`);
 }
 
-/** Runs fn and returns its result with the elapsed milliseconds. */
-export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
-  const value = await fn();
-  return { value, ms: performance.now() - t0 };
-}
-
-/** Polls until check() returns a value other than undefined, or throws after timeoutMs. */
-export async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 5): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    if (everyMs > 0) await sleep(everyMs);
-  }
-}
-
 /** Deterministic pseudo-random numbers (mulberry32), so every run builds the same data. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

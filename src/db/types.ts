@@ -225,7 +225,6 @@ export type TaskRow = Selectable<TasksTable>;
 export type NewTaskRow = Insertable<TasksTable>;
 export type TaskUpdateRow = Updateable<TasksTable>;
 export type ProjectRow = Selectable<ProjectsTable>;
-export type UserRow = Selectable<UsersTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

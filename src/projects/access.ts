@@ -12,7 +12,6 @@ import { ForbiddenError } from '../errors.js';
 
 export type Role = 'owner' | 'editor' | 'viewer';
 export const MEMBER_ROLES = ['editor', 'viewer'] as const;
-export type MemberRole = (typeof MEMBER_ROLES)[number];
 
 /** Subquery: the ids of the projects `userId` can see. */
 const visibleProjectIds = (userId: string): RawBuilder<unknown> =>

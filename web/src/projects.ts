@@ -34,9 +34,6 @@ export const currentProjectId = (): string | null => {
   return resolveProjectId(s.view, s.projects);
 };
 
-export const projectById = (id: ProjectId | null | undefined): Project | undefined =>
-  id === null || id === undefined ? undefined : getState().projects.find((p) => String(p.id) === String(id));
-
 /** A `project` live event (another tab or device changed one): the sidebar follows without a refetch. */
 export function applyProjectEvent(e: { event_type: 'created' | 'updated' | 'deleted'; project_id: ProjectId; data?: Project }): void {
   setState((s) => {

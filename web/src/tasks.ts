@@ -3,7 +3,7 @@
  * in place (same filter and sort rules as the server), and the actions with immediate feedback.
  */
 import { api, ApiError, PRIORITY_RANK, type Task, type TaskEvent, type TaskInput } from './api';
-import { endOfLocalDay, friendlyDate, startOfLocalDay } from './dates';
+import { endOfLocalDay, startOfLocalDay } from './dates';
 import { getState, rememberTags, setState, toast, type ListQuery, type State } from './store';
 import { hashOf } from './list-query';
 import { byPosition, matchesView, parseOverlay, resolveProjectId } from './views';
@@ -307,5 +307,3 @@ export async function deleteTask(task: Task): Promise<void> {
     toast(`Could not delete “${task.title}”: ${err instanceof Error ? err.message : err}`, { tone: 'error' });
   }
 }
-
-export const describeDue = (t: Task) => (t.due_date ? friendlyDate(t.due_date) : '');
