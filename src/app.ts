@@ -102,7 +102,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
   const scanner = new ReminderScanner(db, now);
   const servesApi = config.role === 'all' || config.role === 'api';
   const hub = await createHub(database, log, servesApi);
-  // every API process arms a clock, in distributed mode too (issue 12): the claim fires each reminder once
+  // every API process arms a clock, in distributed mode too: the claim fires each reminder once
   const clock = servesApi
     ? new ReminderClock(scanner, () => outboxWritten(), log.child({ component: 'reminders' }), config.reminderScanMs)
     : undefined;

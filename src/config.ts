@@ -1,4 +1,4 @@
-/** Typed, validated environment (DESIGN §6). Fails fast with every bad variable named. */
+/** Typed, validated environment. Fails fast with every bad variable named. */
 import { availableParallelism } from 'node:os';
 
 export const ROLES = ['all', 'api', 'recurring', 'notifications'] as const;
@@ -47,7 +47,7 @@ export interface Config {
   dbPoolSize: number;
   /** a query running longer is cancelled (0 = no limit) */
   dbStatementTimeoutMs: number;
-  /** DESIGN §10 per-user limits (see src/limits/ for which are per process and why) */
+  /** per-user limits (see src/limits/ for which are per process and why) */
   limits: Limits;
   webhooks: WebhookConfig;
 }

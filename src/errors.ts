@@ -31,7 +31,7 @@ export class PreconditionFailedError extends Error {
   }
 }
 
-/** The caller can see the resource but its role may not do this (DESIGN §8: a viewer editing a task). */
+/** The caller can see the resource but its role may not do this (a viewer editing a task). */
 export class ForbiddenError extends Error {
   override name = 'ForbiddenError';
 }

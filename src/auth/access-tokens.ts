@@ -1,5 +1,5 @@
 /**
- * Personal access tokens (DESIGN §9): `tsk_` + 256 random bits, shown once, stored as SHA-256.
+ * Personal access tokens: `tsk_` + 256 random bits, shown once, stored as SHA-256.
  * A token acts for its user within its scopes; it is checked against the database on every
  * request (one lookup by the unique hash index), so a deleted (revoked) or expired token is
  * refused on its very next call, by whichever process or worker serves it.

@@ -1,5 +1,5 @@
 /**
- * Password policy (issue 16): at least 12 characters, not only whitespace, and not guessable by
+ * Password policy: at least 12 characters, not only whitespace, and not guessable by
  * zxcvbn-ts (its common-password, name and word lists, keyboard walks, repeats, l33t): score ≥ 3
  * ("safely unguessable: moderate protection from offline slow-hash scenario"), with the account's
  * email and name counted as known words.

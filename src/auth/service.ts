@@ -68,7 +68,7 @@ export class AuthService {
     await assertStrongPassword(password, [normalized, name]);
     const id = randomUUID();
     const password_hash = await hashPassword(password);
-    // the account and its Inbox (DESIGN §7), with the Inbox's event, in one transaction
+    // the account and its Inbox, with the Inbox's event, in one transaction
     const row = await this.db.transaction().execute(async (tx) => {
       const user = await tx
         .insertInto('users')

@@ -1,5 +1,5 @@
 /**
- * Refresh tokens and SSE tickets (issue 16), both random secrets held by the client and stored
+ * Refresh tokens and SSE tickets, both random secrets held by the client and stored
  * only as SHA-256 hashes in PostgreSQL (shared by every worker and replica).
  *
  * Refresh tokens rotate: each one is used once, for an access token and its successor in the same

@@ -1,5 +1,5 @@
 /**
- * Login throttling (issue 16), in PostgreSQL so every cluster worker and API replica shares one
+ * Login throttling, in PostgreSQL so every cluster worker and API replica shares one
  * budget. Two keys per attempt:
  * - the client address: a fixed window (10 attempts a minute), whatever the email — rotating
  *   emails does not get around it;

@@ -1,5 +1,5 @@
 /**
- * The calendar feed (DESIGN §9): a user's open tasks with a due date as RFC 5545 events, for
+ * The calendar feed: a user's open tasks with a due date as RFC 5545 events, for
  * Google, Apple and Outlook calendars to subscribe to. Events rather than VTODOs, because
  * calendar apps show events (Google ignores VTODO). Each event starts at the due date in the
  * task's own zone (DTSTART;TZID with its VTIMEZONE), repeats by the task's rule (RRULE, for the

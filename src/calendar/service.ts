@@ -237,7 +237,7 @@ export class CalendarFeeds {
     return buildFeed(tasks, { name: feed.name, host });
   }
 
-  /** the tasks of a feed: the user's (DESIGN §8: shared projects' too), or one project's (checked visible by lookup) */
+  /** the tasks of a feed: the user's (shared projects' too), or one project's (checked visible by lookup) */
   private async scopeOf(feed: Pick<OpenFeed, 'userId' | 'projectId'>): Promise<Expression<SqlBool>> {
     return feed.projectId === null ? listScope(this.db, feed.userId) : sql<SqlBool>`tasks.project_id = ${feed.projectId}`;
   }

@@ -15,7 +15,7 @@ const LOST_CONNECTION = /Connection terminated|connection timeout|Client has enc
 export function isTransientDbError(err: unknown): boolean {
   const c = code(err);
   const message = String((err as Error | null)?.message);
-  // `connect ECONNREFUSED` carries code 'ECONNREFUSED': it used to fall through to "not transient"
+  // `connect ECONNREFUSED` carries code 'ECONNREFUSED' (not a message to match): transient too
   // and answer 500 while PostgreSQL restarted (the fault suite's postgres-restart case)
   if (!c || NETWORK_CODES.includes(c)) return NETWORK_CODES.some((e) => message.includes(e) || c === e) || LOST_CONNECTION.test(message);
   return c.startsWith('08') || c.startsWith('57P') || c === '40001' || c === '40P01' || c === '53300';

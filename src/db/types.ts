@@ -49,7 +49,7 @@ export interface TasksTable {
   parent_id: ColumnType<number | null, number | null | undefined, number | null>;
   /** fractional-index key among its siblings (same project and parent), compared byte-wise */
   position: string;
-  /** a member of its project, or null (DESIGN §8) */
+  /** a member of its project, or null */
   assignee_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 

@@ -92,7 +92,7 @@ export async function recordProjectEvent(
 }
 
 /**
- * DESIGN §8: every task and project event says who could see it when it happened, so live
+ * Every task and project event says who could see it when it happened, so live
  * updates reach every member. Filled here, in the writing transaction, for events that do not
  * carry one already (a project's `deleted` event computes it before the members are gone).
  */

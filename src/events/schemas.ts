@@ -23,7 +23,7 @@ export const TASK_EVENT_TYPES = ['created', 'updated', 'deleted', 'completed'] a
 export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 
 /**
- * The task in an event. The fields of issue 13 (project, parent, position, …) are optional here,
+ * The task in an event. The fields of projects and subtasks (project, parent, position, …) are optional here,
  * though always sent: events written before the upgrade may still be in the outbox or the broker,
  * and a consumer must not dead-letter them for lacking fields that did not exist yet.
  */
@@ -39,7 +39,7 @@ export const TaskEvent = Type.Object(
     task_id: Type.Integer(),
     user_id: Type.String({ minLength: 1 }),
     timestamp: DateTime,
-    // where the task is when the event happened (DESIGN §8): who may see it follows from the project
+    // where the task is when the event happened: who may see it follows from the project
     project_id: Type.Optional(Type.Integer()),
     parent_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
     assignee_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),

@@ -9,7 +9,7 @@
  * holder or a lease that changed hands. At most one NOTIFY is in flight per process (bursts
  * coalesce), so it costs little under load.
  *
- * The same signal re-arms the reminder clock of every API replica (issue 12): a process that
+ * The same signal re-arms the reminder clock of every API replica: a process that
  * wrote reminder rows (a task write, a snooze, the recurring consumer's next occurrence) always
  * sends it, so each clock's timer covers reminders written by other processes. Also only a hint
  * there: the clock's safety scan and the cron binding cover a lost one.

@@ -1,5 +1,5 @@
 /**
- * Who may read /metrics (issue 16): with METRICS_TOKEN set, whoever sends it as a bearer token
+ * Who may read /metrics: with METRICS_TOKEN set, whoever sends it as a bearer token
  * (Prometheus: `authorization: { credentials: … }`); without it, loopback callers only — a
  * scraper on the same host or a sidecar — so a default deployment does not publish its internals.
  */

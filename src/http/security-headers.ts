@@ -1,5 +1,5 @@
 /**
- * Security headers (issue 16) through @fastify/helmet, on every response: a strict
+ * Security headers through @fastify/helmet, on every response: a strict
  * Content-Security-Policy for the web app — scripts only from this origin, plus the inline
  * scripts of the built index.html by their SHA-256 hash, computed here from the file the server
  * serves, so a rebuilt page keeps working and an injected script does not —, `frame-ancestors

@@ -147,7 +147,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
       }
     }
   });
-  // DESIGN §10: per-user write rate, checked once the route's auth hook named the user
+  // per-user write rate, checked once the route's auth hook named the user
   const writeRate = new WriteRate(s.config.limits.writesPerSecond, s.config.limits.writeBurst);
   app.addHook('preParsing', async (req) => writeRate.hook(req));
   app.addHook('onResponse', async (req, reply) => {

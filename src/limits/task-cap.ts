@@ -1,5 +1,5 @@
 /**
- * Tasks per user (DESIGN §10). A create past the cap is refused with 422 (waiting does not help,
+ * Tasks per user. A create past the cap is refused with 422 (waiting does not help,
  * deleting does; 429 would tell the client to retry).
  *
  * Counting a user's tasks on every create would cost an index range scan per create (tens of ms at
@@ -20,7 +20,7 @@ interface Known {
   at: number;
 }
 
-/** Whose tasks are capped: a user's (`user_id`), or a project's (`project_id`, issue 13). */
+/** Whose tasks are capped: a user's (`user_id`), or a project's (`project_id`). */
 export type CapScope = 'user_id' | 'project_id';
 
 export class TaskCap {

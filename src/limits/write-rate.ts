@@ -1,5 +1,5 @@
 /**
- * Per-user write rate (DESIGN §10): a token bucket per user, `writesPerSecond` refill, `writeBurst`
+ * Per-user write rate: a token bucket per user, `writesPerSecond` refill, `writeBurst`
  * capacity. 50/s with a burst of 200 by default: the web app writes one request per user action,
  * so a person never meets it, and a script importing a few hundred tasks passes in one burst;
  * a loop that writes as fast as it can is held to 50/s, which keeps one user's share of the

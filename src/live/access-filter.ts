@@ -1,5 +1,5 @@
 /**
- * What one user's stream still shows (DESIGN §8). A message reaches the streams of its audience,
+ * What one user's stream still shows. A message reaches the streams of its audience,
  * the users who could see the task when its event happened; removing a member takes effect at
  * once: the project message that removed them names them in `revoked`, and from then on this
  * stream drops the project's messages — also those of changes made before the removal that are

@@ -14,7 +14,7 @@ export interface LiveMessage {
   /** unique per change, so clients can drop duplicates (delivery is at-least-once) */
   id: string;
   user_id: string;
-  /** the users whose streams get it (DESIGN §8: every member of the task's project); default [user_id] */
+  /** the users whose streams get it (every member of the task's project); default [user_id] */
   audience?: string[] | undefined;
   /** the project of a task or project message: lets a stream drop what its user lost access to */
   project_id?: number | undefined;

@@ -3,7 +3,7 @@ import type { Subscription } from '../events/bus.js';
 import { TOPICS, type NotificationEvent, type ProjectEvent, type TaskEvent } from '../events/schemas.js';
 import type { LiveHub, LiveMessage } from './hub.js';
 
-// DESIGN §8: to every user who could see the task or project when the event happened
+// to every user who could see the task or project when the event happened
 const taskMessage = (e: TaskEvent): LiveMessage => ({
   kind: 'task',
   id: e.event_id,

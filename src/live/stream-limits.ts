@@ -1,5 +1,5 @@
 /**
- * Bounds of the live stream (DESIGN §10): open streams per user, and bytes buffered for a client
+ * Bounds of the live stream: open streams per user, and bytes buffered for a client
  * that does not read. Without them 100 SSE clients that never read made the server buffer every
  * event for each of them (+1.1 GB RSS after 3,000 creates).
  *

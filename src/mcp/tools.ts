@@ -1,5 +1,5 @@
 /**
- * The MCP tools (DESIGN §9). Each is a thin adapter over the REST API: its input schema is built
+ * The MCP tools. Each is a thin adapter over the REST API: its input schema is built
  * from the TypeBox schemas the REST routes validate with, and — but for `add_tasks` — it calls
  * those routes in-process (`app.inject`) with the caller's own bearer token, so validation,
  * ownership, token scopes, limits and events are the REST API's, not a second copy.

@@ -6,7 +6,7 @@
  * (so un-completing and completing again does not spawn a second one). Nothing spawns if the
  * task was deleted or un-completed meanwhile.
  *
- * Subtasks (DESIGN §7): the next occurrence goes right after the completed one in its list and
+ * Subtasks: the next occurrence goes right after the completed one in its list and
  * brings a reopened copy of its subtasks (all levels, their dates shifted like the parent's), in
  * the same transaction, so a redelivery finds the whole effect or none of it. The copies do not
  * recur on their own; a recurring subtask under a recurring ancestor does not spawn either (its
@@ -65,7 +65,7 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
     completedAt: done.completed_at,
     now,
   });
-  // COUNT/UNTIL ended the series, or it left the years the API accepts (DESIGN §10)
+  // COUNT/UNTIL ended the series, or it left the years the API accepts
   if (!next || !inDateRange(next.due)) return false;
   const spot = await placement(tx, { projectId: done.project_id, parentId: done.parent_id }, -1, { afterId: done.id });
   const row = await insertTask(tx, {
@@ -73,7 +73,7 @@ async function spawnNext(tx: Tx, taskId: number, now: Date): Promise<boolean> {
     parent_id: done.parent_id,
     position: spot?.key ?? keyAfter(null),
     user_id: done.user_id,
-    assignee_id: done.assignee_id, // the next one is theirs too (DESIGN §8)
+    assignee_id: done.assignee_id, // the next one is theirs too
     title: done.title,
     description: done.description,
     completed: false,

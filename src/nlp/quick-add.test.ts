@@ -31,7 +31,7 @@ function wall(date: Date | null, zone = ZONE): string | null {
 }
 
 const TABLE: [string, Expected][] = [
-  // the phrases of issue 17 item 3
+  // the phrases the quick-add promises to understand
   ['Read tonight', { title: 'Read', due: 'Fri 2026-12-04 20:00' }],
   ['Book club every last friday 7pm', { title: 'Book club', due: 'Fri 2026-12-25 19:00', repeat: 'FREQ=MONTHLY;BYDAY=-1FR' }],
   ['Review budget on Dec 20 at 5pm', { title: 'Review budget', due: 'Sun 2026-12-20 17:00' }],

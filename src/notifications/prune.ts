@@ -1,5 +1,5 @@
 /**
- * Notifications per user (DESIGN §10): an inbox keeps `keep` entries. Past that, what a user
+ * Notifications per user: an inbox keeps `keep` entries. Past that, what a user
  * would miss least goes first: the oldest read ones; only an inbox of `keep` unread entries loses
  * its oldest unread ones. Without a bound, a task with ten reminders recurring hourly fills the
  * table for ever.

@@ -1,6 +1,6 @@
 /**
  * Per-user preferences: the default time zone of new tasks and of the Today/Upcoming views, and
- * the first day of the week (DESIGN §7). A port with two adapters: the database (embedded mode)
+ * the first day of the week. A port with two adapters: the database (embedded mode)
  * and Dapr's state store (distributed mode, `statestore` component). The display name is the
  * account's (`users.name`, set at registration) in both modes: `readName`/`writeName`.
  */

@@ -1,6 +1,6 @@
 /**
  * Who may see what: THE one place that says which projects and tasks a user can see and with
- * which role (DESIGN §7, §8). Every read and write of projects and tasks filters through it, so a
+ * which role. Every read and write of projects and tasks filters through it, so a
  * project or task outside it is a 404 everywhere, and a role that may not do something is a 403.
  *
  * A user sees the projects they own and those shared with them (`project_members`), and every
@@ -85,7 +85,7 @@ export async function roleIn(db: Executor, userId: string, projectId: number): P
   return (r.role as Role | null) ?? undefined;
 }
 
-/** DESIGN §8: owner and editor change tasks; a viewer reads. */
+/** Owner and editor change tasks; a viewer reads. */
 export const canEditTasks = (role: Role | undefined): boolean => role === 'owner' || role === 'editor';
 
 /** 403 unless the caller may change the tasks of this (visible) project. */

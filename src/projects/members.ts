@@ -1,5 +1,5 @@
 /**
- * Members of a shared project (DESIGN §8). The owner invites existing users by email as editor or
+ * Members of a shared project. The owner invites existing users by email as editor or
  * viewer, changes their role and removes them; a member may remove itself (leave). Each change
  * writes the membership, the project's `updated` event (its audience: who sees it now, plus whoever
  * was removed, named in `revoked`) and its effects in ONE transaction: a new member's `shared`
@@ -196,7 +196,7 @@ async function mustSee(db: Db | Tx, userId: string, projectId: number, opts: { l
   return row;
 }
 
-/** DESIGN §8: the owner manages members (a member: 403). */
+/** The owner manages members (a member: 403). */
 async function mustOwn(tx: Tx, userId: string, projectId: number): Promise<ProjectRow> {
   const row = await mustSee(tx, userId, projectId, { lock: true });
   if (row.owner_id !== userId) throw new ForbiddenError(`only the owner of project ${projectId} manages its members`);

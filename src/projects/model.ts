@@ -1,4 +1,4 @@
-/** A project as the API and its events see it (DESIGN §7). */
+/** A project as the API and its events see it. */
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, TEXT_RULES } from '../tasks/model.js';
 

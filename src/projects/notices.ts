@@ -1,5 +1,5 @@
 /**
- * The notifications of sharing (DESIGN §8): `assigned` to a task's new assignee, `shared` to a
+ * The notifications of sharing: `assigned` to a task's new assignee, `shared` to a
  * project's new member. Written to the outbox in the transaction of the change, with a fresh
  * notification id: the inbox consumer stores each id once, so a redelivered event never makes a
  * second inbox entry, and a rolled-back change never notifies.

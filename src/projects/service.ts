@@ -1,5 +1,5 @@
 /**
- * Project commands (DESIGN §7). Like task commands, each writes the project and its event (and,
+ * Project commands. Like task commands, each writes the project and its event (and,
  * for a delete, every task's `deleted` event) in ONE transaction.
  */
 import type { Db, Tx } from '../db/types.js';
@@ -20,7 +20,7 @@ export interface ProjectServiceDeps {
   inboxes: Inboxes;
   /** called after a commit that wrote outbox rows */
   changed: () => void;
-  /** DESIGN §10: projects per user, archived ones included (unlimited when absent) */
+  /** Projects per user, archived ones included (unlimited when absent) */
   maxProjectsPerUser?: number;
 }
 
@@ -212,7 +212,7 @@ function checkedName(name: string): string {
   return trimmed;
 }
 
-/** DESIGN §8: only its owner changes a project itself (its members: 403). */
+/** Only its owner changes a project itself (its members: 403). */
 async function mustOwn(tx: Tx, userId: string, id: number, opts: { ifMatch?: number } = {}): Promise<ProjectRow> {
   const row = await mustFind(tx, userId, id, { lock: true });
   if (row.owner_id !== userId) throw new ForbiddenError(`only the owner of project ${id} can change or delete it`);

@@ -1,6 +1,6 @@
 /**
- * Work bounds of the recurrence engine (DESIGN §10: bounded work to validate a rule and to compute
- * its next occurrence; issue 11: ≤ 50 ms whatever the rule and the dates).
+ * Work bounds of the recurrence engine: validating a rule and computing its next occurrence cost
+ * ≤ 50 ms whatever the rule and the dates.
  *
  * rrule-temporal's cost is per candidate instant it builds (a Temporal ZonedDateTime, ~20–35 µs
  * each on this 2-core machine when idle), so the budgets are counted in candidates and in
@@ -29,7 +29,7 @@ export const COUNT_WORK = 2_000;
 export const EXACT_COUNT = 1_000;
 
 /**
- * No occurrence lies after the API's date range (years 1900–2200, DESIGN §10): a series whose
+ * No occurrence lies after the API's date range (years 1900–2200): a series whose
  * next occurrence would fall later has ended. This also bounds the search for a rare occurrence:
  * 'every 997 days, on Feb 29' searched 400 years of periods (1.5 s) and found one in year 10000.
  */

@@ -1136,7 +1136,7 @@ describe('time zones', () => {
   });
 });
 
-describe('bounded work (DESIGN §10, issue 11)', () => {
+describe('bounded work: ≤ 50 ms to validate a rule or compute a next occurrence', () => {
   const days = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(',');
   const hours = Array.from({ length: 24 }, (_, i) => i).join(',');
 
@@ -1215,7 +1215,7 @@ describe('bounded work (DESIGN §10, issue 11)', () => {
     assert.ok(occurrences <= 500 + 64, `materialised ${occurrences} occurrences`);
   });
 
-  test('no occurrence after 2200: a rule whose next one would fall later has ended (it used to search 400 years of periods)', () => {
+  test('no occurrence after 2200: a rule whose next one would fall later has ended (not a search through 400 years of periods)', () => {
     // every 997 days that is a Feb 29: the next such day after 2026 is millennia away
     assert.equal(overdue('FREQ=DAILY;INTERVAL=997;BYMONTH=2;BYMONTHDAY=29', '1901-03-01T10:00').result, null);
     // a preset's next step past the range ends it too

@@ -201,7 +201,7 @@ function parseUntil(value: string): string {
   const [, year, month, day, hour, minute, second, utc] = m as RegExpExecArray;
   if (hour !== undefined && utc === undefined) fail(`UNTIL date-time must be in UTC (end with Z), e.g. ${value}Z`);
   const num = (x: string | undefined) => Number(x ?? 0);
-  // DESIGN §10: dates are in the years 1900–2200 (src/tasks/date-range.ts)
+  // dates are in the years 1900–2200 (src/tasks/date-range.ts)
   if (num(year) < 1900 || num(year) > 2200) fail(`UNTIL must be in the years 1900–2200, got '${value}'`);
   try {
     const fields = { year: num(year), month: num(month), day: num(day), hour: num(hour), minute: num(minute), second: num(second) };

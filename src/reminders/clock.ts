@@ -3,7 +3,7 @@
  * second of its time), re-armed whenever tasks change, plus a periodic safety scan. Missed
  * reminders (service was down) are simply due at the first scan after start.
  *
- * Every API process runs one, in both modes (issue 12). With several replicas every clock is
+ * Every API process runs one, in both modes. With several replicas every clock is
  * armed for the same reminder and they all scan at its time: the claim (SKIP LOCKED, fired_at)
  * lets one of them fire it, and a killed replica leaves the others armed — no failover wait.
  * Replicas learn about reminders written elsewhere through `rearm()` (app.ts: LISTEN/NOTIFY).

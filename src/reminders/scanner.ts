@@ -59,7 +59,7 @@ export class ReminderScanner {
     const now = this.now();
     return this.db.transaction().execute(async (tx) => {
       const due = await sql<DueRow>`
-        -- DESIGN §8: a task's reminder goes to its assignee, else its creator, as they are when it fires;
+        -- a task's reminder goes to its assignee, else its creator, as they are when it fires;
         -- a snooze to whoever snoozed it
         SELECT r.id, r.task_id, CASE WHEN r.snooze_of IS NULL THEN coalesce(t.assignee_id, t.user_id) ELSE r.user_id END AS user_id,
           r.remind_at, t.title, t.due_date, t.timezone, r.traceparent

@@ -24,8 +24,8 @@ export function reminderTimes(reminders: readonly Reminder[], dueDate: Date | nu
 type ReminderSet = { reminders: readonly Reminder[]; due_date: Date | null };
 
 /**
- * Indexes of the reminders that are being set for a time already past: they would never fire
- * (issue 12), so the API refuses them. A reminder the task already had at that instant is not
+ * Indexes of the reminders that are being set for a time already past: they would never fire,
+ * so the API refuses them. A reminder the task already had at that instant is not
  * being set — it fired already, or it is an unchanged one on a task whose due date did not move —
  * so an edit of such a task is not refused for it.
  */

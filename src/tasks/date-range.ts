@@ -1,7 +1,7 @@
 /**
- * DESIGN §10: every date the API accepts lies in the years 1900–2200. Outside them a date is a
- * typo or an attack: `0050-06-01` used to be stored as 1950 (two-digit years are read as 19xx on
- * the way to PostgreSQL), and a recurring task due in 1500 made each completion walk five
+ * Every date the API accepts lies in the years 1900–2200. Outside them a date is a
+ * typo or an attack: `0050-06-01` would be stored as 1950 (two-digit years are read as 19xx on
+ * the way to PostgreSQL), and a recurring task due in 1500 would make each completion walk five
  * centuries of occurrences. The range is checked on the instant (UTC), so an offset cannot
  * smuggle a date past it.
  */

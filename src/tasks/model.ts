@@ -63,7 +63,7 @@ const Recurrence = Type.Union([Type.String({ minLength: 1, maxLength: LIMITS.rec
 });
 export const TimeZone = Type.String({ minLength: 1, maxLength: 64, ...TEXT_RULES, description: 'IANA time zone, e.g. Europe/Berlin' });
 
-/** Where a task is (DESIGN §7): its project, its parent, its place among its siblings. */
+/** Where a task is: its project, its parent, its place among its siblings. */
 export const TASK_PLACE = {
   project_id: Type.Integer({ description: 'its project (default at creation: the Inbox)' }),
   parent_id: Type.Union([Type.Integer(), Type.Null()], { description: 'the task it is a subtask of (same project), or null' }),

@@ -1,5 +1,5 @@
 /**
- * The organizing rules of DESIGN §7 that commands share, as functions of the command's
+ * The organizing rules that commands share, as functions of the command's
  * transaction: moving a task (with its subtasks) to another list or place, completing a parent's
  * subtasks, and the time windows of the Today and Upcoming views.
  */
@@ -43,7 +43,7 @@ export const tooDeep = (levels: number) =>
 const MOVE_LOCK = 13;
 
 /**
- * Where `current` goes (DESIGN §7 move): the list is the new parent's children, else the given
+ * Where `current` goes on a move: the list is the new parent's children, else the given
  * project's top level, else the anchor's list, else where it is; the place is right before or
  * after the anchor, else the end. Its subtasks follow it to a new project (each `updated`).
  * Returns the task's new place for the caller to write with the rest of its row.
@@ -81,7 +81,7 @@ export async function relocate(
     const project = await findProject(tx, userId, projectId);
     if (!project) throw new NotFoundError(`project ${projectId} not found`);
     if (project.archived) throw new ValidationError([{ field: 'project_id', message: 'the project is archived' }]);
-    await mustEditTasks(tx, userId, projectId); // DESIGN §8: a viewer of the target cannot add to it
+    await mustEditTasks(tx, userId, projectId); // a viewer of the target cannot add to it
   }
   // moves in one project are serialised, so two concurrent moves cannot build a cycle between them
   for (const id of [...new Set([current.project_id, projectId])].sort((a, b) => a - b))
@@ -117,7 +117,7 @@ export async function relocate(
   if (crossing && below.length) {
     const rows = await tx
       .updateTable('tasks')
-      // an assignee who is no member of the new project is unassigned (DESIGN §8)
+      // an assignee who is no member of the new project is unassigned
       .set((eb) => ({ project_id: projectId, assignee_id: assigneeKeptIn(projectId), updated_at: now, version: eb('version', '+', 1) }))
       .where('id', 'in', below)
       .returningAll()
@@ -127,7 +127,7 @@ export async function relocate(
   return { project_id: projectId, parent_id: parentId, position: spot.key };
 }
 
-/** DESIGN §7: completing a parent completes its open subtasks (all levels), each with its `completed` event. */
+/** Completing a parent completes its open subtasks (all levels), each with its `completed` event. */
 export async function completeSubtasks(tx: Tx, rootId: number, now: Date, record: Recorder): Promise<void> {
   const below = (await subtree(tx, rootId)).filter((t) => t.level > 1).map((t) => t.id);
   if (!below.length) return;

@@ -1,5 +1,5 @@
 /**
- * Manual order (DESIGN §7): each task and project has a `position`, a fractional-index key (the
+ * Manual order: each task and project has a `position`, a fractional-index key (the
  * `fractional-indexing` package: strings ordered byte-wise, with a key between any two distinct
  * keys). Moving writes the moved row only: no renumbering of siblings, so no burst of events for
  * rows that did not change, and no write amplification on a 10k-task list. Numbers would need

@@ -34,12 +34,12 @@ export interface TaskServiceDeps {
   now: () => Date;
   /** called after a commit that wrote outbox rows or reminders (kicks the relay, re-arms the clock) */
   changed: () => void;
-  /** DESIGN §10: tasks per user (unlimited when absent) */
+  /** Tasks per user (unlimited when absent) */
   maxTasksPerUser?: number;
   inboxes: Inboxes;
-  /** DESIGN §7/§10: levels of a task tree, the top-level task being level 1 */
+  /** levels of a task tree, the top-level task being level 1 */
   maxLevels: number;
-  /** DESIGN §10: tasks per project (unlimited when absent) */
+  /** Tasks per project (unlimited when absent) */
   maxTasksPerProject?: number;
 }
 
@@ -107,7 +107,7 @@ export class TaskService {
     const zone = body.timezone ?? (await this.deps.preferences.get(userId)).timezone;
     const f = mergeFields({ ...NEW_TASK, timezone: zone }, body);
     const place = await this.placeOfNew(userId, body);
-    // DESIGN §8: a viewer cannot add tasks (the caller's own Inbox needs no look-up)
+    // a viewer cannot add tasks (the caller's own Inbox needs no look-up)
     if (body.project_id !== undefined || body.parent_id != null) await mustEditTasks(this.deps.db, userId, place.project_id);
     const assignee_id = await assigneeAfter(this.deps.db, null, place.project_id, body.assignee_id);
     await this.cap?.check(userId);
@@ -211,7 +211,7 @@ export class TaskService {
     return { tasks, total: page.total, totalCapped: page.totalCapped, nextCursor: page.nextCursor };
   }
 
-  /** DESIGN §7: to another list (project, parent) and/or another place in it, with its subtasks. */
+  /** To another list (project, parent) and/or another place in it, with its subtasks. */
   async move(userId: string, id: number, body: MoveBody, ifMatch?: number): Promise<Task> {
     if (body.before_id !== undefined && body.after_id !== undefined)
       throw new ValidationError([{ field: 'after_id', message: 'give before_id or after_id, not both' }]);
@@ -277,7 +277,7 @@ export class TaskService {
       const current = await mustEdit(tx, userId, id, { ifMatch });
       const target = completed ?? !current.completed;
       if (target === current.completed) return withCountsOne(tx, current);
-      // DESIGN §7: completing a parent completes its open subtasks, each with its own event
+      // completing a parent completes its open subtasks, each with its own event
       if (target) await completeSubtasks(tx, id, now, this.recorder());
       const row = await updateTask(tx, id, {
         completed: target,
@@ -385,7 +385,7 @@ async function mustEdit(tx: Tx, userId: string, id: number, opts: { ifMatch?: nu
 }
 
 /**
- * DESIGN §8: the assignee is a member of the task's project (its owner included), or null.
+ * The assignee is a member of the task's project (its owner included), or null.
  * `asked` (the body's field) is checked (422 for anyone else); absent, the task keeps its
  * assignee unless it moves to a project where that user is no member.
  */

@@ -1,5 +1,5 @@
 /**
- * Subtasks and lists (DESIGN §7): a task's list is its project's top level or its parent's
+ * Subtasks and lists: a task's list is its project's top level or its parent's
  * children; a tree has at most `maxLevels` levels. Reads of the tree that commands need, as
  * functions of the caller's executor (transaction).
  */

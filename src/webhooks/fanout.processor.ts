@@ -20,7 +20,7 @@ export function webhookFanoutProcessor(deps: { db: Db; queued: () => void }): Su
   const insert = async (events: TaskEvent[]) => {
     const rows = events.map((e) => ({
       event_id: e.event_id,
-      // DESIGN §8: everyone who could see the task when it changed (a shared project's members)
+      // everyone who could see the task when it changed (a shared project's members)
       audience: e.audience ?? [e.user_id],
       at: e.timestamp,
       type: `task.${e.event_type}`,

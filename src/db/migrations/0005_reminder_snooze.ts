@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Snooze (issue 12): a snoozed notification becomes a reminder row like any other, so it survives
+ * Snooze: a snoozed notification becomes a reminder row like any other, so it survives
  * restarts and the same scanner, clock and SKIP LOCKED claim fire it. `snooze_of` names the
  * notification it re-fires: UNIQUE, so a notification has at most one re-fire (a later snooze
  * moves it), and task edits — which replace the task's derived reminders — leave it alone.

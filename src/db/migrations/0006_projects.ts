@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Projects, subtasks and manual order (issue 13, DESIGN §7).
+ * Projects, subtasks and manual order.
  *
  * - `projects`: one Inbox per user (`inbox`, at most one per owner: the partial unique index is
  *   what lets the Inbox be created lazily with INSERT … ON CONFLICT for users of an external

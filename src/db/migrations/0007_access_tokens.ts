@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Personal access tokens (DESIGN §9): only the SHA-256 of the secret is stored (the secret is 256
+ * Personal access tokens: only the SHA-256 of the secret is stored (the secret is 256
  * random bits, so a fast hash is enough: nothing to brute-force), looked up by that hash on every
  * request. A revoked token is a deleted row, so the next request with it finds nothing.
  */

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Webhooks and the calendar feed (issue 15, items 3–5).
+ * Webhooks and the calendar feed.
  *
  * - `webhooks`: a user's endpoints. The signing secret is kept as given (it must sign every
  *   delivery, so it cannot be hashed); it is shown to the user once, at creation.

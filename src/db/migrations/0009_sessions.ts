@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Sessions (issue 16): refresh tokens, SSE tickets and login throttling live in PostgreSQL, so
+ * Sessions: refresh tokens, SSE tickets and login throttling live in PostgreSQL, so
  * every cluster worker and API replica sees the same ones. Secrets are stored as SHA-256 hashes:
  * they are random 256-bit values, so a slow hash would add nothing, and a leaked table is useless.
  *

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Sharing (issue 14, DESIGN §8).
+ * Sharing.
  * - `project_members`: who besides the owner sees a project, as editor or viewer; cascades with
  *   the project. Looked up by user (which projects are shared with me) and by project.
  * - `projects.mixed`: the project may hold tasks whose creator (`tasks.user_id`) is not its owner

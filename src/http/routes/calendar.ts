@@ -1,5 +1,5 @@
 /**
- * Calendar feeds (DESIGN §9): the user's feed and one per project they see — show, create or
+ * Calendar feeds: the user's feed and one per project they see — show, create or
  * rotate, revoke — and the public `.ics` itself.
  */
 import { Type } from '@sinclair/typebox';

@@ -1,5 +1,5 @@
 /**
- * `/mcp`: the Model Context Protocol over Streamable HTTP (DESIGN §9), for AI assistants.
+ * `/mcp`: the Model Context Protocol over Streamable HTTP, for AI assistants.
  *
  * Stateless: every POST carries its bearer token and gets a fresh SDK server and transport, and
  * the answer is plain JSON. Nothing of a "session" lives in a process, so under node:cluster (or

@@ -1,4 +1,4 @@
-/** Members of a shared project (DESIGN §8): the owner manages them; a member may leave. */
+/** Members of a shared project: the owner manages them; a member may leave. */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';

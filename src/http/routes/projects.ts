@@ -1,4 +1,4 @@
-/** Projects (DESIGN §7): the caller's projects, with ETag/If-Match like tasks. */
+/** Projects: the caller's projects, with ETag/If-Match like tasks. */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';

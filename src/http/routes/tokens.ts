@@ -1,5 +1,5 @@
 /**
- * Personal access tokens (DESIGN §9): `GET|POST /api/{user_id}/tokens`, `DELETE …/tokens/{id}`.
+ * Personal access tokens: `GET|POST /api/{user_id}/tokens`, `DELETE …/tokens/{id}`.
  * Only a login may manage them (`tokenScope: 'none'`): a token that could list or mint tokens
  * would let a leak outlive its revocation.
  */

@@ -1,4 +1,4 @@
-/** Webhooks (DESIGN §9): endpoints, their delivery log, a test ping, re-enabling one disabled after failures. */
+/** Webhooks: endpoints, their delivery log, a test ping, re-enabling one disabled after failures. */
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
