@@ -4,7 +4,8 @@
  * and screenshots under screenshots/ (git-ignored).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -110,4 +111,24 @@ export async function waitInPage(page: Page, expression: string, timeoutMs = 15_
     if (Date.now() > deadline) throw new Error(`not true in the page within ${timeoutMs} ms: ${expression}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface AxeViolation {
+  id: string;
+  nodes: { target: string[]; failureSummary: string }[];
+}
+
+/**
+ * axe-core's violations under `selector` (WCAG 2.x A/AA, or only `rules`), run through DevTools:
+ * not a <script>, which the app's CSP would refuse, rightly.
+ */
+export async function axeViolations(page: Page, selector: string, rules?: string[]): Promise<AxeViolation[]> {
+  if (!(await page.evaluate<boolean>('typeof window.axe === "object"')))
+    await page.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+  const only = rules
+    ? `{ type: 'rule', values: ${JSON.stringify(rules)} }`
+    : `{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }`;
+  return page.evaluate<AxeViolation[]>(
+    `axe.run(document.querySelector(${JSON.stringify(selector)}), { runOnly: ${only} }).then((r) => r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) })))`,
+  );
 }

@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { client, eventually, signUp, startApp, type Session, type TestApp } from '../support/app.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
-import { ensureWebBuilt, launch, newContext, SHOTS, signedInPage, WEB_TEST_ENV } from './browser.js';
+import { axeViolations, ensureWebBuilt, launch, newContext, SHOTS, signedInPage, WEB_TEST_ENV } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
@@ -90,7 +90,7 @@ describe('Settings → Integrations', () => {
     assert.match(await panel.innerText(), /will not be shown again/);
     assert.equal(await page.evaluate<string>('document.activeElement.id'), 'new-token', 'focus on the new secret');
     await panel.getByRole('button', { name: 'Copy new access token' }).click();
-    await panel.getByRole('button', { name: 'Copy new access token' }).filter({ hasText: 'Copied' }).waitFor();
+    await panel.getByRole('button', { name: 'Copied new access token' }).waitFor();
     assert.equal(await clipboard(page), secret);
 
     // listed (API and screen) with its scope and expiry; it works for reads only
@@ -120,10 +120,10 @@ describe('Settings → Integrations', () => {
     assert.ok(!(await page.content()).includes(secret), 'nor after a reload');
 
     // revoke: a confirmation first; Keep changes nothing
-    await row.getByRole('button', { name: 'Revoke Reporting script…' }).click();
+    await row.getByRole('button', { name: 'Revoke Reporting script' }).click();
     await row.getByRole('button', { name: 'Keep' }).click();
     assert.equal((await api.get(`/api/${s.userId}/tokens`)).body.length, 1);
-    await row.getByRole('button', { name: 'Revoke Reporting script…' }).click();
+    await row.getByRole('button', { name: 'Revoke Reporting script' }).click();
     await row.getByRole('button', { name: 'Revoke', exact: true }).click();
     await row.waitFor({ state: 'detached' });
     await page.getByText('No tokens yet.').waitFor();
@@ -261,7 +261,7 @@ describe('Settings → Integrations', () => {
     await context.close();
   });
 
-  test('screens: desktop and phone, light and dark', async () => {
+  test('screens: desktop and phone, light and dark; axe-core finds no WCAG A/AA violation', async () => {
     const s = await signUp(app.url, 'shots-ui');
     const api = client(app.url, s.token);
     await api.post(`/api/${s.userId}/calendar-feed`);
@@ -286,6 +286,8 @@ describe('Settings → Integrations', () => {
         `${name}: no horizontal scrolling`,
       );
       await fullShot(page, `integrations-${name}`);
+      assert.deepEqual(await axeViolations(page, '.settings'), [], `${name}: WCAG A/AA`);
+      assert.deepEqual(await axeViolations(page, '.settings', ['label-content-name-mismatch']), [], name);
       await context.close();
     }
   });

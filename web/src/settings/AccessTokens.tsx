@@ -200,8 +200,8 @@ export function AccessTokens({ onCreated }: { onCreated: (secret: string | null)
                       </button>
                     </span>
                   ) : (
-                    <button class="btn danger" type="button" onClick={() => setConfirming(t.id)} aria-label={`Revoke ${t.name}…`}>
-                      Revoke…
+                    <button class="btn danger" type="button" onClick={() => setConfirming(t.id)} aria-label={`Revoke ${t.name}`}>
+                      Revoke
                     </button>
                   )}
                 </div>

@@ -44,7 +44,12 @@ export function CopyField({ id, label, value, hint }: { id: string; label: strin
           onFocus={(e) => e.currentTarget.select()}
           aria-describedby={hint ? `${id}-hint` : undefined}
         />
-        <button type="button" class="btn" onClick={() => void copy()} aria-label={`Copy ${label.toLowerCase()}`}>
+        <button
+          type="button"
+          class="btn"
+          onClick={() => void copy()}
+          aria-label={`${state === 'copied' ? 'Copied' : 'Copy'} ${label.toLowerCase()}`}
+        >
           {state === 'copied' ? 'Copied' : 'Copy'}
         </button>
       </div>
@@ -73,7 +78,12 @@ export function CodeBlock({ id, label, code }: { id: string; label: string; code
     <div class="code-block">
       <div class="code-head">
         <span id={`${id}-label`}>{label}</span>
-        <button type="button" class="btn small" onClick={() => void copy()} aria-label={`Copy ${label}`}>
+        <button
+          type="button"
+          class="btn small"
+          onClick={() => void copy()}
+          aria-label={`${state === 'copied' ? 'Copied' : 'Copy'} ${label}`}
+        >
           {state === 'copied' ? 'Copied' : 'Copy'}
         </button>
       </div>
