@@ -109,6 +109,12 @@ const routes: Route[] = [
     foreign: (u) => `/api/${u}/tasks/${bobTask.id}/history`,
   },
   {
+    name: 'restore task',
+    method: 'POST',
+    path: (u) => `/api/${u}/tasks/${taskOf(u)}/restore`,
+    foreign: (u) => `/api/${u}/tasks/${bobTask.id}/restore`,
+  },
+  {
     name: 'move task',
     method: 'POST',
     path: (u) => `/api/${u}/tasks/${taskOf(u)}/move`,

@@ -15,6 +15,7 @@ import * as m0008 from './migrations/0008_webhooks_calendar.js';
 import * as m0009 from './migrations/0009_sessions.js';
 import * as m0010 from './migrations/0010_sharing.js';
 import * as m0011 from './migrations/0011_trace_context.js';
+import * as m0012 from './migrations/0012_deleted_tasks.js';
 import * as m0013 from './migrations/0013_calendar_feed_projects.js';
 import * as m0014 from './migrations/0014_task_count_index.js';
 
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_sessions': m0009,
   '0010_sharing': m0010,
   '0011_trace_context': m0011,
+  '0012_deleted_tasks': m0012,
   '0013_calendar_feed_projects': m0013,
   '0014_task_count_index': m0014,
 };

@@ -199,6 +199,20 @@ export interface AccessTokensTable {
   last_used_at: Date | null;
 }
 
+/** A deleted task kept for its grace period (src/tasks/trash.ts) */
+export interface DeletedTasksTable {
+  task_id: number;
+  /** the task whose deletion was asked for: restoring it restores every row with this root */
+  root_id: number;
+  /** 1: the root, 2: its subtasks, … */
+  depth: number;
+  project_id: number;
+  deleted_by: string;
+  deleted_at: Timestamp;
+  /** the `tasks` row as JSON */
+  data: Json<unknown>;
+}
+
 export interface Database {
   users: UsersTable;
   tasks: TasksTable;
@@ -215,6 +229,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   calendar_feeds: CalendarFeedsTable;
   access_tokens: AccessTokensTable;
+  deleted_tasks: DeletedTasksTable;
 }
 
 export type Db = Kysely<Database>;

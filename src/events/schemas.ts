@@ -48,6 +48,11 @@ export const TaskEvent = Type.Object(
         description: "the user ids that could see the task when the event happened (its project's owner and members)",
       }),
     ),
+    restored: Type.Optional(
+      Type.Boolean({
+        description: 'on a `created` event: a deleted task brought back (the same id; its history goes on)',
+      }),
+    ),
     data: TaskData,
   },
   { $id: 'TaskEvent', description: 'A change to one task, published on `task-events` keyed by task id' },

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/types.js';
-import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
 import { appendManyToOutbox, recordTaskEvent, taskEvent } from '../events/outbox.js';
 import { TOPICS, type TaskEventType } from '../events/schemas.js';
 import { readHistory } from '../audit/history.js';
@@ -22,11 +22,12 @@ import type { PreferencesStore } from '../preferences/store.js';
 import { TaskCap } from '../limits/task-cap.js';
 import type { Inboxes } from '../projects/inboxes.js';
 import { findProject } from '../projects/repository.js';
-import { isMember, mustEditTasks } from '../projects/access.js';
+import { isMember, markMixedIfForeign, mustEditTasks, roleIn } from '../projects/access.js';
 import { noticeAssigned } from '../projects/notices.js';
 import { keyAfter } from './position.js';
 import { lastKey, levelOf, subtree, withCounts, withCountsOne, type Scope } from './tree.js';
 import { completeSubtasks, relocate, resolveView, tooDeep, type Relocation } from './organize.js';
+import { findDeleted, keepDeleted, restoreDeleted, restoredEvent, type Deleted } from './trash.js';
 
 export interface TaskServiceDeps {
   db: Db;
@@ -294,9 +295,10 @@ export class TaskService {
     const now = this.deps.now();
     await this.write(async (tx) => {
       await mustEdit(tx, userId, id, { ifMatch });
+      const tree = await subtree(tx, id);
       const rows = await tasksById(
         tx,
-        (await subtree(tx, id)).map((t) => t.id),
+        tree.map((t) => t.id),
         { lock: true },
       );
       const tasks = await withCounts(tx, rows);
@@ -305,11 +307,57 @@ export class TaskService {
         TOPICS.taskEvents,
         tasks.map((t) => taskEvent('deleted', t, now)),
       );
+      await keepDeleted(tx, { rootId: id, userId, at: now, tasks: tree });
       await deleteTasks(
         tx,
         rows.map((r) => r.id),
       );
     });
+  }
+
+  /**
+   * A deleted task back (undo): the same id, history and place, with the subtasks deleted with it,
+   * each with a `created` event marked `restored`. Restoring a task that is not deleted answers it
+   * as it is, so a retried restore succeeds.
+   */
+  async restore(userId: string, id: number): Promise<Task> {
+    const now = this.deps.now();
+    return this.write(async (tx) => {
+      const deleted = await findDeleted(tx, id, now);
+      if (!deleted) return withCountsOne(tx, await mustFind(tx, userId, id));
+      if (!(await roleIn(tx, userId, deleted.projectId))) throw new NotFoundError(`task ${id} not found`);
+      await mustEditTasks(tx, userId, deleted.projectId);
+      if (deleted.rootId !== id) throw new ConflictError(`task ${id} was deleted with task ${deleted.rootId}: restore that one`);
+      const project = await findProject(tx, userId, deleted.projectId);
+      if (project?.archived) throw new ConflictError(`its project is archived: unarchive the project first`);
+      await this.cap?.check(userId);
+      await this.projectCap?.check(deleted.projectId);
+      const rows = await restoreDeleted(tx, id, now, await this.placeOfRestored(tx, deleted));
+      await markMixedIfForeign(
+        tx,
+        deleted.projectId,
+        rows.map((r) => r.id),
+      );
+      const tasks = await withCounts(tx, rows);
+      await insertReminders(
+        tx,
+        rows.flatMap((row, i) => pendingReminders({ ...row, reminders: tasks[i]!.reminders }, now)),
+      );
+      await appendManyToOutbox(
+        tx,
+        TOPICS.taskEvents,
+        tasks.map((t) => restoredEvent(t, now)),
+      );
+      return tasks[0]!;
+    });
+  }
+
+  /** Where a restored task goes: where it was (null), else — its parent is gone, or the tree would be too deep — at the end of its project's top level. */
+  private async placeOfRestored(tx: Tx, d: Deleted): Promise<{ parent_id: number | null; position: string } | null> {
+    if (d.parentId === null) return null;
+    const [parent] = await tasksById(tx, [d.parentId]);
+    if (parent?.project_id === d.projectId && (await levelOf(tx, parent.id)) + d.height <= this.deps.maxLevels) return null;
+    return { parent_id: null, position: keyAfter(await lastKey(tx, { projectId: d.projectId, parentId: null })) };
   }
 
   async history(userId: string, id: number): Promise<HistoryEntry[]> {

@@ -8,6 +8,7 @@ import { parsePriorities, parseSort, SORT_FIELDS } from '../../tasks/list-query.
 import { CompleteBody, DateTime, MoveBody, PRIORITIES, Task, TaskCreate, TaskUpdate, TEXT_RULES, TimeZone } from '../../tasks/model.js';
 import { isValidTimeZone } from '../../recurrence/index.js';
 import { HistoryEntry } from '../../audit/model.js';
+import { RESTORE_DAYS } from '../../tasks/trash.js';
 import { requireUser, userOf } from '../auth.js';
 import { UserId, UserParams } from '../params.js';
 import { problems } from '../problems.js';
@@ -217,6 +218,28 @@ export const taskRoutes =
       },
       async (req, reply) => {
         const task = await s.tasks.move(userOf(req), req.params.id, req.body, ifMatch(req));
+        return withEtag(reply, task).send(task);
+      },
+    );
+
+    app.post(
+      '/api/:user_id/tasks/:id/restore',
+      {
+        schema: {
+          tags,
+          summary: 'Restore a deleted task (undo a delete)',
+          description:
+            `Brings back a task deleted in the last ${RESTORE_DAYS} days, with the subtasks deleted with it: the same ids, ` +
+            'fields, history and place (the top level of its project when its parent is gone), one version on. Each gets a ' +
+            '`created` event marked `restored: true`; reminders still ahead are armed again. A task that is not deleted is ' +
+            'answered as it is (a repeated restore succeeds). 404: a task the caller cannot see, or deleted longer ago (or with ' +
+            'its project); 403: a viewer; 409: it was deleted with its parent task (restore that one), or its project is archived.',
+          params: TaskParams,
+          response: { 200: Task, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
+        },
+      },
+      async (req, reply) => {
+        const task = await s.tasks.restore(userOf(req), req.params.id);
         return withEtag(reply, task).send(task);
       },
     );
