@@ -4,18 +4,11 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { PRIORITIES } from './priorities.js';
+import { LIMITS } from './limits.js';
 
 export { PRIORITIES, type Priority } from './priorities.js';
 
-export const LIMITS = {
-  titleMax: 200,
-  descriptionMax: 4000,
-  tagsMax: 20,
-  tagMax: 50,
-  remindersMax: 10,
-  recurrenceMax: 500,
-  reminderBeforeMaxMinutes: 60 * 24 * 365,
-} as const;
+export { LIMITS };
 
 /**
  * Input strings are well-formed Unicode without NUL: PostgreSQL text cannot store U+0000 (it

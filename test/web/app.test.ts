@@ -90,7 +90,7 @@ describe('web app', () => {
     await page.getByLabel('Reminder 1 type').selectOption('before');
     await page.getByRole('button', { name: 'Add task' }).click();
     await page.locator('#err-reminders-0').waitFor();
-    assert.match((await page.locator('#err-reminders-0').textContent()) ?? '', /due_date/);
+    assert.match((await page.locator('#err-reminders-0').textContent()) ?? '', /^Reminder 1 counts back from the due date/);
     assert.equal(await page.locator('#err-title').count(), 0);
     await context.close();
   });
@@ -133,6 +133,7 @@ describe('web app', () => {
     }
     await page.getByRole('radio', { name: 'After' }).check();
     await page.getByLabel('Number of times').fill('5');
+    await page.getByRole('button', { name: 'Advanced options' }).click(); // the RRULE itself is behind it
     const rule = (await page.getByTestId('rrule').textContent()) ?? '';
     assert.match(rule, /^FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,.*WE.*;COUNT=5$/);
     await page.locator('[data-testid="preview"] li').nth(2).waitFor();

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { client, signUp, startApp, type Session, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launch, newContext, signedInPage, ZONE, waitInPage, WEB_TEST_ENV } from './browser.js';
+import { ensureWebBuilt, launch, newContext, shot, signedInPage, ZONE, waitInPage, WEB_TEST_ENV } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
@@ -62,5 +62,28 @@ test('the phrases of issue 17 preview and save as meant', async () => {
   await page.locator('#quick-add').press('Enter');
   await page.getByText(/Add a title/).waitFor();
   assert.equal((await api.get(`/api/${s.userId}/tasks`)).body.length, 1, 'only the book club task exists');
+  await context.close();
+});
+
+test('a title longer than the server takes is counted, and refused before anything is sent', async () => {
+  const s: Session = await signUp(app.url, 'quickcount');
+  const context = await newContext(browser);
+  const page = await signedInPage(context, app.url, s);
+  const input = page.locator('#quick-add');
+  const count = page.locator('#quick-add-count');
+  await input.fill(`${'a'.repeat(195)} tomorrow 9am #home`);
+  await count.getByText('Title: 195 of 200 characters.').waitFor();
+  assert.match((await input.getAttribute('aria-describedby')) ?? '', /quick-add-count/);
+  await input.fill(`${'b'.repeat(212)} tomorrow #home`);
+  await count.getByText(/212 characters long: at most 200\. Shorten it by 12/).waitFor();
+  await input.press('Enter');
+  await page.getByText('Shorten the title to 200 characters first.').waitFor();
+  assert.equal((await client(app.url, s.token).get(`/api/${s.userId}/tasks`)).body.length, 0, 'nothing was sent');
+  await shot(page, 'quick-add-count-desktop');
+  await input.fill(`${'c'.repeat(200)} tomorrow`);
+  await count.getByText('Title: 200 of 200 characters.').waitFor();
+  await input.press('Enter');
+  await waitInPage(page, `document.getElementById('quick-add').value === ''`);
+  assert.equal((await client(app.url, s.token).get(`/api/${s.userId}/tasks`)).body[0].title.length, 200);
   await context.close();
 });

@@ -1,6 +1,6 @@
 /**
  * The REST client: JSON in and out, RFC 9457 problems turned into ApiError (with per-field
- * messages), the session: the access token in memory, renewed from the HttpOnly refresh-token
+ * messages in plain sentences), the session: the access token in memory, renewed from the HttpOnly refresh-token
  * cookie when it nears its expiry or is refused (so a reload, too, starts with a refresh).
  */
 
@@ -8,6 +8,7 @@ import type { Task as ServerTask, TaskUpdate, Reminder } from '../../src/tasks/m
 import type { RecurrenceBasis } from '../../src/recurrence/index.js';
 import type { HistoryEntry } from '../../src/audit/model.js';
 import type { Notification } from '../../src/notifications/model.js';
+import { plainMessage } from './plain-errors';
 
 // the server's schemas are the contract: the client uses their types (and the priorities themselves)
 export { PRIORITIES, PRIORITY_RANK, type Priority } from '../../src/tasks/priorities.js';
@@ -105,12 +106,9 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-  /** Field errors by top-level field name ("reminders/0/at" → "reminders/0/at" and "reminders"). */
+  /** Field errors by top-level field name ("reminders/0/at" → "reminders/0/at" and "reminders"); each message names its field. */
   fieldMessage(field: string): string | undefined {
-    const exact = this.fields.find((f) => f.field === field);
-    if (exact) return exact.message;
-    const nested = this.fields.find((f) => f.field.startsWith(field + '/'));
-    return nested ? `${nested.field.slice(field.length + 1)}: ${nested.message}` : undefined;
+    return (this.fields.find((f) => f.field === field) ?? this.fields.find((f) => f.field.startsWith(field + '/')))?.message;
   }
 }
 
@@ -242,7 +240,10 @@ export async function request<T>(
   if (!res.ok) {
     const p = (parsed ?? {}) as { title?: string; detail?: string; errors?: FieldError[] };
     if (res.status === 401 && authenticated && current && !keepSessionOn401) onUnauthorized();
-    throw new ApiError(res.status, p.detail ?? p.title ?? `Request failed (${res.status})`, Array.isArray(p.errors) ? p.errors : []);
+    // the validator's words ("must NOT have more than 200 characters") as sentences people read
+    const fields = (Array.isArray(p.errors) ? p.errors : []).map((f) => ({ field: f.field, message: plainMessage(f.field, f.message) }));
+    const detail = fields.length ? fields.map((f) => f.message).join(' ') : (p.detail ?? p.title ?? `Request failed (${res.status})`);
+    throw new ApiError(res.status, detail, fields);
   }
   return { body: parsed as T, headers: res.headers, status: res.status };
 }
@@ -278,6 +279,10 @@ export const api = {
   },
   async deleteTask(id: number) {
     await request<null>('DELETE', userPath(`/tasks/${id}`));
+  },
+  /** a deleted task back, the same one (its id, history and subtasks) */
+  async restoreTask(id: number) {
+    return (await request<Task>('POST', userPath(`/tasks/${id}/restore`))).body;
   },
   async setCompleted(id: number, completed: boolean) {
     return (await request<Task>('PATCH', userPath(`/tasks/${id}/complete`), { completed })).body;

@@ -1,16 +1,26 @@
 /** Date helpers for display and filters, in the browser's zone (highlighting) or a task's zone. */
+import { MAX_YEAR, MIN_YEAR } from '../../src/tasks/date-range';
 
 const sameDay = (a: Date, b: Date) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 
-export function startOfLocalDay(date: string): Date {
+/** The years the API accepts; date inputs are bounded by them. */
+export const DATE_MIN = `${MIN_YEAR}-01-01`;
+export const DATE_MAX = `${MAX_YEAR}-12-31`;
+export const DATE_RANGE_TEXT = `in the years ${MIN_YEAR}–${MAX_YEAR}`;
+
+/** Whether a "YYYY-MM-DD…" value (date, datetime-local) lies in the years the API accepts. */
+export const inDateRange = (value: string): boolean => value >= DATE_MIN && value.slice(0, 10) <= DATE_MAX && /^\d{4}-/.test(value);
+
+/** Local midnight of a "YYYY-MM-DD" day. setFullYear: `new Date(1, …)` would be 1901, not year 1. */
+function localDay(date: string, h: number, min: number, s: number, ms: number): Date {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(y, m - 1, d, 0, 0, 0, 0);
+  const out = new Date(2000, 0, 1, h, min, s, ms);
+  out.setFullYear(y, m - 1, d);
+  return out;
 }
 
-export function endOfLocalDay(date: string): Date {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(y, m - 1, d, 23, 59, 59, 999);
-}
+export const startOfLocalDay = (date: string): Date => localDay(date, 0, 0, 0, 0);
+export const endOfLocalDay = (date: string): Date => localDay(date, 23, 59, 59, 999);
 
 export type DueState = 'overdue' | 'today' | 'soon' | 'later' | 'none';
 

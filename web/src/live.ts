@@ -7,6 +7,7 @@ import { api, type AppNotification, type NotificationEvent, type TaskEvent } fro
 import { trackTaskEvent } from './reminders';
 import { getState, setState, toast } from './store';
 import { showSystemNotification } from './system-notifications';
+import { reconnected } from './connection';
 import { onProjectEvent } from './members';
 import { applyTaskEvent, reload } from './tasks';
 
@@ -49,6 +50,7 @@ function listen(es: EventSource): void {
     if (everConnected) {
       void reload({ keepCount: true });
       void loadNotifications();
+      reconnected();
     }
     everConnected = true;
     setState({ live: 'live' });

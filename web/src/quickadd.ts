@@ -5,15 +5,15 @@
  * date in (the server reads MCP phrases in the preference zone, which new accounts adopt from the
  * browser), so the preview says what was typed: "9am" is shown as 09:00.
  */
+import { retryingImport } from './lazy-import';
 import { browserZone, getState } from './store';
 import type { QuickParse } from '../../src/nlp/quick-add';
 
 export type { QuickParse };
 
 type Parser = typeof import('../../src/nlp/quick-add');
-let parserPromise: Promise<Parser> | null = null;
-/** Start loading the parser (call on focus, so it is ready when the user presses Enter). */
-export const loadParser = (): Promise<Parser> => (parserPromise ??= import('../../src/nlp/quick-add'));
+/** Start loading the parser (call on focus, so it is ready when the user presses Enter); a failed load is tried again. */
+export const loadParser: () => Promise<Parser> = retryingImport(() => import('../../src/nlp/quick-add'));
 
 export async function parseQuickAdd(input: string, now = new Date()): Promise<QuickParse> {
   const { parseQuickAdd: parse } = await loadParser();

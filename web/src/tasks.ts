@@ -2,7 +2,7 @@
  * The task list: loading pages from the API with the current query, applying live task events
  * in place (same filter and sort rules as the server), and the actions with immediate feedback.
  */
-import { api, ApiError, PRIORITY_RANK, type Task, type TaskEvent, type TaskInput } from './api';
+import { api, PRIORITY_RANK, type Task, type TaskEvent, type TaskInput } from './api';
 import { endOfLocalDay, startOfLocalDay } from './dates';
 import { getState, rememberTags, setState, toast, type ListQuery, type State } from './store';
 import { hashOf } from './list-query';
@@ -278,32 +278,26 @@ export async function undoComplete(done: Task): Promise<void> {
   }
 }
 
+/** Deleted with its subtasks; Undo restores the same task (id, history, subtasks: `POST …/restore`), not a copy. */
 export async function deleteTask(task: Task): Promise<void> {
   removeLocal(task.id);
   try {
     await api.deleteTask(task.id);
     afterChange(task);
-    toast(`Deleted “${task.title}”`, {
-      action: {
-        label: 'Undo',
-        run: () =>
-          void createTask({
-            title: task.title,
-            description: task.description,
-            priority: task.priority,
-            tags: task.tags,
-            due_date: task.due_date,
-            timezone: task.timezone,
-            reminders: task.reminders,
-            recurrence: task.recurrence,
-            recurrence_basis: task.recurrence_basis,
-            project_id: task.project_id,
-            ...(task.parent_id ? { parent_id: task.parent_id } : {}),
-          }).catch((e) => toast(`Undo failed: ${e instanceof ApiError ? e.message : e}`, { tone: 'error' })),
-      },
-    });
+    toast(`Deleted “${task.title}”`, { action: { label: 'Undo', run: () => void restoreTask(task) } });
   } catch (err) {
     upsert(task);
     toast(`Could not delete “${task.title}”: ${err instanceof Error ? err.message : err}`, { tone: 'error' });
+  }
+}
+
+export async function restoreTask(task: Task): Promise<void> {
+  try {
+    const back = await api.restoreTask(task.id);
+    upsert(back);
+    afterChange(back);
+    toast(`Restored “${back.title}”`);
+  } catch (err) {
+    toast(`Undo failed: ${err instanceof Error ? err.message : err}`, { tone: 'error' });
   }
 }

@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ComponentType } from 'preact';
+import { onReconnect } from '../connection';
+import { retryingImport } from '../lazy-import';
 import { useStore } from '../store';
 import { parseOverlay } from '../views';
 import { Auth } from './Auth';
@@ -63,25 +65,38 @@ export function App() {
 }
 
 type Props = { id?: number };
-const loadEditor = () => import('../editor/Editor').then((m) => m.Editor as ComponentType<Props>);
-const loadHistory = () => import('../editor/History').then((m) => m.History as ComponentType<Props>);
-const loadSettings = () => import('../settings/Settings').then((m) => m.Settings as ComponentType<Props>);
+const editorChunk = retryingImport(() => import('../editor/Editor'));
+const historyChunk = retryingImport(() => import('../editor/History'));
+const settingsChunk = retryingImport(() => import('../settings/Settings'));
+const loadEditor = () => editorChunk().then((m) => m.Editor as ComponentType<Props>);
+const loadHistory = () => historyChunk().then((m) => m.History as ComponentType<Props>);
+const loadSettings = () => settingsChunk().then((m) => m.Settings as ComponentType<Props>);
 /** Prefetch the editor chunk once the list is up, so opening a task feels instant. */
 export const prefetchEditor = () => void loadEditor();
 
 function Lazy({ load, props, inline }: { load: () => Promise<ComponentType<Props>>; props: Props; inline?: boolean }) {
   const [C, setC] = useState<ComponentType<Props> | null>(null);
   const [failed, setFailed] = useState(false);
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
+    let live = true;
     load().then(
-      (c) => setC(() => c),
-      () => setFailed(true),
+      (c) => live && (setFailed(false), setC(() => c)),
+      () => live && setFailed(true),
     );
-  }, [load]);
+    return () => void (live = false);
+  }, [load, attempt]);
+  // a chunk that failed while offline loads by itself when the connection is back
+  useEffect(() => (failed ? onReconnect(() => setAttempt((n) => n + 1)) : undefined), [failed]);
   if (failed)
     return (
-      <div class="overlay" role="alert">
-        <div class="dialog">Could not load this screen. Check your connection and reload.</div>
+      <div class={inline ? undefined : 'overlay'} role="alert">
+        <div class={inline ? 'form-error' : 'dialog'}>
+          Could not load this screen. Check your connection: it loads when you are back online.{' '}
+          <button type="button" class="btn small" onClick={() => setAttempt((n) => n + 1)}>
+            Try again
+          </button>
+        </div>
       </div>
     );
   return C ? <C {...props} /> : <div class={inline ? undefined : 'overlay'} aria-busy="true" />;

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from '../api';
+import { LIMITS } from '../../../src/tasks/limits';
+import { isConnectionError, onReconnect } from '../connection';
 import { friendlyDate, isoWithOffset } from '../dates';
 import { loadParser, parseQuickAdd, type QuickParse } from '../quickadd';
 import { findProject } from '../projects';
@@ -7,23 +8,38 @@ import { toast, useStore } from '../store';
 import { createTask } from '../tasks';
 import { describedBy, errId, FieldError, Icon } from './Field';
 
+/** the server's limit on a title (in code points, as its schema counts); the phrase around it may be longer */
+const TITLE_MAX = LIMITS.titleMax;
+/** the count shows from here on */
+const COUNT_FROM = TITLE_MAX - 40;
+
 export function QuickAdd() {
   useStore(); // the "@project" chip follows the projects as they load or change
   const [text, setText] = useState('');
   const [preview, setPreview] = useState<QuickParse | null>(null);
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<{ message: string; connection: boolean } | undefined>();
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     if (!text.trim()) return setPreview(null);
     let live = true;
-    const t = setTimeout(() => void parseQuickAdd(text).then((p) => live && setPreview(p)), 120);
+    const t = setTimeout(
+      () =>
+        void parseQuickAdd(text).then(
+          (p) => live && setPreview(p),
+          () => undefined, // the parser did not load (offline): Enter says so
+        ),
+      120,
+    );
     return () => {
       live = false;
       clearTimeout(t);
     };
   }, [text]);
+
+  // "Cannot reach the server" is stale once the connection is back
+  useEffect(() => onReconnect(() => setError((e) => (e?.connection ? undefined : e))), []);
 
   // "n" focuses quick add from anywhere (unless typing somewhere else)
   useEffect(() => {
@@ -44,13 +60,15 @@ export function QuickAdd() {
     if (!text.trim() || busy) return;
     setBusy(true);
     setError(undefined);
+    const say = (message: string) => setError({ message, connection: false });
     try {
       const p = await parseQuickAdd(text);
       // "#home tomorrow" alone is no task: say so rather than title it with its own tags
-      if (!p.title) return setError('Add a title: the words that are not a date, repeat, #tag or priority.');
+      if (!p.title) return say('Add a title: the words that are not a date, repeat, #tag or priority.');
+      const length = titleLength(p.title);
+      if (length > TITLE_MAX) return say(`Shorten the title to ${TITLE_MAX} characters first.`);
       const project = p.project === null ? undefined : findProject(p.project);
-      if (p.project !== null && !project)
-        return setError(`There is no project “${p.project}”. Add it in the sidebar first, or pick another.`);
+      if (p.project !== null && !project) return say(`There is no project “${p.project}”. Add it in the sidebar first, or pick another.`);
       const task = await createTask({
         title: p.title,
         ...(p.due ? { due_date: isoWithOffset(p.due) } : {}),
@@ -62,13 +80,15 @@ export function QuickAdd() {
       setText('');
       toast(project ? `Added “${task.title}” to ${project.name}` : `Added “${task.title}”`);
     } catch (err) {
-      setError(err instanceof ApiError ? err.fields.map((f) => `${f.field}: ${f.message}`).join('; ') || err.message : String(err));
+      setError({ message: err instanceof Error ? err.message : String(err), connection: isConnectionError(err) });
     } finally {
       setBusy(false);
       input.current?.focus();
     }
   }
 
+  const length = titleLength(preview?.title ?? text);
+  const counted = length >= COUNT_FROM;
   return (
     <form class="quickadd" onSubmit={submit} aria-label="Quick add">
       <div class="quickadd-row">
@@ -82,9 +102,9 @@ export function QuickAdd() {
           placeholder="Add a task — e.g. “Pay rent tomorrow 9am every month #home !high”"
           autocomplete="off"
           maxLength={400}
-          onFocus={() => void loadParser()}
+          onFocus={() => void loadParser().catch(() => undefined)}
           onInput={(e) => setText(e.currentTarget.value)}
-          {...describedBy('quick-add', error, 'quick-add-preview')}
+          {...describedBy('quick-add', error?.message, counted ? 'quick-add-preview quick-add-count' : 'quick-add-preview')}
         />
         <button class="btn primary" type="submit" disabled={busy || !text.trim()}>
           Add
@@ -119,10 +139,20 @@ export function QuickAdd() {
           </span>
         )}
       </p>
-      <FieldError id={errId('quick-add')} message={error} />
+      {counted && (
+        <p id="quick-add-count" class={`quickadd-count${length > TITLE_MAX ? ' over' : ''}`} aria-live="polite">
+          {length > TITLE_MAX ? tooLong(length) : `Title: ${length} of ${TITLE_MAX} characters.`}
+        </p>
+      )}
+      <FieldError id={errId('quick-add')} message={error?.message} />
     </form>
   );
 }
+
+/** Characters as the server counts them: code points of the trimmed title. */
+const titleLength = (title: string) => [...title.trim()].length;
+const tooLong = (length: number) =>
+  `The title is ${length} characters long: at most ${TITLE_MAX}. Shorten it by ${length - TITLE_MAX} (dates, #tags and !priority do not count).`;
 
 /** The preview of an "@project" target: the project it resolves to, or a warning. */
 function ProjectChip({ name }: { name: string }) {

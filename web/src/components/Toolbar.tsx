@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { PRIORITIES, type Priority } from '../api';
+import { DATE_MAX, DATE_MIN, DATE_RANGE_TEXT, inDateRange } from '../dates';
 import { DEFAULT_QUERY, SORTS, useStore, type StatusFilter } from '../store';
 import { setQuery } from '../tasks';
 import { dialogOpen, typing } from '../keys';
@@ -23,6 +24,13 @@ export function Toolbar() {
   const sent = useRef(q.q);
   const [open, setOpen] = useState(false);
   const [unfolded, setUnfolded] = useState(false);
+  /** a day outside the API's years stays in its field, said so, unapplied (typing "1999" passes through 0001) */
+  const [badDates, setBadDates] = useState<{ dueFrom?: string; dueTo?: string }>({});
+  const setDue = (key: 'dueFrom' | 'dueTo', value: string) => {
+    const ok = value === '' || inDateRange(value);
+    setBadDates((d) => ({ ...d, [key]: ok ? undefined : value }));
+    if (ok) setQuery(key === 'dueFrom' ? { dueFrom: value } : { dueTo: value });
+  };
   const active = q.priority.length + q.tags.length + (q.dueFrom ? 1 : 0) + (q.dueTo ? 1 : 0) + (q.overdue ? 1 : 0) + (q.assignee ? 1 : 0);
 
   useEffect(() => {
@@ -164,16 +172,35 @@ export function Toolbar() {
               <legend>Due</legend>
               <div class="checks">
                 <label class="inline">
-                  From <input type="date" value={q.dueFrom} onChange={(e) => setQuery({ dueFrom: e.currentTarget.value })} />
+                  From{' '}
+                  <input
+                    type="date"
+                    min={DATE_MIN}
+                    max={DATE_MAX}
+                    value={badDates.dueFrom ?? q.dueFrom}
+                    onChange={(e) => setDue('dueFrom', e.currentTarget.value)}
+                  />
                 </label>
                 <label class="inline">
-                  To <input type="date" value={q.dueTo} onChange={(e) => setQuery({ dueTo: e.currentTarget.value })} />
+                  To{' '}
+                  <input
+                    type="date"
+                    min={DATE_MIN}
+                    max={DATE_MAX}
+                    value={badDates.dueTo ?? q.dueTo}
+                    onChange={(e) => setDue('dueTo', e.currentTarget.value)}
+                  />
                 </label>
                 <label class="check">
                   <input type="checkbox" checked={q.overdue} onChange={(e) => setQuery({ overdue: e.currentTarget.checked })} />
                   Overdue only
                 </label>
               </div>
+              {(badDates.dueFrom || badDates.dueTo) && (
+                <p class="field-error" role="alert">
+                  Pick dates {DATE_RANGE_TEXT}.
+                </p>
+              )}
             </fieldset>
             <fieldset>
               <legend>People</legend>

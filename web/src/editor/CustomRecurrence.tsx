@@ -1,5 +1,6 @@
 /** The custom repeat form: every N days/weeks/months/years, on which weekdays or day of the month, and when it ends. */
 import { ORDINAL, WEEKDAY_LABEL, WEEKDAY_NAME, WEEKDAYS, type Weekday } from '../repeat-text';
+import { DATE_MAX, DATE_MIN } from '../dates';
 import type { Freq, RecurrenceForm } from './recurrence';
 
 const FREQ_UNIT: Record<Freq, string> = { DAILY: 'day(s)', WEEKLY: 'week(s)', MONTHLY: 'month(s)', YEARLY: 'year(s)' };
@@ -142,6 +143,8 @@ export function CustomRecurrence({ f, set }: { f: RecurrenceForm; set: (p: Parti
           <input
             id="f-until"
             type="date"
+            min={DATE_MIN}
+            max={DATE_MAX}
             value={f.until}
             disabled={f.end !== 'until'}
             onInput={(e) => set({ until: e.currentTarget.value })}

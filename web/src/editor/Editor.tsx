@@ -1,17 +1,20 @@
 /**
  * The task editor (its own chunk, loaded on first use): the task's form in sections — details,
  * due date, reminders, repeat — and its actions. API validation errors are shown next to the
- * field they concern; a field an error names that no section shows is said at the top.
+ * field they concern; a field an error names that no section shows is said at the top. A task
+ * that cannot be loaded shows why (not found, or no connection), never an empty form.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Task } from '../api';
-import { Spinner } from '../components/Field';
+import { Empty, Spinner } from '../components/Field';
+import { isConnectionError, onReconnect } from '../connection';
+import { recurrenceText } from '../repeat-text';
 import { getState, toast, useStore } from '../store';
-import { createTask, deleteTask, upsert } from '../tasks';
+import { createTask, deleteTask, removeLocal, upsert } from '../tasks';
 import { fieldList, mergeForms, type Merged } from './conflict';
 import { closeToList, Dialog } from './Dialog';
 import { DetailsSection } from './DetailsSection';
-import { formFrom, toInput, withTag, type Form } from './form';
+import { datesOutOfRange, formFrom, toInput, withTag, type Form } from './form';
 import { RemindersSection } from './RemindersSection';
 import { RepeatSection } from './RepeatSection';
 import { ScheduleSection } from './ScheduleSection';
@@ -37,7 +40,12 @@ export function Editor({ id }: { id?: number }) {
   const [task, setTask] = useState<Task | null>(cached);
   const [form, setForm] = useState<Form>(() => formFrom(cached, getState().timezone));
   const [loading, setLoading] = useState(id !== undefined && !cached);
+  /** why the task could not be loaded (shown instead of the form when there is nothing to edit) */
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const [attempt, setAttempt] = useState(0);
   const [error, setError] = useState<ApiError | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const confirmButton = useRef<HTMLButtonElement>(null);
   const [conflict, setConflict] = useState(false);
   /** after a 412: the user's changes, merged onto the latest version */
   const [merged, setMerged] = useState<Merged<Form> | null>(null);
@@ -58,11 +66,30 @@ export function Editor({ id }: { id?: number }) {
       (err) => {
         if (!live) return;
         setLoading(false);
-        setError(err instanceof ApiError ? err : new ApiError(0, String(err)));
+        const e = err instanceof ApiError ? err : new ApiError(0, String(err));
+        setLoadError(e);
+        if (e.status === 404) removeLocal(id); // gone: not in the list either
       },
     );
     return () => void (live = false);
-  }, [id]);
+  }, [id, attempt]);
+
+  function retryLoad() {
+    setLoadError(null);
+    setLoading(true);
+    setAttempt((n) => n + 1);
+  }
+
+  // no connection when it was opened, or when saving: load again, or drop the stale message, once it is back
+  useEffect(() => {
+    const offlineLoad = loadError !== null && isConnectionError(loadError);
+    const offlineSave = error !== null && isConnectionError(error);
+    if (!offlineLoad && !offlineSave) return;
+    return onReconnect(() => {
+      if (offlineLoad) retryLoad();
+      if (offlineSave) setError(null);
+    });
+  }, [loadError, error]);
 
   // a deep link renders the form after the fetch: focus its first field then
   useEffect(() => {
@@ -72,6 +99,15 @@ export function Editor({ id }: { id?: number }) {
   const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
   const msg = (field: string) => error?.fieldMessage(field);
 
+  /**
+   * An error the user fixes: said under its field, which gets the focus (keyboard and screen-reader
+   * users land on it); a conflict has no such field: its message, at the top, takes focus and comes into view.
+   */
+  function showError(e: ApiError) {
+    setError(e);
+    setTimeout(() => document.querySelector<HTMLElement>('.dialog [aria-invalid="true"], .dialog [data-testid="conflict"]')?.focus(), 0);
+  }
+
   async function save(e: Event) {
     e.preventDefault();
     const tags = withTag(form.tags, tagDraft);
@@ -79,6 +115,8 @@ export function Editor({ id }: { id?: number }) {
       set('tags', tags);
       setTagDraft('');
     }
+    const outOfRange = datesOutOfRange(form);
+    if (outOfRange.length) return showError(new ApiError(422, outOfRange.map((f) => f.message).join(' '), outOfRange));
     setSaving(true);
     setError(null);
     setConflict(false);
@@ -101,10 +139,7 @@ export function Editor({ id }: { id?: number }) {
         setConflict(true);
         await keepMine(mine);
       }
-      setError(e);
-      // move focus to the first field with an error, so keyboard and screen-reader users land on it
-      // (a conflict has no such field: its message, at the top, takes focus and comes into view)
-      setTimeout(() => document.querySelector<HTMLElement>('.dialog [aria-invalid="true"], .dialog [data-testid="conflict"]')?.focus(), 0);
+      showError(e);
     } finally {
       setSaving(false);
     }
@@ -134,14 +169,25 @@ export function Editor({ id }: { id?: number }) {
     setError(null);
   }
 
+  useEffect(() => void (confirming && confirmButton.current?.focus()), [confirming]);
+
+  /** a recurring task ends its series when deleted: asked first (Undo restores it either way) */
+  function remove(t: Task) {
+    if (t.recurrence && !confirming) return setConfirming(true);
+    void deleteTask(t);
+    closeToList();
+  }
+
   const otherErrors = error?.fields.filter((f) => !HANDLED.some((h) => f.field === h || f.field.startsWith(h + '/'))) ?? [];
   const general = error && !conflict && (error.fields.length === 0 || otherErrors.length > 0) ? error.message : undefined;
   const sectionProps = { form, set, msg };
 
   return (
-    <Dialog title={isNew ? 'New task' : 'Edit task'} onClose={closeToList} wide>
+    <Dialog title={loadError?.status === 404 ? 'Task not found' : isNew ? 'New task' : 'Edit task'} onClose={closeToList} wide>
       {loading ? (
         <Spinner label="Loading task" />
+      ) : loadError && (loadError.status === 404 || !task) ? (
+        <LoadFailed error={loadError} retry={retryLoad} />
       ) : (
         <form class="editor" onSubmit={save} noValidate>
           {conflict && (
@@ -173,16 +219,23 @@ export function Editor({ id }: { id?: number }) {
           <div class="dialog-actions">
             {!isNew && task && (
               <>
-                <button
-                  type="button"
-                  class="btn danger"
-                  onClick={() => {
-                    void deleteTask(task);
-                    closeToList();
-                  }}
-                >
-                  Delete
-                </button>
+                {confirming && task.recurrence ? (
+                  <span class="confirm" role="group" aria-label="Confirm delete">
+                    <span>
+                      “{task.title}” repeats ({lowerFirst(recurrenceText(task.recurrence))}): deleting it ends the series.
+                    </span>
+                    <button type="button" class="btn danger" onClick={() => remove(task)} ref={confirmButton}>
+                      Delete the series
+                    </button>
+                    <button type="button" class="btn ghost" onClick={() => setConfirming(false)}>
+                      Keep it
+                    </button>
+                  </span>
+                ) : (
+                  <button type="button" class="btn danger" onClick={() => remove(task)}>
+                    {task.recurrence ? 'Delete…' : 'Delete'}
+                  </button>
+                )}
                 <a class="btn ghost" href={`#/tasks/${task.id}/history`}>
                   History
                 </a>
@@ -201,3 +254,35 @@ export function Editor({ id }: { id?: number }) {
     </Dialog>
   );
 }
+
+/** Instead of the form: the task is not there (deleted, or not yours to see), or it could not be fetched. */
+function LoadFailed({ error, retry }: { error: ApiError; retry: () => void }) {
+  const notFound = error.status === 404;
+  return (
+    <>
+      {notFound ? (
+        <Empty title="There is no such task">
+          <p>It may have been deleted, or it is in a project you can no longer see.</p>
+        </Empty>
+      ) : (
+        <p class="form-error" role="alert">
+          Could not load this task: {error.message}
+        </p>
+      )}
+      <div class="dialog-actions">
+        {!notFound && (
+          <button type="button" class="btn" onClick={retry}>
+            Try again
+          </button>
+        )}
+        <span class="spacer" />
+        <button type="button" class="btn primary" onClick={closeToList}>
+          Back to the list
+        </button>
+      </div>
+    </>
+  );
+}
+
+/** "Every week on Mon" → "every week on Mon", inside a sentence */
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

@@ -53,7 +53,12 @@ export function History({ id }: { id?: number }) {
         <ol class="history" data-testid="history">
           {entries.map((e, i) => {
             const diff = changes(entries[i - 1]?.data, e.data);
-            const type = e.event_type === 'completed' && !e.data.completed ? 'Reopened' : (EVENT_LABEL[e.event_type] ?? e.event_type);
+            const type =
+              e.event_type === 'completed' && !e.data.completed
+                ? 'Reopened'
+                : e.event_type === 'created' && entries[i - 1]?.event_type === 'deleted'
+                  ? 'Restored'
+                  : (EVENT_LABEL[e.event_type] ?? e.event_type);
             return (
               <li key={e.event_id}>
                 <div class="history-head">

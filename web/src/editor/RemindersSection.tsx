@@ -1,5 +1,6 @@
 /** The editor's reminders: up to 10 rows, each some time before the due date or at a date and time. */
 import { describedBy, errId, FieldError, Icon } from '../components/Field';
+import { DATE_MAX, DATE_MIN } from '../dates';
 import { newReminder, type ReminderRow, type SectionProps, type Unit } from './form';
 
 const MAX_REMINDERS = 10;
@@ -65,6 +66,8 @@ export function RemindersSection({ form, set, msg, listMessage }: SectionProps &
                       id={`r-at-${r.key}`}
                       type="datetime-local"
                       step={1}
+                      min={`${DATE_MIN}T00:00`}
+                      max={`${DATE_MAX}T23:59:59`}
                       value={r.at}
                       onInput={(e) => upd({ at: e.currentTarget.value })}
                       {...describedBy(`reminders/${i}`, m)}

@@ -1,5 +1,6 @@
 /** The editor's due date: date and time as wall-clock in the task's time zone, and the zone itself. */
 import { describedBy, errId, FieldError } from '../components/Field';
+import { DATE_MAX, DATE_MIN } from '../dates';
 import type { SectionProps } from './form';
 import { allZones, validZone } from './zoned';
 
@@ -14,6 +15,8 @@ export function ScheduleSection({ form, set, msg }: SectionProps) {
           <input
             id="f-due-date"
             type="date"
+            min={DATE_MIN}
+            max={DATE_MAX}
             value={form.dueDate}
             onInput={(e) => set('dueDate', e.currentTarget.value)}
             {...describedBy('due_date', msg('due_date'))}

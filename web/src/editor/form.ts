@@ -2,7 +2,8 @@
  * The editor's form: a task ↔ what the fields show (the due date as wall-clock date and time in the
  * task's zone, reminder rows, the recurrence form) and back to the API's TaskInput.
  */
-import type { Priority, RecurrenceBasis, Reminder, Task, TaskInput } from '../api';
+import type { FieldError, Priority, RecurrenceBasis, Reminder, Task, TaskInput } from '../api';
+import { DATE_RANGE_TEXT, inDateRange } from '../dates';
 import { WEEKDAYS, type Weekday } from '../repeat-text';
 import { getState } from '../store';
 import { resolveProjectId } from '../views';
@@ -111,6 +112,23 @@ export function toInput(f: Form): TaskInput {
     recurrence_basis: f.basis,
     assignee_id: f.assignee || null,
   };
+}
+
+/**
+ * Dates outside the years the API accepts, caught before sending, in plain words. A year is never
+ * completed or guessed: "0001" stays year 1 and is refused, not read as 1901 or 2001.
+ */
+export function datesOutOfRange(f: Form): FieldError[] {
+  const errors: FieldError[] = [];
+  if (f.dueDate && !inDateRange(f.dueDate)) errors.push({ field: 'due_date', message: `The due date must be ${DATE_RANGE_TEXT}.` });
+  f.reminders.forEach((r, i) => {
+    if (r.kind === 'at' && r.at && !inDateRange(r.at))
+      errors.push({ field: `reminders/${i}`, message: `Reminder ${i + 1} must be ${DATE_RANGE_TEXT}.` });
+  });
+  const rec = f.recurrence;
+  if (rec.mode === 'custom' && rec.end === 'until' && rec.until && !inDateRange(rec.until))
+    errors.push({ field: 'recurrence', message: `The repeat's end date must be ${DATE_RANGE_TEXT}.` });
+  return errors;
 }
 
 /** A tag as typed ("#Home ") → as stored ("home"), added once. */

@@ -1,0 +1,69 @@
+/**
+ * A short network drop (issue 17): lazy chunks that failed to load are fetched again once the
+ * connection is back (quick add's parser, the settings screen), and the "Cannot reach the server"
+ * messages go away by themselves on reconnecting. The browser is taken offline through the
+ * DevTools protocol (context.setOffline), as a dropped Wi-Fi would.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { client, signUp, startApp, type TestApp } from '../support/app.js';
+import { ensureWebBuilt, launch, newContext, shot, signedInPage, WEB_TEST_ENV } from './browser.js';
+
+let app: TestApp;
+let browser: Browser;
+
+before(async () => {
+  ensureWebBuilt();
+  [app, browser] = await Promise.all([startApp(WEB_TEST_ENV), launch()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+const row = (page: Page, title: string) =>
+  page.locator('[data-testid="task-row"]', { has: page.locator('.task-title', { hasText: new RegExp(`^${title}$`) }) });
+
+test('quick add and a lazy screen work again after the network comes back; stale errors go', async () => {
+  const s = await signUp(app.url, 'offline');
+  const context = await newContext(browser);
+  const page = await signedInPage(context, app.url, s);
+  await page.locator('.live-live').waitFor();
+
+  // offline before quick add's parser was ever loaded: its chunk fails (tried a few times)
+  await context.setOffline(true);
+  await page.locator('#quick-add').fill('Buy bread tomorrow 9am');
+  await page.locator('#quick-add').press('Enter');
+  const quickError = page.locator('#err-quick-add');
+  await quickError.waitFor({ timeout: 20_000 });
+  assert.match((await quickError.textContent()) ?? '', /connection/i);
+
+  // the list cannot reload either
+  await page.getByLabel('Sort', { exact: true }).selectOption('priority');
+  const listError = page.getByText(/Could not load tasks/);
+  await listError.waitFor();
+  assert.match((await listError.textContent()) ?? '', /Cannot reach the server/);
+  await shot(page, 'offline-errors-desktop');
+
+  // back online: both messages go by themselves, and quick add works without a reload
+  await context.setOffline(false);
+  await quickError.waitFor({ state: 'detached', timeout: 15_000 });
+  await listError.waitFor({ state: 'detached', timeout: 15_000 });
+  await page.locator('#quick-add').press('Enter');
+  await row(page, 'Buy bread').waitFor();
+  const [task] = (await client(app.url, s.token).get(`/api/${s.userId}/tasks`)).body;
+  assert.equal(task.title, 'Buy bread', 'parsed by the parser loaded after the drop');
+  assert.ok(task.due_date);
+
+  // a screen behind a lazy chunk: offline it cannot load; back online it does, without a click
+  await context.setOffline(true);
+  await page.getByRole('link', { name: 'Settings' }).first().click();
+  const screenError = page.getByText(/Could not load this screen/);
+  await screenError.waitFor({ timeout: 20_000 });
+  await context.setOffline(false);
+  await page.getByRole('heading', { name: 'Settings' }).waitFor({ timeout: 15_000 });
+  assert.equal(await screenError.count(), 0);
+  await context.close();
+});
