@@ -1,14 +1,15 @@
 /**
  * A short network drop (issue 17): lazy chunks that failed to load are fetched again once the
- * connection is back (quick add's parser, the settings screen), and the "Cannot reach the server"
- * messages go away by themselves on reconnecting. The browser is taken offline through the
- * DevTools protocol (context.setOffline), as a dropped Wi-Fi would.
+ * connection is back (quick add's parser, the settings screen), and quick add's connection error
+ * goes away by itself on reconnecting (the list's is the offline banner's business). The browser is taken offline through the
+ * DevTools protocol (context.setOffline), as a dropped Wi-Fi would. (Once the service worker has
+ * stored the shell, chunks come from it offline: its own tests cover that.)
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { client, signUp, startApp, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launch, newContext, shot, signedInPage, WEB_TEST_ENV } from './browser.js';
+import { DESKTOP, ensureWebBuilt, launch, shot, signedInPage, WEB_TEST_ENV, ZONE } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
@@ -26,9 +27,11 @@ after(async () => {
 const row = (page: Page, title: string) =>
   page.locator('[data-testid="task-row"]', { has: page.locator('.task-title', { hasText: new RegExp(`^${title}$`) }) });
 
-test('quick add and a lazy screen work again after the network comes back; stale errors go', async () => {
+test('quick add and a lazy screen work again after the network comes back; the stale error goes', async () => {
   const s = await signUp(app.url, 'offline');
-  const context = await newContext(browser);
+  // without the service worker, which would serve the chunks from its shell copy: this is the first visit
+  // (or a new build's first load), when a chunk can only come from the network
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB', timezoneId: ZONE, serviceWorkers: 'block' });
   const page = await signedInPage(context, app.url, s);
   await page.locator('.live-live').waitFor();
 
@@ -40,17 +43,11 @@ test('quick add and a lazy screen work again after the network comes back; stale
   await quickError.waitFor({ timeout: 20_000 });
   assert.match((await quickError.textContent()) ?? '', /connection/i);
 
-  // the list cannot reload either
-  await page.getByLabel('Sort', { exact: true }).selectOption('priority');
-  const listError = page.getByText(/Could not load tasks/);
-  await listError.waitFor();
-  assert.match((await listError.textContent()) ?? '', /Cannot reach the server/);
   await shot(page, 'offline-errors-desktop');
 
-  // back online: both messages go by themselves, and quick add works without a reload
+  // back online: the message goes by itself, and quick add works without a reload
   await context.setOffline(false);
   await quickError.waitFor({ state: 'detached', timeout: 15_000 });
-  await listError.waitFor({ state: 'detached', timeout: 15_000 });
   await page.locator('#quick-add').press('Enter');
   await row(page, 'Buy bread').waitFor();
   const [task] = (await client(app.url, s.token).get(`/api/${s.userId}/tasks`)).body;

@@ -4,8 +4,6 @@ import { setUnauthorizedHandler } from './api';
 import { backOnline, endSession, followRoute, startSession } from './session';
 import { getState, setState, toast } from './store';
 import { registerWorker } from './system-notifications';
-import { onReconnect } from './connection';
-import { reload } from './tasks';
 import './styles.css';
 
 window.addEventListener('hashchange', () => followRoute(location.hash || '#/'));
@@ -17,7 +15,5 @@ setUnauthorizedHandler(() => {
   toast('Your session has ended. Please sign in again.', { tone: 'error' });
 });
 if (getState().session) startSession();
-// a list that failed to load while offline loads again when the connection is back
-onReconnect(() => void (getState().session && getState().loadError && reload({ keepCount: true })));
 registerWorker();
 render(<App />, document.getElementById('app') as HTMLElement);
