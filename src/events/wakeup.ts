@@ -18,6 +18,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import type { Db } from '../db/types.js';
 import type { Logger } from '../logger.js';
+import { coalesced } from '../coalesce.js';
 
 const CHANNEL = 'outbox_relay_wakeup';
 const RECONNECT_MS = 1000;
@@ -26,8 +27,6 @@ export class OutboxWakeup {
   private client: pg.Client | undefined;
   private retry: NodeJS.Timeout | undefined;
   private closed = false;
-  private sending = false;
-  private pending = false;
 
   constructor(
     private readonly url: string,
@@ -78,24 +77,12 @@ export class OutboxWakeup {
   }
 
   /** Outbox rows were committed here: wake whichever process holds the relay lease. */
-  notify(): void {
+  readonly notify = coalesced(async () => {
     if (this.closed) return;
-    if (this.sending) {
-      this.pending = true;
-      return;
-    }
-    this.sending = true;
-    sql`SELECT pg_notify(${CHANNEL}, '')`
+    await sql`SELECT pg_notify(${CHANNEL}, '')`
       .execute(this.db)
-      .catch((err: Error) => this.log.debug({ err: err.message }, 'relay wake-up NOTIFY failed; the relay polls'))
-      .finally(() => {
-        this.sending = false;
-        if (this.pending) {
-          this.pending = false;
-          this.notify();
-        }
-      });
-  }
+      .catch((err: Error) => this.log.debug({ err: err.message }, 'relay wake-up NOTIFY failed; the relay polls'));
+  });
 
   async close(): Promise<void> {
     this.closed = true;

@@ -17,6 +17,7 @@ import { sql } from 'kysely';
 import type { WebhookConfig } from '../config.js';
 import type { Db, Tx } from '../db/types.js';
 import type { Logger } from '../logger.js';
+import { coalesced } from '../coalesce.js';
 import { appendManyToOutbox } from '../events/outbox.js';
 import { metrics } from '../metrics.js';
 import { TOPICS } from '../events/schemas.js';
@@ -54,8 +55,6 @@ export function backoffMs(attempts: number, c: Pick<WebhookConfig, 'retryBaseMs'
 
 export class WebhookDispatcher {
   private inFlight = 0;
-  private claiming = false;
-  private again = false;
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
   private readonly sends = new Set<Promise<void>>();
@@ -70,23 +69,10 @@ export class WebhookDispatcher {
   }
 
   /** Look for due deliveries now (a row was queued, or a slot was freed). */
-  kick(): void {
+  readonly kick = coalesced(async () => {
     if (this.stopped) return;
-    if (this.claiming) {
-      this.again = true;
-      return;
-    }
-    this.claiming = true;
-    void this.fill()
-      .catch((err: Error) => this.d.log.warn({ err: err.message }, 'webhook claim failed; retrying at the next poll'))
-      .finally(() => {
-        this.claiming = false;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
-  }
+    await this.fill().catch((err: Error) => this.d.log.warn({ err: err.message }, 'webhook claim failed; retrying at the next poll'));
+  });
 
   /** Stop claiming; the POSTs in flight finish (each is bounded by the timeout) and record their outcome. */
   async stop(): Promise<void> {
