@@ -50,6 +50,8 @@ interface Case {
   body?: (f: Fixture) => unknown;
   query?: (f: Fixture) => string;
   member?: string;
+  /** state the call needs first, made by its rightful party (e.g. the task deleted, the caller's feed created) */
+  prepare?: (f: Fixture, caller: Session) => Promise<void>;
   /** expected status per caller; anonymous is always 401 */
   expect: Record<Exclude<Who, 'anonymous'>, number>;
 }
@@ -81,7 +83,27 @@ const CASES: Record<string, Case> = {
     expect: OWNER_ONLY(200),
   },
   'DELETE /api/{user_id}/projects/{project_id}/members/{member_id}': { member: 'extra', expect: OWNER_ONLY(204) },
+  'POST /api/{user_id}/tasks/{id}/restore': {
+    prepare: async (f) => {
+      const r = await client(app.url, users.owner.token).call('DELETE', `/api/${users.owner.userId}/tasks/${f.task.id}`);
+      assert.equal(r.status, 204);
+    },
+    expect: TASK_WRITE(200),
+  },
+  // any member may keep a feed of the project; each caller's feed is their own
+  'POST /api/{user_id}/projects/{project_id}/calendar-feed': { expect: { ...READ, owner: 201, editor: 201, viewer: 201 } },
+  'GET /api/{user_id}/projects/{project_id}/calendar-feed': { prepare: ownFeed, expect: READ },
+  'DELETE /api/{user_id}/projects/{project_id}/calendar-feed': {
+    prepare: ownFeed,
+    expect: { ...READ, owner: 204, editor: 204, viewer: 204 },
+  },
 };
+
+/** The caller's own feed of the fixture's project (an outsider cannot have one: 404). */
+async function ownFeed(f: Fixture, caller: Session): Promise<void> {
+  const r = await client(app.url, caller.token).call('POST', `/api/${caller.userId}/projects/${f.project.id}/calendar-feed`);
+  assert.ok(r.status === 201 || (caller === users.outsider && r.status === 404), `${r.status} ${JSON.stringify(r.body)}`);
+}
 
 /** Operations on the caller's own collection that name a project in the query or body. */
 const BY_REFERENCE: Record<string, Case & { method: string; path: string }> = {
@@ -118,7 +140,8 @@ async function snapshot(f: Fixture) {
     o.get(`${base}/projects/${f.project.id}/members`),
     o.get(`${base}/tasks?project_id=${f.project.id}`),
   ]);
-  return { p: p.body, t: t.body, m: m.body, n: list.body.length };
+  // a deleted task (restore's case) is its status: a 404's body carries its own request id
+  return { p: p.body, t: t.status === 200 ? t.body : t.status, m: m.body, n: list.body.length };
 }
 
 async function run(who: Who, method: string, template: string, c: Case) {
@@ -130,6 +153,7 @@ async function run(who: Who, method: string, template: string, c: Case) {
     .replace('{project_id}', String(f.project.id))
     .replace('{member_id}', c.member ? users[c.member as keyof typeof users].userId : '');
   const url = c.query ? `${path}?${c.query(f)}` : path;
+  await c.prepare?.(f, caller);
   const before = await snapshot(f);
   const r = await client(app.url, who === 'anonymous' ? undefined : caller.token).call(method, url, c.body?.(f));
   const expected = who === 'anonymous' ? 401 : c.expect[who];
