@@ -69,7 +69,7 @@ export function History({ id }: { id?: number }) {
                   <ul class="diff">
                     {diff.map((d) => (
                       <li key={d.label}>
-                        <span class="label">{d.label}:</span> <del>{d.from}</del> → <ins>{d.to}</ins>
+                        <span class="label">{d.label}:</span> <del dir="auto">{d.from}</del> → <ins dir="auto">{d.to}</ins>
                       </li>
                     ))}
                   </ul>
