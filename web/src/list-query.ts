@@ -4,7 +4,7 @@
  * Back shows the same list. Only what differs from the defaults is written, so a plain list stays
  * `#/`. No DOM here: the tests run it in Node.
  */
-import { PRIORITIES, type Priority } from './api.js';
+import { PRIORITIES, type Priority } from '../../src/tasks/priorities.js';
 
 export type StatusFilter = 'all' | 'pending' | 'completed';
 export const SORTS = [
