@@ -329,9 +329,15 @@ describe('deeply nested, oversized and odd requests', () => {
       assert.equal(r.status, 403, `length ${n}: ${r.status}`);
       assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
     }
-    const r = await api.get(`/api/${'u'.repeat(600)}/tasks`);
-    assert.equal(r.status, 414);
-    assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/, 'even the router speaks problem+json');
+    for (const [method, path] of [
+      ['GET', `/api/${'u'.repeat(600)}/tasks`],
+      ['POST', `/api/${'u'.repeat(501)}/stream-ticket`],
+      ['GET', `/api/${me.userId}/tasks/${'1'.repeat(600)}`],
+    ] as const) {
+      const r = await api.call(method, path);
+      assert.equal(r.status, 414, `${method} ${path.slice(0, 30)}`);
+      assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/, 'even the router speaks problem+json');
+    }
     assert.equal((await fetch(`${app.url}/api/%E0%A4%A/tasks`)).status, 400);
   });
 });
@@ -354,6 +360,17 @@ describe('the OpenAPI document describes what the server answers', () => {
         }
       }
     }
+  });
+
+  test("every operation with a path parameter documents the router's 414 (a parameter over 500 characters)", () => {
+    let withParams = 0;
+    for (const [path, ops] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(ops)) {
+        if (path.includes('{')) withParams++;
+        assert.equal(Boolean(op.responses['414']), path.includes('{'), `${method} ${path}`);
+      }
+    }
+    assert.ok(withParams > 30, `${withParams} operations with a path parameter`);
   });
 
   test('register and login are public; every other operation needs the bearer token', () => {

@@ -16,7 +16,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from '../app.js';
 import { metrics, metricsText, registry } from '../metrics.js';
 import { daprRoutes } from '../events/dapr/routes.js';
-import { errorHandler, HttpProblem, sendProblem } from './problems.js';
+import { errorHandler, HttpProblem, problemResponse, sendProblem } from './problems.js';
 import { isWellFormed, WELL_FORMED } from '../tasks/model.js';
 import { authRoutes } from './routes/auth.js';
 import { preferencesRoutes } from './routes/preferences.js';
@@ -77,6 +77,21 @@ function optionalBodies<T>(doc: T): T {
       const body = op.requestBody;
       if (body?.content?.['application/json']?.schema?.anyOf?.some((s) => s.type === 'null')) body.required = false;
     }
+  }
+  return doc;
+}
+
+/**
+ * The router refuses a path parameter longer than MAX_PARAM_LENGTH with 414 before any route
+ * runs (find-my-way bounds what it matches): every operation with a path parameter may answer it.
+ * Documented here, once, rather than in each route's schema, so no new route can miss it.
+ */
+function uriTooLong<T>(doc: T): T {
+  const paths = (doc as { paths?: Record<string, Record<string, { responses?: Record<string, unknown> }>> }).paths ?? {};
+  const response = problemResponse(`A path parameter is longer than ${MAX_PARAM_LENGTH} characters (refused by the router)`);
+  for (const [url, operations] of Object.entries(paths)) {
+    if (!url.includes('{')) continue;
+    for (const op of Object.values(operations)) op.responses = { ...op.responses, 414: response };
   }
   return doc;
 }
@@ -180,7 +195,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
       },
       security: [{ bearer: [] }],
     },
-    transformObject: (doc) => ('openapiObject' in doc ? optionalBodies(doc.openapiObject) : doc.swaggerObject),
+    transformObject: (doc) => ('openapiObject' in doc ? uriTooLong(optionalBodies(doc.openapiObject)) : doc.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsCsp });
 
