@@ -109,6 +109,7 @@ describe('projects', () => {
     assert.deepEqual(names, ['Inbox', 'Work', 'Home']);
     for (const [body, field] of [
       [{ name: '   ' }, 'name'],
+      [{ name: '\u3000\ufeff\u00a0\t' }, 'name'],
       [{ name: '' }, 'name'],
       [{ name: 'x'.repeat(101) }, 'name'],
       [{ name: 'ok', color: 'red' }, 'color'],
@@ -188,6 +189,11 @@ describe('projects', () => {
     const bad = await v.api.post(`${v.projects}/${ids[0]}/move`, { after_id: 2147483000 });
     assert.equal(bad.status, 422);
     assert.equal(bad.body.errors[0].field, 'after_id');
+    // a rule of the schema (not: both), so the document says it too
+    const both = await v.api.post(`${v.projects}/${ids[0]}/move`, { before_id: ids[1], after_id: ids[2] });
+    assert.equal(both.status, 422);
+    assert.deepEqual(both.body.errors, [{ field: 'after_id', message: 'give before_id or after_id, not both' }]);
+    assert.deepEqual(await names(), ['Inbox', 'B', 'C', 'A'], 'nothing moved');
   });
 
   test('delete: the project and all its tasks (subtasks too) in one transaction, one deleted event per task', async () => {

@@ -71,7 +71,15 @@ interface AjvError {
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
+  /** the keyword's value (the validators are verbose) */
+  schema?: unknown;
 }
+
+/** `not: { required: [a, b] }`, the schemas' way to say two fields exclude each other: its fields */
+const excludedPair = (e: AjvError): string[] | undefined => {
+  const required = e.keyword === 'not' ? (e.schema as { required?: unknown } | undefined)?.required : undefined;
+  return Array.isArray(required) && required.length > 1 ? required.map(String) : undefined;
+};
 
 /** Ajv's errors → our field list ("reminders/0/at", "title"). */
 function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
@@ -80,9 +88,12 @@ function fieldErrors(validation: AjvError[], context: string | undefined): Field
     let field = e.instancePath.replace(/^\//, '');
     if (e.keyword === 'required') field = [field, String(e.params.missingProperty)].filter(Boolean).join('/');
     if (e.keyword === 'additionalProperties') field = [field, String(e.params.additionalProperty)].filter(Boolean).join('/');
+    const pair = excludedPair(e);
+    if (pair) field = [field, pair.at(-1)].filter(Boolean).join('/');
     if (!field) field = context === 'body' ? '(body)' : `(${context ?? 'request'})`;
-    const message =
-      e.keyword === 'additionalProperties'
+    const message = pair
+      ? `give ${pair.join(' or ')}, not both`
+      : e.keyword === 'additionalProperties'
         ? 'is not a known field'
         : e.keyword === 'required'
           ? 'is required'

@@ -44,7 +44,15 @@ export const MAX_PARAM_LENGTH = 500;
 function validators() {
   const make = (coerce: boolean) =>
     addFormats(
-      new Ajv({ coerceTypes: coerce ? 'array' : false, useDefaults: true, removeAdditional: false, allErrors: true, strict: false }),
+      // verbose: an error carries its schema, so a `not` names the fields it excludes (problems.ts)
+      new Ajv({
+        coerceTypes: coerce ? 'array' : false,
+        useDefaults: true,
+        removeAdditional: false,
+        allErrors: true,
+        strict: false,
+        verbose: true,
+      }),
     ).addFormat(WELL_FORMED, { type: 'string', validate: isWellFormed });
   return { body: make(false), other: make(true) };
 }

@@ -1,11 +1,11 @@
 /** A project as the API and its events see it. */
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, TEXT_RULES } from '../tasks/model.js';
+import { DateTime, NON_BLANK_TEXT_RULES } from '../tasks/model.js';
 
 export const PROJECT_NAME_MAX = 100;
 export const DEFAULT_COLOR = '#808080';
 
-const Name = Type.String({ minLength: 1, maxLength: PROJECT_NAME_MAX, ...TEXT_RULES });
+const Name = Type.String({ minLength: 1, maxLength: PROJECT_NAME_MAX, ...NON_BLANK_TEXT_RULES });
 const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: '#rrggbb (stored lower-case)' });
 
 export const Project = Type.Object(
@@ -44,6 +44,11 @@ export const ProjectMoveBody = Type.Object(
     before_id: Type.Optional({ ...AnchorId, description: 'place it right before this project' }),
     after_id: Type.Optional({ ...AnchorId, description: 'place it right after this project' }),
   },
-  { $id: 'ProjectMoveBody', additionalProperties: false, description: 'neither: at the end' },
+  {
+    $id: 'ProjectMoveBody',
+    additionalProperties: false,
+    not: { required: ['before_id', 'after_id'] },
+    description: 'before_id or after_id, not both; neither: at the end',
+  },
 );
 export type ProjectMoveBody = Static<typeof ProjectMoveBody>;

@@ -24,9 +24,22 @@ export const WELL_FORMED = 'well-formed-unicode';
 export const isWellFormed = (s: string): boolean => !/\p{Cs}/u.test(s);
 /** the rules of every free-text input */
 export const TEXT_RULES = { pattern: TEXT, format: WELL_FORMED } as const;
+/**
+ * JavaScript's white space (what String.prototype.trim removes), spelt out: `\s` differs between
+ * the regex engines that read the document (Python's counts U+001C–U+001F and not U+FEFF).
+ */
+const JS_SPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/**
+ * Text that is not blank once trimmed (and has no NUL). Leading space, then the first other
+ * character: one way to match, so the check is linear even on a 64 KB string.
+ */
+const NON_BLANK_TEXT = `^[${JS_SPACE}]*[^\\u0000${JS_SPACE}][^\\u0000]*$`;
+/** the rules of a name that must say something */
+export const NON_BLANK_TEXT_RULES = { pattern: NON_BLANK_TEXT, format: WELL_FORMED } as const;
 /** What a failed pattern or format means, for the problem response (Ajv's default repeats the rule). */
 export const RULE_MESSAGES: Record<string, string> = {
   [TEXT]: 'must not contain NUL (U+0000) characters',
+  [NON_BLANK_TEXT]: 'must not be blank, nor contain NUL (U+0000) characters',
   [WELL_FORMED]: 'must be well-formed Unicode (an unpaired surrogate is not)',
 };
 
@@ -146,6 +159,11 @@ export const MoveBody = Type.Object(
     before_id: Type.Optional({ ...AnchorId, description: 'place it right before this sibling' }),
     after_id: Type.Optional({ ...AnchorId, description: 'place it right after this sibling' }),
   },
-  { $id: 'MoveBody', additionalProperties: false, description: 'neither before_id nor after_id: at the end of the list' },
+  {
+    $id: 'MoveBody',
+    additionalProperties: false,
+    not: { required: ['before_id', 'after_id'] },
+    description: 'before_id or after_id, not both; neither: at the end of the list',
+  },
 );
 export type MoveBody = Static<typeof MoveBody>;

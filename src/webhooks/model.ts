@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TASK_EVENT_TYPES } from '../events/schemas.js';
 import type { WebhookDeliveryRow, WebhookRow } from '../db/types.js';
+import { RULE_MESSAGES } from '../tasks/model.js';
 import { MAX_URL_LENGTH } from './targets.js';
 
 /** `task.created`, … : the task-events types a webhook may subscribe to */
@@ -9,9 +10,21 @@ export const WEBHOOK_EVENTS = TASK_EVENT_TYPES.map((t) => `task.${t}` as const);
 /** the type of a test delivery (POST …/webhooks/{id}/test) */
 export const PING_EVENT = 'webhook.test';
 
+/**
+ * The part of targets.ts's rules a schema can state: http(s), a host, no user name or password.
+ * That the host resolves, and only to public addresses, only DNS can tell (422 naming `url`).
+ */
+const TARGET_URL = '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+([/?#]\\S*)?$';
+RULE_MESSAGES[TARGET_URL] = 'must be an http:// or https:// URL without a user name or password';
+
 export const WebhookCreate = Type.Object(
   {
-    url: Type.String({ minLength: 1, maxLength: MAX_URL_LENGTH, description: 'http(s) URL of a public host' }),
+    url: Type.String({
+      minLength: 1,
+      maxLength: MAX_URL_LENGTH,
+      pattern: TARGET_URL,
+      description: 'http(s) URL of a host that resolves to public addresses only',
+    }),
     events: Type.Array(Type.Union(WEBHOOK_EVENTS.map((e) => Type.Literal(e))), {
       minItems: 1,
       maxItems: WEBHOOK_EVENTS.length,
