@@ -118,6 +118,10 @@ describe('calendar feed', () => {
     assert.match(text, /^BEGIN:VCALENDAR\r\n/);
     assert.equal((await fetch(`${app.url}/ical/${'x'.repeat(43)}.ics`)).status, 404);
     assert.equal((await fetch(`${app.url}/ical/nonsense`)).status, 404);
+    // any name that is not a live feed's is 404, a long one too (it was an undocumented 422)
+    const long = await fetch(`${app.url}/ical/${'x'.repeat(200)}.ics`);
+    assert.equal(long.status, 404);
+    assert.match(long.headers.get('content-type') ?? '', /^application\/problem\+json/);
     assert.equal((await client(app.url).post(`/api/${alice.userId}/calendar-feed`)).status, 401);
   });
 

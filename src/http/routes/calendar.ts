@@ -116,7 +116,9 @@ export const icalRoutes =
           tags: ['calendar'],
           summary: 'The calendar feed (RFC 5545: VEVENT per open task with a due date, RRULE, VALARM, VTIMEZONE)',
           security: [],
-          params: Type.Object({ file: Type.String({ maxLength: 60, description: '`<token>.ics`' }) }),
+          // no length or pattern rule here: a name that is not a live feed's is 404, whatever its shape
+          // (a calendar app can do nothing with a 422), and the router bounds its length (414)
+          params: Type.Object({ file: Type.String({ description: '`<token>.ics`' }) }),
           produces: ['text/calendar'],
           response: {
             200: { description: 'text/calendar', content: { 'text/calendar': { schema: { type: 'string' } } } },
