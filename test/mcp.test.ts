@@ -360,6 +360,35 @@ describe('MCP authentication', () => {
     assert.match(ok.headers.get('x-request-id') ?? '', /\S/, 'the request id of the logs comes back');
   });
 
+  test('Accept: any that admits JSON is served (the answer is JSON); one that does not is a 406 problem', async () => {
+    const post = (accept: string | undefined, body: unknown = { jsonrpc: '2.0', id: 1, method: 'ping' }) =>
+      fetch(`${app.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${me.token}`, ...(accept ? { accept } : {}) },
+        body: JSON.stringify(body),
+      });
+    for (const accept of [undefined, '*/*', 'application/json', 'application/*;q=0.5, text/html']) {
+      const res = await post(accept);
+      assert.equal(res.status, 200, `Accept: ${accept}`);
+      assert.deepEqual(await res.json(), { jsonrpc: '2.0', id: 1, result: {} });
+    }
+    for (const accept of ['text/html', 'text/event-stream', 'application/json;q=0']) {
+      const res = await post(accept);
+      assert.equal(res.status, 406, `Accept: ${accept}`);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    }
+    // what the SDK's transport would refuse with its JSON-RPC 400 is a 422 problem (the schema is the SDK's own)
+    for (const body of [
+      { jsonrpc: '2.0', id: 1 },
+      { jsonrpc: '2.0', id: 1.5, method: 'ping' },
+      { jsonrpc: '2.0', method: 'ping', extra: 1 },
+    ]) {
+      const res = await post(undefined, body);
+      assert.equal(res.status, 422, JSON.stringify(body));
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    }
+  });
+
   test('GET /mcp (the optional server stream) is 405: the server is stateless', async () => {
     const res = await fetch(`${app.url}/mcp`, { headers: { authorization: `Bearer ${me.token}`, accept: 'text/event-stream' } });
     assert.equal(res.status, 405);

@@ -35,6 +35,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'Missing, invalid or expired bearer token',
   403: "The token's user is not the {user_id} of the path, or the caller's role in a shared project may not do this",
   404: 'No such resource (or not yours)',
+  406: 'None of the media types in Accept can be served',
   409: 'Conflict',
   412: 'If-Match names a version that is no longer current',
   413: 'Body larger than 64 KB',

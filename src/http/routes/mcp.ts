@@ -8,21 +8,25 @@
  * tools need no server-initiated messages, so the optional GET stream is not offered (405).
  */
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Type } from '@sinclair/typebox';
+import Negotiator from 'negotiator';
+import * as z from 'zod/v4';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
 import { createMcpServer } from '../../mcp/server.js';
 import { requireUser, userOf } from '../auth.js';
-import { forbidden, problems } from '../problems.js';
+import { forbidden, HttpProblem, problems } from '../problems.js';
 
-const JsonRpcMessage = Type.Object(
-  {
-    jsonrpc: Type.Literal('2.0'),
-    method: Type.Optional(Type.String({ maxLength: 200 })),
-    id: Type.Optional(Type.Union([Type.String(), Type.Integer(), Type.Null()])),
-  },
-  { additionalProperties: true, description: 'a JSON-RPC 2.0 message of the MCP protocol' },
-);
+/**
+ * The body as the SDK's transport checks it (its own zod schema, converted): a body it would refuse
+ * with its JSON-RPC 400 is refused here first, as a 422 problem naming the field like every route.
+ */
+const { $schema: _draft, ...jsonRpcMessage } = z.toJSONSchema(JSONRPCMessageSchema, { io: 'input' });
+const JsonRpcMessage = Type.Unsafe<unknown>({ ...jsonRpcMessage, description: 'a JSON-RPC 2.0 message of the MCP protocol' });
+
+/** what the transport needs to see: it insists on both types (MCP asks clients to send them) */
+const TRANSPORT_ACCEPT = 'application/json, text/event-stream';
 
 const sameHost = (origin: string, host: string): boolean => {
   try {
@@ -45,11 +49,12 @@ export const mcpRoutes =
         schema: {
           tags: ['mcp'],
           summary: 'Model Context Protocol (Streamable HTTP, stateless; send Accept: application/json, text/event-stream)',
+          description: 'Answers are JSON, never a stream: any Accept that admits application/json is served, others get 406.',
           body: JsonRpcMessage,
           response: {
             200: Type.Object({}, { additionalProperties: true, description: 'the JSON-RPC response' }),
             202: Type.Null({ description: 'a notification or response was accepted' }),
-            ...problems(400, 401, 403, 413, 415, 422),
+            ...problems(400, 401, 403, 406, 413, 415, 422),
           },
         },
       },
@@ -57,6 +62,16 @@ export const mcpRoutes =
         // MCP asks servers to check Origin against DNS rebinding: a browser page elsewhere gets no answer
         const origin = req.headers.origin;
         if (origin !== undefined && !sameHost(origin, req.host)) throw forbidden(`requests from ${origin} are not accepted`);
+        // enableJsonResponse: every answer is JSON, so a client that accepts JSON (no Accept, */*, …) is
+        // served; the transport would answer 406 in a JSON-RPC body unless it sees both types listed
+        if (!new Negotiator(req.raw).mediaType(['application/json']))
+          throw new HttpProblem(
+            406,
+            'not-acceptable',
+            'Not acceptable',
+            `the answer is application/json; send Accept: ${TRANSPORT_ACCEPT}`,
+          );
+        req.raw.headers.accept = TRANSPORT_ACCEPT;
         const server = createMcpServer({
           userId: userOf(req),
           authorization: req.headers.authorization ?? '',
