@@ -8,14 +8,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { client, eventually, signUp } from './support/app.js';
+import { freePort, spawnService, type SpawnedService } from './support/service.js';
 import { tracingRequested } from '../src/tracing/enabled.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,19 +29,10 @@ interface Span {
   service: string;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createTcpServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-
 const spans: Span[] = [];
 let receiver: Server;
-let child: ChildProcess;
+let service: SpawnedService;
 let url: string;
-let dataDir: string;
 
 /** The OTLP/HTTP JSON body: resourceSpans[].scopeSpans[].spans[], the service name on the resource. */
 function collect(body: any): void {
@@ -65,17 +54,9 @@ before(async () => {
   const otlpPort = await freePort();
   await new Promise<void>((r) => receiver.listen(otlpPort, '127.0.0.1', r));
 
-  dataDir = await mkdtemp(path.join(tmpdir(), 'taskstream-tracing-'));
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, ['--import', './dist/src/tracing/register.js', 'dist/src/main.js'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+  service = await spawnService(
+    'traced service',
+    {
       WEB_CONCURRENCY: '2',
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
@@ -84,29 +65,14 @@ before(async () => {
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 90_000;
-  while (
-    !(await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    assert.ok(Date.now() < deadline, 'the traced service did not get ready within 90 s');
-    assert.equal(child.exitCode, null, 'the service exited');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    { readyWithinMs: 90_000, nodeArgs: ['--import', './dist/src/tracing/register.js'] },
+  );
+  url = service.url;
 });
 
 after(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await service?.stop();
   await new Promise((r) => receiver?.close(r));
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 const attr = (s: Span, key: string) => {
