@@ -92,6 +92,7 @@ describe('Settings → Integrations', () => {
     await panel.getByRole('button', { name: 'Copy new access token' }).click();
     await panel.getByRole('button', { name: 'Copied new access token' }).waitFor();
     assert.equal(await clipboard(page), secret);
+    await panel.screenshot({ path: path.join(SHOTS, 'integrations-token-created-desktop.png') });
 
     // listed (API and screen) with its scope and expiry; it works for reads only
     const listed = (await api.get(`/api/${s.userId}/tokens`)).body;
