@@ -207,6 +207,9 @@ describe('phone (item 10)', () => {
         const rows = [...document.querySelectorAll('[data-testid="task-row"]')].map((r) => r.getBoundingClientRect());
         return { first: rows[0].top, visible: rows.filter((r) => r.bottom <= innerHeight).length, height: innerHeight };
       })()`);
+      console.log(
+        `# phone ${box.height} px tall: the first task starts at ${Math.round(box.first)} px, ${box.visible} tasks fully visible`,
+      );
       assert.ok(box.first < box.height * 0.4, `the first task starts at ${box.first} px of ${box.height}`);
       assert.ok(box.visible >= 8, `${box.visible} tasks fully visible on the first screen`);
       await shot(page, dark ? 'list-phone-dark' : 'list-phone-light');

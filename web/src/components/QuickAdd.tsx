@@ -97,6 +97,7 @@ export function QuickAdd() {
         </label>
         <input
           id="quick-add"
+          dir="auto"
           ref={input}
           value={text}
           placeholder="Add a task — e.g. “Pay rent tomorrow 9am every month #home !high”"
