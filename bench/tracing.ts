@@ -2,40 +2,57 @@
  * `npm run bench:tracing`: what OpenTelemetry tracing costs, in `npm run bench` terms (the built
  * service, `node --import ./dist/src/tracing/register.js dist/src/main.js`, the embedded mode, the
  * same create and list-with-search requests). The same data directory is served with tracing off
- * and on, alternately (off, on, off, on: a shared machine's load drifts), and each round measures
- * throughput, latency and the CPU the server's process tree spent per request. With tracing on,
- * every span is exported over OTLP/HTTP (protobuf) to a sink in this process that discards it, so
- * the cost includes the SDK's batching and serialisation. Writes bench/results/tracing.json.
+ * and on, alternately (off, on@1, on@0.1, then again: a shared machine's load drifts); with tracing
+ * on every span is exported over OTLP/HTTP (protobuf) to a sink in this process that discards it,
+ * so the cost includes the SDK's batching and serialisation.
+ *
+ * Two measures per server and request kind:
+ *  - CPU per request at a fixed pace (BENCH_TRACING_RATE req/s, well below what either mode serves):
+ *    the CPU time the server's processes spent (read from /proc: the primary and its workers, and
+ *    PostgreSQL apart), less what they spend idle (measured just before), divided by the requests. The pace is the same in both modes, so group
+ *    commit batches alike, and CPU time — unlike throughput — barely moves with the other work on
+ *    a shared machine. The overhead keys are the medians of these over the rounds.
+ *  - throughput at saturation (BENCH_TRACING_CONNECTIONS connections, BENCH_TRACING_DURATION_S):
+ *    req/s and latency, which a loaded machine makes noisy.
  *
  * Tracing on is measured at each sampling ratio of BENCH_TRACING_RATIOS (parent-based trace-id
- * ratio sampler, OTEL_TRACES_SAMPLER_ARG): 1 records every request, 0.1 one in ten.
+ * ratio sampler, OTEL_TRACES_SAMPLER_ARG): 1 records every request, 0.1 one in ten. Writes
+ * bench/results/tracing.json and re-renders BENCHMARKS.md.
  *
- * Env: BENCH_TRACING_DURATION_S (8), BENCH_TRACING_CONNECTIONS (16), BENCH_TRACING_ROUNDS (2),
- * BENCH_TRACING_RATIOS ("1,0.1").
+ * Env: BENCH_TRACING_RATE (25), BENCH_TRACING_PACED_S (12), BENCH_TRACING_DURATION_S (6),
+ * BENCH_TRACING_CONNECTIONS (16), BENCH_TRACING_ROUNDS (3), BENCH_TRACING_RATIOS ("1,0.1").
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import autocannon, { type Request } from 'autocannon';
 import { openEmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { mintSessions } from './lib/api.js';
-import { descendants } from './lib/cpu.js';
-import { loadAvg } from './lib/machine.js';
-import { freePort, ROOT, startServer } from './lib/proc.js';
+import { cpuMeter, descendants } from './lib/cpu.js';
+import { loadAvg, machine } from './lib/machine.js';
+import { freePort, startServer } from './lib/proc.js';
+import { saveRecord } from './lib/report.js';
 import { analyze, REALISTIC, seedTasks, seedUsers } from './lib/seed.js';
 import { load } from './lib/load.js';
-import { cpuMeter } from './lib/cpu.js';
-import { log, rng, round } from './lib/util.js';
+import { log, median, rng, round, sleep } from './lib/util.js';
 import { createRequest, listRequest } from './scenarios/http.js';
 
-const DURATION_S = Number(process.env.BENCH_TRACING_DURATION_S ?? 8);
+const RATE = Number(process.env.BENCH_TRACING_RATE ?? 25);
+const PACED_S = Number(process.env.BENCH_TRACING_PACED_S ?? 12);
+const DURATION_S = Number(process.env.BENCH_TRACING_DURATION_S ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_TRACING_CONNECTIONS ?? 16);
-const ROUNDS = Number(process.env.BENCH_TRACING_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_TRACING_ROUNDS ?? 3);
 const RATIOS = (process.env.BENCH_TRACING_RATIOS ?? '1,0.1').split(',').map((r) => r.trim());
+const IDLE_MS = 4000;
 const USERS = 100;
 const TASKS = 10_000;
+const KINDS = ['create', 'list_search'] as const;
+type Kind = (typeof KINDS)[number];
 
+const started = Date.now();
 const work = await mkdtemp(path.join(tmpdir(), 'taskstream-bench-tracing-'));
 const dataDir = path.join(work, 'data');
 const secret = randomBytes(32).toString('hex');
@@ -54,22 +71,70 @@ const TRACING_ON = {
   OTEL_TRACES_EXPORTER: 'otlp',
   OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
   OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
-  OTEL_METRICS_EXPORTER: 'none',
-  OTEL_LOGS_EXPORTER: 'none',
+};
+
+const comm = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 };
 
 interface Round {
   /** 'off', or 'on@<sampling ratio>' */
   tracing: string;
-  kind: 'create' | 'list_search';
+  round: number;
+  kind: Kind;
+  /** paced: CPU ms per request of the node processes (primary + workers) and of PostgreSQL, idle CPU taken off */
+  cpu_ms_per_request: number;
+  /** paced, idle CPU included */
+  gross_cpu_ms_per_request: number;
+  node_cpu_ms_per_request: number;
+  pg_cpu_ms_per_request: number;
+  paced_requests: number;
+  /** saturated */
   rps: number;
   p50_ms: number;
   p99_ms: number;
-  cpu_ms_per_request: number;
   load: [number, number, number];
 }
 
+/**
+ * A fixed number of requests at a fixed pace; the server's CPU per request, node and PostgreSQL
+ * apart. What the processes burn when idle (timers, the relay's polls, PostgreSQL's background
+ * work), measured just before, is taken off: what is left is each request's own cost.
+ */
+async function paced(url: string, pid: number, next: () => Request) {
+  const tree = () => [pid, ...descendants(pid)];
+  const groups = {
+    node: () => tree().filter((p) => comm(p) !== 'postgres'),
+    postgres: () => tree().filter((p) => comm(p) === 'postgres'),
+  };
+  await sleep(2000); // the previous run's events are still being relayed and consumed
+  const idle = cpuMeter(groups);
+  await sleep(IDLE_MS);
+  const idleCpu = idle.stop();
+  const meter = cpuMeter(groups);
+  const res = await autocannon({
+    url,
+    connections: 8,
+    overallRate: RATE,
+    amount: RATE * PACED_S,
+    timeout: 30,
+    requests: [{ setupRequest: (req) => ({ ...req, ...next() }) }],
+  });
+  // the events of the last requests are still being relayed and consumed: count their CPU too
+  await sleep(500);
+  const busy = meter.stop();
+  if (res.non2xx || res.errors) throw new Error(`paced run: ${res.non2xx} non-2xx, ${res.errors} errors`);
+  const n = Math.max(1, res.requests.total);
+  const own = (g: 'node' | 'postgres') => Math.max(0, busy.cpu_ms[g]! - (idleCpu.cpu_ms[g]! * busy.wall_ms) / idleCpu.wall_ms) / n;
+  return { requests: n, node: own('node'), postgres: own('postgres'), gross: (busy.cpu_ms.node! + busy.cpu_ms.postgres!) / n };
+}
+
 const rounds: Round[] = [];
+const loads: Record<string, [number, number, number]> = {};
 try {
   log(`seeding ${TASKS} tasks of ${USERS} users`);
   {
@@ -80,82 +145,118 @@ try {
     await h.close();
   }
   const sessions = await mintSessions(secret, users);
-  const modes = Array.from({ length: ROUNDS }, () => ['off', ...RATIOS.map((r) => `on@${r}`)]).flat();
-  for (const tracing of modes) {
-    const ratio = tracing.startsWith('on@') ? tracing.slice(3) : undefined;
-    const server = await startServer({
-      dataDir,
-      nodeArgs: ['--import', './dist/src/tracing/register.js'],
-      env: {
-        AUTH_SECRET: secret,
-        ...(ratio ? { ...TRACING_ON, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio } : {}),
-      },
-    });
-    try {
-      for (const kind of ['create', 'list_search'] as const) {
-        const r = rng(kind === 'create' ? 7 : 11);
-        const res = await load({
-          url: server.url,
-          next: () => (kind === 'create' ? createRequest(r, sessions) : listRequest(r, sessions)),
-          connections: CONNECTIONS,
-          warmupS: 2,
-          durationS: DURATION_S,
-          runs: 1,
-          probe: () => cpuMeter({ server: () => [server.pid, ...descendants(server.pid)] }),
-        });
-        const run = res.runs[0]!;
-        const cpu = (run.probe as { cpu_ms: Record<string, number> }).cpu_ms.server!;
-        const row: Round = {
-          tracing,
-          kind,
-          rps: res.rps,
-          p50_ms: res.p50_ms,
-          p99_ms: res.p99_ms,
-          cpu_ms_per_request: round(cpu / Math.max(1, run.requests), 3),
-          load: loadAvg(),
-        };
-        rounds.push(row);
-        log(
-          `tracing ${tracing} ${kind}: ${row.rps} req/s, p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms, ${row.cpu_ms_per_request} ms CPU/request (server tree), load ${row.load.join(' ')}`,
-        );
+  for (let round_ = 1; round_ <= ROUNDS; round_++) {
+    for (const tracing of ['off', ...RATIOS.map((r) => `on@${r}`)]) {
+      const ratio = tracing.startsWith('on@') ? tracing.slice(3) : undefined;
+      const server = await startServer({
+        dataDir,
+        nodeArgs: ['--import', './dist/src/tracing/register.js'],
+        env: {
+          AUTH_SECRET: secret,
+          LIMIT_WRITES_PER_SECOND: '100000',
+          LIMIT_WRITE_BURST: '100000',
+          ...(ratio ? { ...TRACING_ON, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio } : {}),
+        },
+      });
+      loads[`round ${round_}, tracing ${tracing}`] = loadAvg();
+      try {
+        for (const kind of KINDS) {
+          const r = rng(kind === 'create' ? 7 + round_ : 11 + round_);
+          const next = () => (kind === 'create' ? createRequest(r, sessions) : listRequest(r, sessions));
+          const cpu = await paced(server.url, server.pid, next);
+          const sat = await load({ url: server.url, next, connections: CONNECTIONS, warmupS: 1, durationS: DURATION_S, runs: 1 });
+          const row: Round = {
+            tracing,
+            round: round_,
+            kind,
+            cpu_ms_per_request: round(cpu.node + cpu.postgres, 3),
+            gross_cpu_ms_per_request: round(cpu.gross, 3),
+            node_cpu_ms_per_request: round(cpu.node, 3),
+            pg_cpu_ms_per_request: round(cpu.postgres, 3),
+            paced_requests: cpu.requests,
+            rps: sat.rps,
+            p50_ms: sat.p50_ms,
+            p99_ms: sat.p99_ms,
+            load: loadAvg(),
+          };
+          rounds.push(row);
+          log(
+            `round ${round_} tracing ${tracing} ${kind}: paced ${RATE}/s: ${row.cpu_ms_per_request} ms CPU/request (node ${row.node_cpu_ms_per_request}, pg ${row.pg_cpu_ms_per_request}; with idle ${row.gross_cpu_ms_per_request}); saturated: ${row.rps} req/s, p50 ${row.p50_ms} ms; load ${row.load.join(' ')}`,
+          );
+        }
+      } finally {
+        await server.stop();
       }
-    } finally {
-      await server.stop();
     }
   }
 
-  const summary: Record<string, unknown> = {};
-  const mean = (xs: Round[], k: 'rps' | 'cpu_ms_per_request' | 'p50_ms') => xs.reduce((a, x) => a + x[k], 0) / xs.length;
+  const med = (kind: Kind, tracing: string, k: 'cpu_ms_per_request' | 'node_cpu_ms_per_request' | 'rps') =>
+    median(rounds.filter((x) => x.kind === kind && x.tracing === tracing).map((x) => x[k]));
   const pct = (on: number, off: number) => round((100 * (on - off)) / off, 1);
-  for (const kind of ['create', 'list_search'] as const) {
-    const of = (t: string) => rounds.filter((x) => x.kind === kind && x.tracing === t);
-    const off = of('off');
-    const row: Record<string, number> = {
-      rps_off: round(mean(off, 'rps'), 1),
-      cpu_ms_per_request_off: round(mean(off, 'cpu_ms_per_request'), 3),
-      p50_ms_off: round(mean(off, 'p50_ms'), 2),
-    };
-    for (const r of RATIOS) {
-      const on = of(`on@${r}`);
-      row[`rps_on@${r}`] = round(mean(on, 'rps'), 1);
-      row[`throughput_change_pct_on@${r}`] = pct(mean(on, 'rps'), mean(off, 'rps'));
-      row[`cpu_ms_per_request_on@${r}`] = round(mean(on, 'cpu_ms_per_request'), 3);
-      row[`cpu_per_request_change_pct_on@${r}`] = pct(mean(on, 'cpu_ms_per_request'), mean(off, 'cpu_ms_per_request'));
-      row[`p50_ms_on@${r}`] = round(mean(on, 'p50_ms'), 2);
+  const keys: Record<string, number> = {};
+  const summary: (string | number)[][] = [];
+  for (const kind of KINDS) {
+    const short = kind === 'create' ? 'create' : 'list';
+    for (const ratio of RATIOS) {
+      const on = `on@${ratio}`;
+      const suffix = ratio === '1' ? '' : `_sampled_${ratio.replace('.', '_')}`;
+      keys[`tracing_${short}_cpu_overhead_pct${suffix}`] = pct(med(kind, on, 'cpu_ms_per_request'), med(kind, 'off', 'cpu_ms_per_request'));
+      keys[`tracing_${short}_node_cpu_overhead_pct${suffix}`] = pct(
+        med(kind, on, 'node_cpu_ms_per_request'),
+        med(kind, 'off', 'node_cpu_ms_per_request'),
+      );
+      keys[`tracing_${short}_rps_change_pct${suffix}`] = pct(med(kind, on, 'rps'), med(kind, 'off', 'rps'));
     }
-    summary[kind] = row;
+    for (const tracing of ['off', ...RATIOS.map((r) => `on@${r}`)])
+      summary.push([
+        kind,
+        tracing,
+        med(kind, tracing, 'cpu_ms_per_request'),
+        med(kind, tracing, 'node_cpu_ms_per_request'),
+        med(kind, tracing, 'rps'),
+      ]);
   }
-  const out = {
-    when: new Date().toISOString(),
-    connections: CONNECTIONS,
-    duration_s: DURATION_S,
-    otlp_bytes_exported: exported,
-    summary,
-    rounds,
-  };
-  await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
-  await writeFile(path.join(ROOT, 'bench/results/tracing.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(JSON.stringify(summary, null, 2));
+  const md = (head: string[], rows: (string | number)[][]) =>
+    [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  saveRecord({
+    mode: 'tracing',
+    date: new Date().toISOString(),
+    duration_s: (Date.now() - started) / 1000,
+    machine: machine(),
+    load: loads,
+    commands: ['npm run bench:tracing'],
+    settings: {
+      rate: RATE,
+      paced_s: PACED_S,
+      duration_s: DURATION_S,
+      connections: CONNECTIONS,
+      rounds: ROUNDS,
+      ratios: RATIOS,
+      users: USERS,
+      tasks: TASKS,
+    },
+    keys,
+    details: {
+      'Medians over the rounds': md(['kind', 'tracing', 'CPU ms/request (paced, all)', 'node processes', 'req/s (saturated)'], summary),
+      Rounds: md(
+        ['round', 'tracing', 'kind', 'CPU ms/req', 'node', 'PostgreSQL', 'with idle CPU', 'req/s', 'p50 ms', 'p99 ms', 'load 1/5/15'],
+        rounds.map((x) => [
+          x.round,
+          x.tracing,
+          x.kind,
+          x.cpu_ms_per_request,
+          x.node_cpu_ms_per_request,
+          x.pg_cpu_ms_per_request,
+          x.rps,
+          x.p50_ms,
+          x.p99_ms,
+          x.load.join(' / '),
+        ]),
+      ),
+      'OTLP bytes exported': String(exported),
+    },
+  });
+  console.log(JSON.stringify(keys, null, 2));
 } finally {
   sink.close();
   await rm(work, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import type { LoadResult } from './load.js';
 import type { Machine } from './machine.js';
 import { ROOT } from './proc.js';
 
-export type Mode = 'embedded' | 'stack';
+export type Mode = 'embedded' | 'stack' | 'tracing';
 
 export interface Record_ {
   mode: Mode;
@@ -26,6 +26,12 @@ export interface Record_ {
 }
 
 const RESULTS = path.join(ROOT, 'bench', 'results');
+
+const TITLES: Record<Mode, string> = {
+  embedded: 'Embedded mode',
+  stack: 'Distributed mode (daprd + Kafka + PostgreSQL)',
+  tracing: 'Cost of tracing (embedded mode, npm run bench:tracing)',
+};
 
 export const TARGETS: Record<string, { op: '>=' | '<='; value: number; note: string }> = {
   embedded_create_rps: { op: '>=', value: 3000, note: 'create, embedded, 64 connections' },
@@ -45,6 +51,8 @@ export const TARGETS: Record<string, { op: '>=' | '<='; value: number; note: str
   today_rps_10k_c16: { op: '>=', value: 2000, note: 'Today of a 10k-task user, 16 connections (issue 13: the list page target)' },
   project_page_rps_10k_c16: { op: '>=', value: 2000, note: 'a 10k-task project page, 16 connections (issue 13: the list page target)' },
   healthz_p99_ms_under_abuse: { op: '<=', value: 50, note: 'worst /healthz p99 across the abuse cases (issue 11)' },
+  tracing_create_cpu_overhead_pct: { op: '<=', value: 10, note: 'tracing on, every request sampled, vs off (issue 18)' },
+  tracing_list_cpu_overhead_pct: { op: '<=', value: 10, note: 'tracing on, every request sampled, vs off (issue 18)' },
 };
 
 /** What each key means (rendered into BENCHMARKS.md). */
@@ -71,6 +79,12 @@ export const KEY_DOCS: Record<string, string> = {
   project_page_rps_10k_c16:
     'GET /tasks?project_id=<Inbox>&top_level=true&sort=position&limit=50 of the 10k-task user (all 10k in the Inbox), 16 connections: median req/s',
   start_ms: 'embedded: spawn of `node dist/src/main.js` → first 200 from /readyz, existing 100k data dir, median of 3',
+  tracing_create_cpu_overhead_pct:
+    'npm run bench:tracing: POST /tasks at a fixed pace, CPU per request of the service (node processes + PostgreSQL), tracing on with every request sampled and exported (OTLP/HTTP protobuf) vs off: median of the rounds, % more',
+  tracing_list_cpu_overhead_pct: 'same for GET /tasks with keyword search + a filter/sort',
+  tracing_create_cpu_overhead_pct_sampled_0_1:
+    'same as tracing_create_cpu_overhead_pct at OTEL_TRACES_SAMPLER=parentbased_traceidratio, ratio 0.1',
+  tracing_list_cpu_overhead_pct_sampled_0_1: 'same as tracing_list_cpu_overhead_pct at ratio 0.1',
 };
 
 export function saveRecord(r: Record_): void {
@@ -81,7 +95,7 @@ export function saveRecord(r: Record_): void {
 
 /** latest.json and BENCHMARKS.md from the saved records and bench/notes.md (`npm run bench:report`: after editing the notes). */
 export function renderReport(): void {
-  const records = (['embedded', 'stack'] as const).map(loadRecord).filter((x): x is Record_ => !!x);
+  const records = (['embedded', 'stack', 'tracing'] as const).map(loadRecord).filter((x): x is Record_ => !!x);
   const latest: Record<string, number> = {};
   for (const rec of records) for (const [k, v] of Object.entries(rec.keys)) if (typeof v === 'number' && Number.isFinite(v)) latest[k] = v;
   writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(sortKeys(latest), null, 2)}\n`);
@@ -143,7 +157,7 @@ function section(rec: Record_): string {
     .map(([phase, l]) => `${phase}: ${l.join(' / ')}`)
     .join('; ');
   const lines = [
-    `## ${rec.mode === 'embedded' ? 'Embedded mode' : 'Distributed mode (daprd + Kafka + PostgreSQL)'} — ${rec.date}`,
+    `## ${TITLES[rec.mode]} — ${rec.date}`,
     '',
     `Run took ${Math.round(rec.duration_s)} s. Commands:`,
     '',

@@ -1,9 +1,18 @@
 /**
- * The OpenTelemetry Node SDK with the instrumentations this service needs: incoming and outgoing
- * HTTP (node:http), fetch (undici: the calls to the Dapr sidecar), Fastify (route spans, via
- * @fastify/otel, the instrumentation Fastify maintains) and pg. Exporter, endpoint, sampler and
- * service name come from the standard OTEL_* variables (OTLP by default). Loaded only by
- * register.ts, only when tracing is on.
+ * The OpenTelemetry Node SDK with the instrumentations this service needs: Fastify (the request's
+ * SERVER span and its route handler, via @fastify/otel, the instrumentation Fastify maintains),
+ * outgoing HTTP (node:http) and fetch (undici: the calls to the Dapr sidecar, webhooks), and pg.
+ * Exporter, endpoint, sampler and service name come from the standard OTEL_* variables (OTLP by
+ * default). Loaded only by register.ts, only when tracing is on.
+ *
+ * What a span costs was measured (bench/tracing.ts, docs/observability.md), hence:
+ * - no second server span per request: @fastify/otel's request span is the SERVER span (named
+ *   `METHOD /route`, it carries the route, method and status), so the HTTP instrumentation only
+ *   traces outgoing calls;
+ * - no lifecycle-hook spans (auth, rate limit, …): they doubled a request's spans;
+ * - OpenTelemetry for traces only: this service's metrics are Prometheus' (/metrics) and its logs
+ *   pino's, so the SDK's default OTLP metrics and logs exporters (which made every request and
+ *   query also record histograms) are off unless OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER ask.
  */
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -18,16 +27,24 @@ const quiet = (url: string | undefined): boolean => QUIET_PATHS.has((url ?? '').
 
 // the stack names each process by its Dapr app id; OTEL_SERVICE_NAME still wins
 process.env.OTEL_SERVICE_NAME ??= process.env.APP_ID ?? 'taskstream';
+process.env.OTEL_METRICS_EXPORTER ??= 'none';
+process.env.OTEL_LOGS_EXPORTER ??= 'none';
 
 const sdk = new NodeSDK({
   instrumentations: [
-    new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => quiet(req.url) }),
+    new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
     new UndiciInstrumentation(),
     // no span for a query outside any request or delivery (the relay's idle polls, the clock's scans)
     new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-    // the request and route-handler spans, not one per lifecycle hook (auth, rate limit, …): those
-    // doubled the spans of a request and most of tracing's CPU cost (bench/tracing.ts)
-    new FastifyOtelInstrumentation({ registerOnInitialization: true, instrumentHooks: false, ignorePaths: (opts) => quiet(opts.url) }),
+    new FastifyOtelInstrumentation({
+      registerOnInitialization: true,
+      instrumentHooks: false,
+      ignorePaths: (opts) => quiet(opts.url),
+      requestHook: (span, request) => span.updateName(`${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`),
+      // a route handler is named after its function, and ours are arrows: Fastify would name it by
+      // the source text of the plugin that declared it
+      lifecycleHook: (span, info) => info.hookName === 'handler' && span.updateName('handler'),
+    }),
   ],
 });
 sdk.start();
