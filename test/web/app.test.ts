@@ -3,23 +3,15 @@
  * app at `/`, Debian's Chromium. Every wait is for a condition in the page, never a fixed sleep.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { client, eventually, signUp, startApp, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launch, newContext, shot, signedInPage, wallClock, WEB_TEST_ENV, ZONE } from './browser.js';
+import { client, eventually, signUp, type TestApp } from '../support/app.js';
+import { newContext, shot, signedInPage, wallClock, WEB_TEST_ENV, ZONE, serviceAndBrowser } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
 
-before(async () => {
-  ensureWebBuilt();
-  [app, browser] = await Promise.all([startApp(WEB_TEST_ENV), launch()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
-});
+serviceAndBrowser(WEB_TEST_ENV, (a, b) => ([app, browser] = [a, b]));
 
 const row = (page: Page, title: string) =>
   page.locator('[data-testid="task-row"]', { has: page.locator('.task-title', { hasText: title }) });

@@ -8,8 +8,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { TEST_PASSWORD, type Session } from '../support/app.js';
+import { startApp, TEST_PASSWORD, type Session, type TestApp } from '../support/app.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHOTS = path.join(ROOT, 'screenshots');
@@ -24,6 +25,24 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * A browser test file's set-up: the service (its web app built) and a Chromium, started before the
+ * file's tests and closed after them; `ready` hands both to the file.
+ */
+export function serviceAndBrowser(env: Record<string, string>, ready: (app: TestApp, browser: Browser) => void): void {
+  let app: TestApp | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    ensureWebBuilt();
+    [app, browser] = await Promise.all([startApp(env), launch()]);
+    ready(app, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
   });
 }
 

@@ -6,23 +6,15 @@
  * of each changed screen at desktop and phone width, light and dark.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { client, eventually, signUp, startApp, type Session, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launch, newContext, shot, signedInPage, WEB_TEST_ENV } from './browser.js';
+import { client, eventually, signUp, type Session, type TestApp } from '../support/app.js';
+import { newContext, shot, signedInPage, WEB_TEST_ENV, serviceAndBrowser } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
 
-before(async () => {
-  ensureWebBuilt();
-  [app, browser] = await Promise.all([startApp(WEB_TEST_ENV), launch()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
-});
+serviceAndBrowser(WEB_TEST_ENV, (a, b) => ([app, browser] = [a, b]));
 
 const row = (page: Page, title: string) =>
   page.locator('[data-testid="task-row"]', { has: page.locator('.task-title', { hasText: new RegExp(`^${title}$`) }) });

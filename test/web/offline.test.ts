@@ -6,23 +6,15 @@
  * stored the shell, chunks come from it offline: its own tests cover that.)
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { client, signUp, startApp, type TestApp } from '../support/app.js';
-import { DESKTOP, ensureWebBuilt, launch, shot, signedInPage, WEB_TEST_ENV, ZONE } from './browser.js';
+import { client, signUp, type TestApp } from '../support/app.js';
+import { DESKTOP, shot, signedInPage, WEB_TEST_ENV, ZONE, serviceAndBrowser } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
 
-before(async () => {
-  ensureWebBuilt();
-  [app, browser] = await Promise.all([startApp(WEB_TEST_ENV), launch()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
-});
+serviceAndBrowser(WEB_TEST_ENV, (a, b) => ([app, browser] = [a, b]));
 
 const row = (page: Page, title: string) =>
   page.locator('[data-testid="task-row"]', { has: page.locator('.task-title', { hasText: new RegExp(`^${title}$`) }) });

@@ -5,23 +5,15 @@
  * table is src/nlp/quick-add.test.ts; this checks that the web app uses that parser, in its zone.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { client, signUp, startApp, type Session, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launch, newContext, shot, signedInPage, ZONE, waitInPage, WEB_TEST_ENV } from './browser.js';
+import { client, signUp, type Session, type TestApp } from '../support/app.js';
+import { newContext, shot, signedInPage, ZONE, waitInPage, WEB_TEST_ENV, serviceAndBrowser } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
 
-before(async () => {
-  ensureWebBuilt();
-  [app, browser] = await Promise.all([startApp(WEB_TEST_ENV), launch()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
-});
+serviceAndBrowser(WEB_TEST_ENV, (a, b) => ([app, browser] = [a, b]));
 
 const preview = (page: Page) => page.locator('#quick-add-preview');
 

@@ -4,23 +4,15 @@
  * the page (the worker holds no token). The real service in-process, Debian's Chromium.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page, Worker } from 'playwright-core';
-import { client, eventually as poll, signUp, startApp, type Session, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launch, newContext, shot, signedInPage, WEB_TEST_ENV } from './browser.js';
+import { client, eventually as poll, signUp, type Session, type TestApp } from '../support/app.js';
+import { newContext, shot, signedInPage, WEB_TEST_ENV, serviceAndBrowser } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
 
-before(async () => {
-  ensureWebBuilt();
-  [app, browser] = await Promise.all([startApp(WEB_TEST_ENV), launch()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
-});
+serviceAndBrowser(WEB_TEST_ENV, (a, b) => ([app, browser] = [a, b]));
 
 /** Reminders fire ~1.5 s after they are set; on a loaded machine the rest of the way can take a while. */
 const eventually = <T>(check: () => Promise<T | undefined | null | false>) => poll(check, { timeoutMs: 15_000, intervalMs: 50 });

@@ -6,23 +6,15 @@
  * for a condition in the page.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { client, signUp, startApp, type Session, type TestApp } from '../support/app.js';
-import { ensureWebBuilt, launch, newContext, shot, signedInPage } from './browser.js';
+import { client, signUp, type Session, type TestApp } from '../support/app.js';
+import { newContext, shot, signedInPage, serviceAndBrowser } from './browser.js';
 
 let app: TestApp;
 let browser: Browser;
 
-before(async () => {
-  ensureWebBuilt();
-  [app, browser] = await Promise.all([startApp(), launch()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.close();
-});
+serviceAndBrowser({}, (a, b) => ([app, browser] = [a, b]));
 
 const row = (page: Page, title: string) =>
   page.locator('[data-testid="task-row"]', { has: page.locator('.task-title', { hasText: title }) });
