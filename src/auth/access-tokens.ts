@@ -8,21 +8,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../db/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { InvalidTokenError } from './tokens.js';
+import { SCOPES, type AccessToken, type Scope } from './access-token-model.js';
 
 export const TOKEN_PREFIX = 'tsk_';
-export const SCOPES = ['tasks:read', 'tasks:write'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-export interface AccessToken {
-  id: string;
-  name: string;
-  scopes: Scope[];
-  /** the secret's last 4 characters */
-  hint: string;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-}
 
 export interface TokenPrincipal {
   userId: string;

@@ -5,7 +5,8 @@
  * tokens and preferences takes a login, so a leaked token cannot mint others or outlive its revocation.
  */
 import type { FastifyRequest, RouteOptions } from 'fastify';
-import type { AccessTokens, Scope, TokenPrincipal } from '../auth/access-tokens.js';
+import type { AccessTokens, TokenPrincipal } from '../auth/access-tokens.js';
+import type { Scope } from '../auth/access-token-model.js';
 import { forbidden } from './problems.js';
 
 /** what a personal access token needs on a route; `per-call`: the handler checks (MCP tools) */

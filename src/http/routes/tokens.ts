@@ -6,7 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
-import { SCOPES } from '../../auth/access-tokens.js';
+import { SCOPES } from '../../auth/access-token-model.js';
 import { ValidationError, type FieldError } from '../../errors.js';
 import { checkedDate } from '../../tasks/date-range.js';
 import { DateTime, TEXT_RULES } from '../../tasks/model.js';

@@ -4,23 +4,12 @@
  * here), which is what the app holds.
  */
 import { getSession, request, type ProjectId } from '../api';
+import type { AccessToken, Scope } from '../../../src/auth/access-token-model';
 
 const userPath = (suffix: string) => `/api/${encodeURIComponent(getSession()?.userId ?? '')}${suffix}`;
 const bodyOf = async <T>(reply: Promise<{ body: T }>): Promise<T> => (await reply).body;
 
-export const SCOPES = ['tasks:read', 'tasks:write'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-export interface AccessToken {
-  id: string;
-  name: string;
-  scopes: Scope[];
-  /** the secret's last 4 characters */
-  hint: string;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-}
+export { SCOPES, type AccessToken, type Scope } from '../../../src/auth/access-token-model';
 
 export const WEBHOOK_EVENTS = ['task.created', 'task.updated', 'task.completed', 'task.deleted'] as const;
 
