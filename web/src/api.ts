@@ -17,7 +17,7 @@ export type { HistoryEntry, RecurrenceBasis, Reminder };
 export type Task = ServerTask;
 
 export type MemberRole = 'editor' | 'viewer';
-/** A member of a project (DESIGN §8); the owner is listed first with role `owner`. */
+/** A member of a project; the owner is listed first with role `owner`. */
 export interface Member {
   user_id: string;
   email: string | null;

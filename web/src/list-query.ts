@@ -25,7 +25,7 @@ export interface ListQuery {
   dueFrom: string;
   dueTo: string;
   overdue: boolean;
-  /** 'me': only tasks assigned to the caller (DESIGN §8) */
+  /** 'me': only tasks assigned to the caller */
   assignee: '' | 'me';
   sort: string;
 }

@@ -1,5 +1,5 @@
 /**
- * Members of shared projects (DESIGN §8), cached per project: the share dialog, the avatars on
+ * Members of shared projects, cached per project: the share dialog, the avatars on
  * a project and on assigned tasks, the editor's assignee picker. Refetched when the project
  * changes (a `project` live event) or after the caller changed them.
  */

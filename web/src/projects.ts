@@ -1,5 +1,5 @@
 /**
- * Projects (DESIGN §7): the sidebar's list and its open-task counts, project changes, and the
+ * Projects: the sidebar's list and its open-task counts, project changes, and the
  * manual order of tasks (`POST …/tasks/{id}/move`), with its announcement for screen readers.
  */
 import { generateKeyBetween } from 'fractional-indexing';

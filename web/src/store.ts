@@ -168,7 +168,7 @@ export function useStore(): State {
   return state;
 }
 
-/** At most two at once, the newest (issue 17: four stacked up over the editor). */
+/** At most two at once, the newest: more would stack up over the list and the editor. */
 const MAX_TOASTS = 2;
 let toastId = 0;
 export function toast(message: string, opts: Omit<Toast, 'id' | 'message'> & { ms?: number } = {}): number {

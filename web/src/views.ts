@@ -1,5 +1,5 @@
 /**
- * The list views behind the hash routes (DESIGN §7): all tasks, a project (the Inbox is one),
+ * The list views behind the hash routes: all tasks, a project (the Inbox is one),
  * Today and Upcoming, plus the settings screen. Each view knows the API query that lists it and
  * mirrors the server's rule, so a live event lands in (or leaves) the view without a refetch.
  * Day boundaries are computed in the user's zone (preferences), not the browser's.
@@ -118,7 +118,7 @@ export function weekOf(key: string, weekStart: 'monday' | 'sunday'): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The views' rules, mirrored from the server (DESIGN §7) for live events.
+// The views' rules, mirrored from the server (src/tasks/organize.ts) for live events.
 
 export interface ViewContext {
   zone: string;

@@ -1,4 +1,4 @@
-/** Members' initials (DESIGN §8): on a shared project's header and on assigned tasks. */
+/** Members' initials: on a shared project's header and on assigned tasks. */
 import { useEffect } from 'preact/hooks';
 import type { Member, ProjectId, Task } from '../api';
 import { cachedMembers, displayName, hueOf, initials, loadMembers } from '../members';

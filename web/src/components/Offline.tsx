@@ -1,7 +1,7 @@
 import { useStore } from '../store';
 
 /**
- * Says plainly that the network is gone (issue 17): the app may have opened from the service
+ * Says plainly that the network is gone: the app may have opened from the service
  * worker's stored shell, or lost its connection; what shows may be stale and nothing can be saved.
  * The live region is always there, so the change is announced.
  */

@@ -1,5 +1,5 @@
 /**
- * Sharing a project (DESIGN §8): the project screen's "Share" button (with the members'
+ * Sharing a project: the project screen's "Share" button (with the members'
  * initials) and its dialog: invite by email as editor or viewer, change a role, remove a member
  * (the owner), leave (a member).
  */

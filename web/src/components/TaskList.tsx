@@ -16,7 +16,7 @@ import { ShareButton } from './ShareDialog';
 
 const PRIORITY_LABEL = { urgent: 'Urgent', high: 'High', medium: 'Medium', low: 'Low', none: '' } as const;
 
-/** Subtasks nest at most 4 levels deep (DESIGN §7): depth 0 … 3. */
+/** Subtasks nest at most 4 levels deep: depth 0 … 3. */
 const MAX_DEPTH = 3;
 
 interface RowProps {
@@ -59,7 +59,7 @@ function onRowKey(e: KeyboardEvent, task: Task): void {
 /**
  * Focus was in a row that is going away (completed out of a To-do list with Space, deleted, or taken
  * out by a live event): it moves to the same control of the next row, else the previous one, else
- * the list, so a keyboard user keeps their place (issue 17: it fell to <body>).
+ * the list, so a keyboard user keeps their place (focus would otherwise fall to <body>).
  */
 function keepFocusNear(row: HTMLElement, focused: Element): void {
   const rows = [...document.querySelectorAll<HTMLElement>('[data-testid="task-row"]')];

@@ -14,7 +14,7 @@ const STATUSES: { value: StatusFilter; label: string }[] = [
 
 /**
  * Search, status, sort and filters of the All-tasks list. On a phone they fold behind one button
- * (issue 17: they took ~45% of the first screen), which says what is in force while folded.
+ * (unfolded, they take ~45% of a phone's first screen), which says what is in force while folded.
  */
 export function Toolbar() {
   const s = useStore();

@@ -1,4 +1,4 @@
-/** The editor's assignee field (DESIGN §8): a member of the task's project, or nobody. Only for shared projects. */
+/** The editor's assignee field: a member of the task's project, or nobody. Only for shared projects. */
 import { useEffect } from 'preact/hooks';
 import { displayName, isShared, loadMembers } from '../members';
 import { useStore } from '../store';

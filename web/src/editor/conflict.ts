@@ -1,6 +1,6 @@
 /**
  * A save refused with 412 (the task changed elsewhere since the editor opened) keeps what the user
- * typed (issue 17): a three-way merge of the editor's form, field by field — the fields they changed
+ * typed: a three-way merge of the editor's form, field by field — the fields they changed
  * stay theirs, the ones they left alone take the latest version's values, and the ones both sides
  * changed differently are named, so the user can look before saving again over the latest version.
  */

@@ -1,5 +1,5 @@
 /**
- * Personal access tokens (DESIGN §9): list, create (the secret shown once), revoke after a
+ * Personal access tokens: list, create (the secret shown once), revoke after a
  * confirmation. A token acts as the user within its scopes, for scripts and AI assistants (MCP).
  */
 import { useEffect, useState } from 'preact/hooks';

@@ -1,5 +1,5 @@
 /**
- * Calendar feeds (DESIGN §9): the secret URL of the user's feed (every task they see) and of
+ * Calendar feeds: the secret URL of the user's feed (every task they see) and of
  * single projects, with Copy, "open in the calendar app" (webcal:), how to subscribe in Google,
  * Apple and Outlook, regenerate (the old URL dies at once: what to do when a URL leaked) and turn off.
  */

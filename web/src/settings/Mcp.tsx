@@ -1,5 +1,5 @@
 /**
- * The MCP endpoint (DESIGN §9) for AI assistants: its URL and a configuration for a few clients,
+ * The MCP endpoint for AI assistants: its URL and a configuration for a few clients,
  * with the token just created filled in (until its panel is closed), else a placeholder.
  */
 import { useState } from 'preact/hooks';

@@ -1,6 +1,6 @@
 /**
  * The settings screen (a lazy chunk): display name, time zone and week start (preferences,
- * DESIGN §7), and the password change (`POST /api/{user_id}/password`); its Integrations tab
+ * used by the Today/Upcoming views), and the password change (`POST /api/{user_id}/password`); its Integrations tab
  * (`#/settings/integrations`) is in Integrations.tsx.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';

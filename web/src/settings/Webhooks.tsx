@@ -1,5 +1,5 @@
 /**
- * Webhooks (DESIGN §9): list with their state (active, failing, disabled after failures) and last
+ * Webhooks: list with their state (active, failing, disabled after failures) and last
  * delivery, create (the signing secret shown once), send a test event and watch its outcome,
  * re-enable a disabled one, delete after a confirmation. A `webhook_disabled` notification
  * reloads the list, so the state on screen follows the server's.

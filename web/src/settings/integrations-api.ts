@@ -1,5 +1,5 @@
 /**
- * The REST calls of the Integrations screen (DESIGN §9): personal access tokens, webhooks and their
+ * The REST calls of the Integrations screen: personal access tokens, webhooks and their
  * delivery log, calendar feeds. All of them take a login (the API refuses personal access tokens
  * here), which is what the app holds.
  */
