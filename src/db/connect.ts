@@ -57,14 +57,16 @@ export const PREPARED_PER_CONNECTION = 256;
  * varies (e.g. an IN list of any length).
  */
 function prepareRepeatedStatements(client: pg.PoolClient): void {
-  const names = new Set<string>();
+  // text → statement name, so a repeated statement is hashed once per connection, not per execution
+  const names = new Map<string, string>();
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
     if (typeof config !== 'string' || !Array.isArray(values) || values.length === 0) return query(config, values, callback);
-    const name = createHash('sha1').update(config).digest('base64url');
-    if (!names.has(name)) {
+    let name = names.get(config);
+    if (name === undefined) {
       if (names.size >= PREPARED_PER_CONNECTION) return query(config, values, callback);
-      names.add(name);
+      name = createHash('sha1').update(config).digest('base64url');
+      names.set(config, name);
     }
     return query({ name, text: config, values }, callback);
   };
