@@ -119,7 +119,7 @@ describe('toasts and the keyboard (items 5 and 9)', () => {
       const page = await signedInPage(context, app.url, s);
       await row(page, 'Pack the bags').waitFor();
       for (const title of ['Renew the passport', 'Book the flights']) {
-        await row(page, title).locator('.complete').check();
+        await row(page, title).locator('.complete').click();
         await row(page, title).waitFor({ state: 'detached' });
       }
       assert.equal(await page.locator('.toast').count(), 2);
