@@ -1,6 +1,6 @@
 /** Row-level reads and writes of projects; callers own the transaction. */
 import { sql } from 'kysely';
-import type { Executor, ProjectRow } from '../db/types.js';
+import type { Executor, NewProjectRow, ProjectRow, ProjectUpdateRow } from '../db/types.js';
 import { recordProjectEvent } from '../events/outbox.js';
 import { accessOf, sharesOf, type Share } from './access.js';
 import type { Project } from './model.js';
@@ -23,6 +23,84 @@ export async function findProject(
     .where(() => accessOf(userId).projects);
   if (opts.lock) q = q.forUpdate();
   return q.executeTakeFirst();
+}
+
+/** The projects the user can see, in manual order; `archived`: only archived (true) or only active (false) ones. */
+export async function listProjects(db: Executor, userId: string, filter: { archived?: boolean | undefined } = {}): Promise<ProjectRow[]> {
+  let q = db
+    .selectFrom('projects')
+    .selectAll()
+    .where(() => accessOf(userId).projects);
+  if (filter.archived !== undefined) q = q.where('archived', '=', filter.archived);
+  return q.orderBy('position').orderBy('id').execute();
+}
+
+/** Takes the row lock of a project, whoever's it is, until the caller's transaction ends. */
+export async function lockProject(tx: Executor, id: number): Promise<void> {
+  await tx.selectFrom('projects').select('id').where('id', '=', id).forUpdate().execute();
+}
+
+/** How many projects the user owns, archived ones included. */
+export async function countOwnedProjects(db: Executor, userId: string): Promise<number> {
+  const { n } = await db
+    .selectFrom('projects')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('owner_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/** The user's own projects (a shared one is ordered by its owner) but `exceptId`, in manual order: id and position. */
+export async function ownProjectPlaces(db: Executor, userId: string, exceptId: number): Promise<{ id: number; position: string }[]> {
+  return db
+    .selectFrom('projects')
+    .select(['id', 'position'])
+    .where('owner_id', '=', userId)
+    .where('id', '<>', exceptId)
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+}
+
+/** The key of the user's last own project in manual order (null: none). */
+export async function lastOwnPosition(db: Executor, userId: string): Promise<string | null> {
+  const last = await db
+    .selectFrom('projects')
+    .select('position')
+    .where('owner_id', '=', userId)
+    .orderBy('position', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return last?.position ?? null;
+}
+
+export async function insertProject(db: Executor, values: NewProjectRow): Promise<ProjectRow> {
+  return db.insertInto('projects').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+/** `version: 'next'`: one more than the row has (for rows the caller has not read). */
+export async function updateProject(
+  db: Executor,
+  id: number,
+  values: Omit<ProjectUpdateRow, 'version'> & { version: number | 'next' },
+): Promise<ProjectRow> {
+  const { version, ...rest } = values;
+  return db
+    .updateTable('projects')
+    .set((eb) => ({ ...rest, version: version === 'next' ? eb('version', '+', 1) : version }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * A project and its tasks. One statement for the tasks: the parent_id foreign key is checked at
+ * its end, when children and parents are gone.
+ */
+export async function deleteProjectWithTasks(db: Executor, id: number): Promise<void> {
+  await db.deleteFrom('tasks').where('project_id', '=', id).execute();
+  await db.deleteFrom('projects').where('id', '=', id).execute();
 }
 
 /** Open (not completed) tasks per project. */

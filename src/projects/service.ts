@@ -8,10 +8,23 @@ import { appendManyToOutbox, recordProjectEvent, taskEvent } from '../events/out
 import { TOPICS } from '../events/schemas.js';
 import { keyAfter, placeAfter } from '../tasks/position.js';
 import { withCounts } from '../tasks/tree.js';
-import { accessOf, audiencesOf } from './access.js';
+import { audiencesOf } from './access.js';
 import type { Inboxes } from './inboxes.js';
 import { DEFAULT_COLOR, type Project, type ProjectCreate, type ProjectMoveBody, type ProjectUpdate } from './model.js';
-import { findProject, toProject, toProjects } from './repository.js';
+import { tasksOfProject } from '../tasks/repository.js';
+import {
+  countOwnedProjects,
+  deleteProjectWithTasks,
+  findProject,
+  insertProject,
+  lastOwnPosition,
+  listProjects,
+  lockProject,
+  ownProjectPlaces,
+  toProject,
+  toProjects,
+  updateProject,
+} from './repository.js';
 import type { ProjectRow } from '../db/types.js';
 
 export interface ProjectServiceDeps {
@@ -36,12 +49,7 @@ export class ProjectService {
 
   async list(userId: string, filter: { archived?: boolean | undefined } = {}): Promise<Project[]> {
     await this.deps.inboxes.idOf(userId);
-    let q = this.deps.db
-      .selectFrom('projects')
-      .selectAll()
-      .where(() => accessOf(userId).projects);
-    if (filter.archived !== undefined) q = q.where('archived', '=', filter.archived);
-    const rows = await q.orderBy('position').orderBy('id').execute();
+    const rows = await listProjects(this.deps.db, userId, filter);
     return toProjects(this.deps.db, userId, rows);
   }
 
@@ -56,29 +64,17 @@ export class ProjectService {
     const name = checkedName(body.name);
     return this.write(async (tx) => {
       // the Inbox row serialises a user's project creates, so the cap is exact
-      await tx.selectFrom('projects').select('id').where('id', '=', inboxId).forUpdate().execute();
+      await lockProject(tx, inboxId);
       await this.checkCap(tx, userId);
-      const last = await tx
-        .selectFrom('projects')
-        .select('position')
-        .where('owner_id', '=', userId)
-        .orderBy('position', 'desc')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      const row = await tx
-        .insertInto('projects')
-        .values({
-          owner_id: userId,
-          name,
-          color: (body.color ?? DEFAULT_COLOR).toLowerCase(),
-          position: keyAfter(last?.position ?? null),
-          archived: body.archived ?? false,
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await insertProject(tx, {
+        owner_id: userId,
+        name,
+        color: (body.color ?? DEFAULT_COLOR).toLowerCase(),
+        position: keyAfter(await lastOwnPosition(tx, userId)),
+        archived: body.archived ?? false,
+        created_at: now,
+        updated_at: now,
+      });
       const project = toProject(row, 0);
       await recordProjectEvent(tx, 'created', project, now);
       return project;
@@ -91,18 +87,13 @@ export class ProjectService {
     return this.write(async (tx) => {
       const current = await mustOwn(tx, userId, id, { ifMatch });
       if (current.inbox && body.archived) throw new ValidationError([{ field: 'archived', message: 'the Inbox cannot be archived' }]);
-      const row = await tx
-        .updateTable('projects')
-        .set({
-          ...(name !== undefined ? { name } : {}),
-          ...(body.color !== undefined ? { color: body.color.toLowerCase() } : {}),
-          ...(body.archived !== undefined ? { archived: body.archived } : {}),
-          updated_at: now,
-          version: current.version + 1,
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await updateProject(tx, id, {
+        ...(name !== undefined ? { name } : {}),
+        ...(body.color !== undefined ? { color: body.color.toLowerCase() } : {}),
+        ...(body.archived !== undefined ? { archived: body.archived } : {}),
+        updated_at: now,
+        version: current.version + 1,
+      });
       return this.recorded(tx, userId, row, now);
     });
   }
@@ -115,17 +106,7 @@ export class ProjectService {
     return this.write(async (tx) => {
       const current = await mustOwn(tx, userId, id);
       // a user has at most a few hundred projects: order them here
-      const siblings = (
-        await tx
-          .selectFrom('projects')
-          .select(['id', 'position'])
-          // the owner's own projects: a shared one is ordered by its owner
-          .where('owner_id', '=', userId)
-          .where('id', '<>', id)
-          .orderBy('position')
-          .orderBy('id')
-          .execute()
-      ).map((p) => ({ ...p }));
+      const siblings = await ownProjectPlaces(tx, userId, id);
       const anchorId = body.after_id ?? body.before_id;
       let at = siblings.length; // index in `siblings` the project goes before
       if (anchorId !== undefined) {
@@ -144,20 +125,10 @@ export class ProjectService {
         next?.position ?? null,
       );
       for (const r of rekeyed) {
-        const row = await tx
-          .updateTable('projects')
-          .set((eb) => ({ position: r.position, updated_at: now, version: eb('version', '+', 1) }))
-          .where('id', '=', r.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = await updateProject(tx, r.id, { position: r.position, updated_at: now, version: 'next' });
         await this.recorded(tx, userId, row, now);
       }
-      const row = await tx
-        .updateTable('projects')
-        .set({ position: key, updated_at: now, version: current.version + 1 })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await updateProject(tx, id, { position: key, updated_at: now, version: current.version + 1 });
       return this.recorded(tx, userId, row, now);
     });
   }
@@ -168,8 +139,7 @@ export class ProjectService {
     await this.write(async (tx) => {
       const current = await mustOwn(tx, userId, id, { ifMatch });
       if (current.inbox) throw new ConflictError('the Inbox cannot be deleted');
-      const rows = await tx.selectFrom('tasks').selectAll().where('project_id', '=', id).orderBy('id').forUpdate().execute();
-      const tasks = await withCounts(tx, rows);
+      const tasks = await withCounts(tx, await tasksOfProject(tx, id, { lock: true }));
       const project = (await toProjects(tx, userId, [current]))[0]!;
       // who saw it, before its members go with it
       const audience = (await audiencesOf(tx, [id])).get(id) ?? [userId];
@@ -178,9 +148,7 @@ export class ProjectService {
         TOPICS.taskEvents,
         tasks.map((t) => taskEvent('deleted', t, now)),
       );
-      // one statement: the parent_id foreign key is checked at its end, when children and parents are gone
-      await tx.deleteFrom('tasks').where('project_id', '=', id).execute();
-      await tx.deleteFrom('projects').where('id', '=', id).execute();
+      await deleteProjectWithTasks(tx, id);
       await recordProjectEvent(tx, 'deleted', project, now, { audience });
     });
   }
@@ -194,12 +162,7 @@ export class ProjectService {
   private async checkCap(tx: Tx, userId: string): Promise<void> {
     const max = this.deps.maxProjectsPerUser;
     if (max === undefined) return;
-    const { n } = await tx
-      .selectFrom('projects')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('owner_id', '=', userId)
-      .executeTakeFirstOrThrow();
-    if (Number(n) >= max)
+    if ((await countOwnedProjects(tx, userId)) >= max)
       throw new ValidationError([
         { field: '(body)', message: `a user may have at most ${max} projects (archived ones included); delete some before creating more` },
       ]);

@@ -31,6 +31,13 @@ export async function tasksById(db: Executor, ids: readonly number[], opts: { lo
   return q.execute();
 }
 
+/** A project's tasks in id order, subtasks included; `lock`: FOR UPDATE. */
+export async function tasksOfProject(db: Executor, projectId: number, opts: { lock?: boolean } = {}): Promise<TaskRow[]> {
+  let q = db.selectFrom('tasks').selectAll().where('project_id', '=', projectId).orderBy('id');
+  if (opts.lock) q = q.forUpdate();
+  return q.execute();
+}
+
 /** The id of the next occurrence spawned from a task, if one was. */
 export async function spawnOf(db: Executor, taskId: number): Promise<number | undefined> {
   return (await db.selectFrom('tasks').select('id').where('spawned_from', '=', taskId).executeTakeFirst())?.id;
