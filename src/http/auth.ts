@@ -5,6 +5,8 @@
  * anonymous caller learns nothing about the API (401, never 400/413/422).
  */
 import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Services } from '../app.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { AuthService } from '../auth/service.js';
 import { isPersonalToken } from '../auth/access-tokens.js';
@@ -37,6 +39,25 @@ export function requireUser(auth: AuthService) {
     if (user_id !== undefined && user_id !== subject) throw forbidden('this token belongs to another user');
     request.userId = subject;
   };
+}
+
+type DeclareRoutes = (app: Parameters<FastifyPluginAsyncTypebox>[0], s: Services) => Promise<void>;
+
+/**
+ * A plugin of routes for a signed-in caller: `requireUser` checks every request before a route
+ * sees it. `declare` declares the routes; `tags`: the OpenAPI tags of those that name none.
+ */
+export function signedInRoutes(declare: DeclareRoutes): (s: Services) => FastifyPluginAsyncTypebox;
+export function signedInRoutes(opts: { tags: string[] }, declare: DeclareRoutes): (s: Services) => FastifyPluginAsyncTypebox;
+export function signedInRoutes(...args: [DeclareRoutes] | [{ tags: string[] }, DeclareRoutes]) {
+  const [opts, declare] = args.length === 1 ? [undefined, args[0]] : args;
+  return (s: Services): FastifyPluginAsyncTypebox =>
+    async (app) => {
+      app.addHook('onRequest', requireUser(s.auth));
+      const tags = opts?.tags;
+      if (tags) app.addHook('onRoute', (route) => void (route.schema = { tags, ...route.schema }));
+      await declare(app, s);
+    };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../app.js';
 import { TOKEN_PATTERN, type FeedInfo } from '../../calendar/service.js';
-import { requireUser, userOf } from '../auth.js';
+import { signedInRoutes, userOf } from '../auth.js';
 import { UserId, UserParams } from '../params.js';
 import { loginOnly } from '../personal-tokens.js';
 import { HttpProblem, problems } from '../problems.js';
@@ -34,75 +34,72 @@ const present = (req: FastifyRequest, f: FeedInfo) => {
   return { project_id: f.project_id, url: path && `${origin(req)}${path}`, path, created_at: f.created_at };
 };
 
-export const calendarRoutes =
-  (s: Services): FastifyPluginAsyncTypebox =>
-  async (app) => {
-    app.addHook('onRequest', requireUser(s.auth));
-    app.addHook('onRoute', loginOnly);
-    const tags = ['calendar'];
+export const calendarRoutes = signedInRoutes(async (app, s) => {
+  app.addHook('onRoute', loginOnly);
+  const tags = ['calendar'];
 
+  app.get(
+    '/api/:user_id/calendar-feeds',
+    {
+      schema: {
+        tags,
+        summary: "The caller's calendar feeds: their own first, then those of projects they still see",
+        params: UserParams,
+        response: { 200: Type.Array(Feed), ...problems(401, 403, 422) },
+      },
+    },
+    async (req) => (await s.calendar.list(userOf(req))).map((f) => present(req, f)),
+  );
+
+  /** GET (show), POST (create or rotate), DELETE (revoke) on the user's feed or on a project's */
+  const feedRoutes = (path: string, params: typeof UserParams | typeof ProjectParams, what: string) => {
+    const projectOf = (req: FastifyRequest) => (req.params as { project_id?: number }).project_id ?? null;
+    const notFound = params === ProjectParams ? ' (404 too for a project the caller cannot see)' : '';
     app.get(
-      '/api/:user_id/calendar-feeds',
+      path,
       {
         schema: {
           tags,
-          summary: "The caller's calendar feeds: their own first, then those of projects they still see",
-          params: UserParams,
-          response: { 200: Type.Array(Feed), ...problems(401, 403, 422) },
+          summary: `Show ${what} (its URL, when it can be shown again)`,
+          description: `404 when there is none${notFound}.`,
+          params,
+          response: { 200: Feed, ...problems(401, 403, 404, 422) },
         },
       },
-      async (req) => (await s.calendar.list(userOf(req))).map((f) => present(req, f)),
+      async (req) => present(req, await s.calendar.get(userOf(req), projectOf(req))),
     );
-
-    /** GET (show), POST (create or rotate), DELETE (revoke) on the user's feed or on a project's */
-    const feedRoutes = (path: string, params: typeof UserParams | typeof ProjectParams, what: string) => {
-      const projectOf = (req: FastifyRequest) => (req.params as { project_id?: number }).project_id ?? null;
-      const notFound = params === ProjectParams ? ' (404 too for a project the caller cannot see)' : '';
-      app.get(
-        path,
-        {
-          schema: {
-            tags,
-            summary: `Show ${what} (its URL, when it can be shown again)`,
-            description: `404 when there is none${notFound}.`,
-            params,
-            response: { 200: Feed, ...problems(401, 403, 404, 422) },
-          },
+    app.post(
+      path,
+      {
+        schema: {
+          tags,
+          summary: `Create ${what}, or rotate its URL (the previous URL stops working at once)`,
+          ...(notFound ? { description: '404 for a project the caller cannot see; any member may have a feed of it.' } : {}),
+          params,
+          response: { 201: Feed, ...problems(401, 403, 404, 422) },
         },
-        async (req) => present(req, await s.calendar.get(userOf(req), projectOf(req))),
-      );
-      app.post(
-        path,
-        {
-          schema: {
-            tags,
-            summary: `Create ${what}, or rotate its URL (the previous URL stops working at once)`,
-            ...(notFound ? { description: '404 for a project the caller cannot see; any member may have a feed of it.' } : {}),
-            params,
-            response: { 201: Feed, ...problems(401, 403, 404, 422) },
-          },
+      },
+      async (req, reply) => reply.code(201).send(present(req, await s.calendar.rotate(userOf(req), projectOf(req)))),
+    );
+    app.delete(
+      path,
+      {
+        schema: {
+          tags,
+          summary: `Revoke ${what} (its URL stops working)`,
+          params,
+          response: { 204: Type.Null(), ...problems(401, 403, 404, 422) },
         },
-        async (req, reply) => reply.code(201).send(present(req, await s.calendar.rotate(userOf(req), projectOf(req)))),
-      );
-      app.delete(
-        path,
-        {
-          schema: {
-            tags,
-            summary: `Revoke ${what} (its URL stops working)`,
-            params,
-            response: { 204: Type.Null(), ...problems(401, 403, 404, 422) },
-          },
-        },
-        async (req, reply) => {
-          await s.calendar.revoke(userOf(req), projectOf(req));
-          return reply.code(204).send(null);
-        },
-      );
-    };
-    feedRoutes('/api/:user_id/calendar-feed', UserParams, 'the calendar feed of every task the caller sees');
-    feedRoutes('/api/:user_id/projects/:project_id/calendar-feed', ProjectParams, "the caller's calendar feed of one project");
+      },
+      async (req, reply) => {
+        await s.calendar.revoke(userOf(req), projectOf(req));
+        return reply.code(204).send(null);
+      },
+    );
   };
+  feedRoutes('/api/:user_id/calendar-feed', UserParams, 'the calendar feed of every task the caller sees');
+  feedRoutes('/api/:user_id/projects/:project_id/calendar-feed', ProjectParams, "the caller's calendar feed of one project");
+});
 
 /** The feed itself: public (the token in the path is the credential), cheap to poll (ETag / If-None-Match → 304). */
 export const icalRoutes =

@@ -12,10 +12,8 @@ import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Type } from '@sinclair/typebox';
 import Negotiator from 'negotiator';
 import * as z from 'zod/v4';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../../app.js';
 import { createMcpServer } from '../../mcp/server.js';
-import { requireUser, userOf } from '../auth.js';
+import { signedInRoutes, userOf } from '../auth.js';
 import { forbidden, HttpProblem, problems } from '../problems.js';
 
 /**
@@ -36,59 +34,50 @@ const sameHost = (origin: string, host: string): boolean => {
   }
 };
 
-export const mcpRoutes =
-  (s: Services): FastifyPluginAsyncTypebox =>
-  async (app) => {
-    app.addHook('onRequest', requireUser(s.auth));
-
-    app.post(
-      '/mcp',
-      {
-        // a personal access token's scopes are checked per tool: reads need tasks:read, writes tasks:write
-        config: { tokenScope: 'per-call' },
-        schema: {
-          tags: ['mcp'],
-          summary: 'Model Context Protocol (Streamable HTTP, stateless; send Accept: application/json, text/event-stream)',
-          description: 'Answers are JSON, never a stream: any Accept that admits application/json is served, others get 406.',
-          body: JsonRpcMessage,
-          response: {
-            200: Type.Object({}, { additionalProperties: true, description: 'the JSON-RPC response' }),
-            202: Type.Null({ description: 'a notification or response was accepted' }),
-            ...problems(400, 401, 403, 406, 413, 415, 422),
-          },
+export const mcpRoutes = signedInRoutes(async (app, s) => {
+  app.post(
+    '/mcp',
+    {
+      // a personal access token's scopes are checked per tool: reads need tasks:read, writes tasks:write
+      config: { tokenScope: 'per-call' },
+      schema: {
+        tags: ['mcp'],
+        summary: 'Model Context Protocol (Streamable HTTP, stateless; send Accept: application/json, text/event-stream)',
+        description: 'Answers are JSON, never a stream: any Accept that admits application/json is served, others get 406.',
+        body: JsonRpcMessage,
+        response: {
+          200: Type.Object({}, { additionalProperties: true, description: 'the JSON-RPC response' }),
+          202: Type.Null({ description: 'a notification or response was accepted' }),
+          ...problems(400, 401, 403, 406, 413, 415, 422),
         },
       },
-      async (req, reply) => {
-        // MCP asks servers to check Origin against DNS rebinding: a browser page elsewhere gets no answer
-        const origin = req.headers.origin;
-        if (origin !== undefined && !sameHost(origin, req.host)) throw forbidden(`requests from ${origin} are not accepted`);
-        // enableJsonResponse: every answer is JSON, so a client that accepts JSON (no Accept, */*, …) is
-        // served; the transport would answer 406 in a JSON-RPC body unless it sees both types listed
-        if (!new Negotiator(req.raw).mediaType(['application/json']))
-          throw new HttpProblem(
-            406,
-            'not-acceptable',
-            'Not acceptable',
-            `the answer is application/json; send Accept: ${TRANSPORT_ACCEPT}`,
-          );
-        req.raw.headers.accept = TRANSPORT_ACCEPT;
-        const server = createMcpServer({
-          userId: userOf(req),
-          authorization: req.headers.authorization ?? '',
-          token: req.accessToken,
-          app: req.server,
-          services: s,
-        });
-        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-        // the transport writes the raw response: keep the headers earlier hooks set (x-request-id, …)
-        for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
-        reply.hijack();
-        reply.raw.on('close', () => {
-          void transport.close();
-          void server.close();
-        });
-        await server.connect(transport);
-        await transport.handleRequest(req.raw, reply.raw, req.body);
-      },
-    );
-  };
+    },
+    async (req, reply) => {
+      // MCP asks servers to check Origin against DNS rebinding: a browser page elsewhere gets no answer
+      const origin = req.headers.origin;
+      if (origin !== undefined && !sameHost(origin, req.host)) throw forbidden(`requests from ${origin} are not accepted`);
+      // enableJsonResponse: every answer is JSON, so a client that accepts JSON (no Accept, */*, …) is
+      // served; the transport would answer 406 in a JSON-RPC body unless it sees both types listed
+      if (!new Negotiator(req.raw).mediaType(['application/json']))
+        throw new HttpProblem(406, 'not-acceptable', 'Not acceptable', `the answer is application/json; send Accept: ${TRANSPORT_ACCEPT}`);
+      req.raw.headers.accept = TRANSPORT_ACCEPT;
+      const server = createMcpServer({
+        userId: userOf(req),
+        authorization: req.headers.authorization ?? '',
+        token: req.accessToken,
+        app: req.server,
+        services: s,
+      });
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      // the transport writes the raw response: keep the headers earlier hooks set (x-request-id, …)
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
+      reply.hijack();
+      reply.raw.on('close', () => {
+        void transport.close();
+        void server.close();
+      });
+      await server.connect(transport);
+      await transport.handleRequest(req.raw, reply.raw, req.body);
+    },
+  );
+});

@@ -1,10 +1,8 @@
 /** The user's preferences: default time zone, first day of the week, display name. */
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../../app.js';
 import { ValidationError } from '../../errors.js';
 import { isValidTimeZone } from '../../recurrence/index.js';
-import { requireUser, userOf } from '../auth.js';
+import { signedInRoutes, userOf } from '../auth.js';
 import { UserParams } from '../params.js';
 import { problems } from '../problems.js';
 import { TEXT_RULES } from '../../tasks/model.js';
@@ -33,46 +31,42 @@ const PrefsUpdate = Type.Object(
 const errors = problems(401, 403, 404, 422);
 const bodyErrors = problems(400, 401, 403, 404, 413, 415, 422);
 
-export const preferencesRoutes =
-  (s: Services): FastifyPluginAsyncTypebox =>
-  async (app) => {
-    app.addHook('onRequest', requireUser(s.auth));
+export const preferencesRoutes = signedInRoutes(async (app, s) => {
+  app.get(
+    '/api/:user_id/preferences',
+    { schema: { tags: ['preferences'], summary: 'Get preferences', params: UserParams, response: { 200: Prefs, ...errors } } },
+    async (req) => {
+      const [prefs, name] = await Promise.all([s.preferences.get(userOf(req)), readName(s.db, userOf(req))]);
+      return { ...prefs, name };
+    },
+  );
 
-    app.get(
-      '/api/:user_id/preferences',
-      { schema: { tags: ['preferences'], summary: 'Get preferences', params: UserParams, response: { 200: Prefs, ...errors } } },
-      async (req) => {
-        const [prefs, name] = await Promise.all([s.preferences.get(userOf(req)), readName(s.db, userOf(req))]);
-        return { ...prefs, name };
+  app.put(
+    '/api/:user_id/preferences',
+    {
+      config: { tokenScope: 'none' }, // account settings take a login, not a personal access token
+      schema: {
+        tags: ['preferences'],
+        summary: 'Set preferences (absent fields unchanged): time zone, week start, display name',
+        params: UserParams,
+        body: PrefsUpdate,
+        response: { 200: Prefs, ...bodyErrors },
       },
-    );
-
-    app.put(
-      '/api/:user_id/preferences',
-      {
-        config: { tokenScope: 'none' }, // account settings take a login, not a personal access token
-        schema: {
-          tags: ['preferences'],
-          summary: 'Set preferences (absent fields unchanged): time zone, week start, display name',
-          params: UserParams,
-          body: PrefsUpdate,
-          response: { 200: Prefs, ...bodyErrors },
-        },
-      },
-      async (req) => {
-        const userId = userOf(req);
-        const { timezone, week_start, name } = req.body;
-        if (timezone !== undefined && !isValidTimeZone(timezone))
-          throw new ValidationError([{ field: 'timezone', message: `unknown time zone "${timezone}"` }]);
-        const trimmed = name?.trim();
-        if (trimmed === '') throw new ValidationError([{ field: 'name', message: 'must not be blank' }]);
-        const current = await s.preferences.get(userId);
-        const prefs =
-          timezone !== undefined || week_start !== undefined
-            ? await s.preferences.set(userId, { timezone: timezone ?? current.timezone, week_start: week_start ?? current.week_start })
-            : current;
-        if (trimmed !== undefined) await writeName(s.db, userId, trimmed);
-        return { ...prefs, name: trimmed ?? (await readName(s.db, userId)) };
-      },
-    );
-  };
+    },
+    async (req) => {
+      const userId = userOf(req);
+      const { timezone, week_start, name } = req.body;
+      if (timezone !== undefined && !isValidTimeZone(timezone))
+        throw new ValidationError([{ field: 'timezone', message: `unknown time zone "${timezone}"` }]);
+      const trimmed = name?.trim();
+      if (trimmed === '') throw new ValidationError([{ field: 'name', message: 'must not be blank' }]);
+      const current = await s.preferences.get(userId);
+      const prefs =
+        timezone !== undefined || week_start !== undefined
+          ? await s.preferences.set(userId, { timezone: timezone ?? current.timezone, week_start: week_start ?? current.week_start })
+          : current;
+      if (trimmed !== undefined) await writeName(s.db, userId, trimmed);
+      return { ...prefs, name: trimmed ?? (await readName(s.db, userId)) };
+    },
+  );
+});

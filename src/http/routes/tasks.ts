@@ -1,15 +1,14 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../app.js';
-import { PreconditionFailedError, ValidationError, type FieldError } from '../../errors.js';
+import type { FastifyRequest } from 'fastify';
+import { ValidationError, type FieldError } from '../../errors.js';
 import { checkedDate } from '../../tasks/date-range.js';
 import { parsePriorities, parseSort, SORT_FIELDS } from '../../tasks/list-query.js';
 import { CompleteBody, DateTime, MoveBody, PRIORITIES, Task, TaskCreate, TaskUpdate, TEXT_RULES, TimeZone } from '../../tasks/model.js';
 import { isValidTimeZone } from '../../recurrence/index.js';
 import { HistoryEntry } from '../../audit/model.js';
 import { RESTORE_DAYS } from '../../tasks/trash.js';
-import { requireUser, userOf } from '../auth.js';
+import { ifMatch, sendCreated, sendNoContent, sendWithEtag } from '../answers.js';
+import { signedInRoutes, userOf } from '../auth.js';
 import { UserId, UserParams } from '../params.js';
 import { problems } from '../problems.js';
 
@@ -77,176 +76,135 @@ const errors = problems(401, 403, 404, 412, 422);
 /** routes with a JSON body may also meet malformed, oversized or non-JSON bodies */
 const bodyErrors = problems(400, 401, 403, 404, 412, 413, 415, 422);
 
-/** `If-Match: "3"` / `W/"3"` / `*` → the version the client expects (undefined: no precondition). */
-export function ifMatch(req: FastifyRequest): number | undefined {
-  const raw = req.headers['if-match'];
-  if (raw === undefined || raw.trim() === '*') return undefined;
-  const m = /^(?:W\/)?"?(\d+)"?$/.exec(raw.trim());
-  if (!m) throw new PreconditionFailedError(-1);
-  return Number(m[1]);
-}
-
-export const withEtag = (reply: FastifyReply, task: { version: number }) => reply.header('etag', `"${task.version}"`);
-
 function nextLink(req: FastifyRequest, cursor: string): string {
   const url = new URL(req.url, `${req.protocol}://${req.headers.host ?? 'localhost'}`);
   url.searchParams.set('cursor', cursor);
   return `<${url.pathname}${url.search}>; rel="next"`;
 }
 
-export const taskRoutes =
-  (s: Services): FastifyPluginAsyncTypebox =>
-  async (app) => {
-    app.addHook('onRequest', requireUser(s.auth));
-    const tags = ['tasks'];
+export const taskRoutes = signedInRoutes({ tags: ['tasks'] }, async (app, s) => {
+  app.get(
+    '/api/:user_id/tasks',
+    {
+      schema: { summary: 'List tasks', params: UserParams, querystring: ListQuery, response: { 200: Type.Array(Task), ...errors } },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const dateErrors: FieldError[] = [];
+      const dueFrom = q.due_from ? checkedDate('due_from', q.due_from, dateErrors) : undefined;
+      const dueTo = q.due_to ? checkedDate('due_to', q.due_to, dateErrors) : undefined;
+      if (q.tz !== undefined && !isValidTimeZone(q.tz)) dateErrors.push({ field: 'tz', message: `unknown time zone "${q.tz}"` });
+      if (q.days !== undefined && q.view !== 'upcoming') dateErrors.push({ field: 'days', message: 'only with view=upcoming' });
+      if (dateErrors.length) throw new ValidationError(dateErrors);
+      const page = await s.tasks.list(userOf(req), {
+        q: q.q,
+        status: q.status,
+        priority: parsePriorities(q.priority),
+        tags: q.tag?.map((t) => t.trim().toLowerCase()).filter(Boolean),
+        dueFrom,
+        dueTo,
+        overdue: q.overdue,
+        projectId: q.project_id,
+        parentId: q.parent_id,
+        topLevel: q.top_level,
+        assignee: q.assignee === 'me' ? userOf(req) : q.assignee === 'none' ? null : q.assignee,
+        view: q.view && { kind: q.view, days: q.days, tz: q.tz },
+        ...parseSort(q.sort),
+        limit: q.limit ?? 50,
+        cursor: q.cursor,
+      });
+      // beyond the counting cap the exact total is unknown: say how many at least, never a wrong number
+      if (page.totalCapped) reply.header('x-total-count-at-least', String(page.total));
+      else reply.header('x-total-count', String(page.total));
+      if (page.nextCursor) reply.header('link', nextLink(req, page.nextCursor));
+      return page.tasks;
+    },
+  );
 
-    app.get(
-      '/api/:user_id/tasks',
-      {
-        schema: { tags, summary: 'List tasks', params: UserParams, querystring: ListQuery, response: { 200: Type.Array(Task), ...errors } },
-      },
-      async (req, reply) => {
-        const q = req.query;
-        const dateErrors: FieldError[] = [];
-        const dueFrom = q.due_from ? checkedDate('due_from', q.due_from, dateErrors) : undefined;
-        const dueTo = q.due_to ? checkedDate('due_to', q.due_to, dateErrors) : undefined;
-        if (q.tz !== undefined && !isValidTimeZone(q.tz)) dateErrors.push({ field: 'tz', message: `unknown time zone "${q.tz}"` });
-        if (q.days !== undefined && q.view !== 'upcoming') dateErrors.push({ field: 'days', message: 'only with view=upcoming' });
-        if (dateErrors.length) throw new ValidationError(dateErrors);
-        const page = await s.tasks.list(userOf(req), {
-          q: q.q,
-          status: q.status,
-          priority: parsePriorities(q.priority),
-          tags: q.tag?.map((t) => t.trim().toLowerCase()).filter(Boolean),
-          dueFrom,
-          dueTo,
-          overdue: q.overdue,
-          projectId: q.project_id,
-          parentId: q.parent_id,
-          topLevel: q.top_level,
-          assignee: q.assignee === 'me' ? userOf(req) : q.assignee === 'none' ? null : q.assignee,
-          view: q.view && { kind: q.view, days: q.days, tz: q.tz },
-          ...parseSort(q.sort),
-          limit: q.limit ?? 50,
-          cursor: q.cursor,
-        });
-        // beyond the counting cap the exact total is unknown: say how many at least, never a wrong number
-        if (page.totalCapped) reply.header('x-total-count-at-least', String(page.total));
-        else reply.header('x-total-count', String(page.total));
-        if (page.nextCursor) reply.header('link', nextLink(req, page.nextCursor));
-        return page.tasks;
-      },
-    );
+  app.post(
+    '/api/:user_id/tasks',
+    { schema: { summary: 'Create a task', params: UserParams, body: TaskCreate, response: { 201: Task, ...bodyErrors } } },
+    async (req, reply) => sendCreated(reply, await s.tasks.create(userOf(req), req.body), (t) => `/api/${t.user_id}/tasks/${t.id}`),
+  );
 
-    app.post(
-      '/api/:user_id/tasks',
-      { schema: { tags, summary: 'Create a task', params: UserParams, body: TaskCreate, response: { 201: Task, ...bodyErrors } } },
-      async (req, reply) => {
-        const task = await s.tasks.create(userOf(req), req.body);
-        return withEtag(reply, task).code(201).header('location', `/api/${task.user_id}/tasks/${task.id}`).send(task);
-      },
-    );
+  app.get(
+    '/api/:user_id/tasks/:id',
+    { schema: { summary: 'Get a task', params: TaskParams, response: { 200: Task, ...errors } } },
+    async (req, reply) => sendWithEtag(reply, await s.tasks.get(userOf(req), req.params.id)),
+  );
 
-    app.get(
-      '/api/:user_id/tasks/:id',
-      { schema: { tags, summary: 'Get a task', params: TaskParams, response: { 200: Task, ...errors } } },
-      async (req, reply) => {
-        const task = await s.tasks.get(userOf(req), req.params.id);
-        return withEtag(reply, task).send(task);
+  app.put(
+    '/api/:user_id/tasks/:id',
+    {
+      schema: {
+        summary: 'Update a task (absent fields unchanged; If-Match for optimistic concurrency)',
+        params: TaskParams,
+        body: TaskUpdate,
+        response: { 200: Task, ...bodyErrors },
       },
-    );
+    },
+    async (req, reply) => sendWithEtag(reply, await s.tasks.update(userOf(req), req.params.id, req.body, ifMatch(req))),
+  );
 
-    app.put(
-      '/api/:user_id/tasks/:id',
-      {
-        schema: {
-          tags,
-          summary: 'Update a task (absent fields unchanged; If-Match for optimistic concurrency)',
-          params: TaskParams,
-          body: TaskUpdate,
-          response: { 200: Task, ...bodyErrors },
-        },
-      },
-      async (req, reply) => {
-        const task = await s.tasks.update(userOf(req), req.params.id, req.body, ifMatch(req));
-        return withEtag(reply, task).send(task);
-      },
-    );
+  app.delete(
+    '/api/:user_id/tasks/:id',
+    { schema: { summary: 'Delete a task', params: TaskParams, response: { 204: Type.Null(), ...errors } } },
+    async (req, reply) => sendNoContent(reply, s.tasks.remove(userOf(req), req.params.id, ifMatch(req))),
+  );
 
-    app.delete(
-      '/api/:user_id/tasks/:id',
-      { schema: { tags, summary: 'Delete a task', params: TaskParams, response: { 204: Type.Null(), ...errors } } },
-      async (req, reply) => {
-        await s.tasks.remove(userOf(req), req.params.id, ifMatch(req));
-        return reply.code(204).send(null);
+  app.patch(
+    '/api/:user_id/tasks/:id/complete',
+    {
+      schema: {
+        summary: 'Toggle completion (no body) or set it ({"completed": bool})',
+        params: TaskParams,
+        body: Type.Optional(CompleteBody),
+        response: { 200: Task, ...bodyErrors },
       },
-    );
+    },
+    async (req, reply) => sendWithEtag(reply, await s.tasks.setCompleted(userOf(req), req.params.id, req.body?.completed, ifMatch(req))),
+  );
 
-    app.patch(
-      '/api/:user_id/tasks/:id/complete',
-      {
-        schema: {
-          tags,
-          summary: 'Toggle completion (no body) or set it ({"completed": bool})',
-          params: TaskParams,
-          body: Type.Optional(CompleteBody),
-          response: { 200: Task, ...bodyErrors },
-        },
+  app.post(
+    '/api/:user_id/tasks/:id/move',
+    {
+      schema: {
+        summary: 'Move a task (with its subtasks) to another project, parent or place',
+        description:
+          'The list it goes to: `parent_id` (its children; null = top level), else `project_id` (top level), else the ' +
+          'list of `before_id`/`after_id`, else where it is. The place: right before `before_id` or after `after_id` ' +
+          '(which must be in that list: else 422), else the end. Subtasks move along (to the same project; each emits ' +
+          '`updated`). 404 for a project, parent or anchor the caller cannot see; 422 for a cycle or a tree deeper than ' +
+          'LIMIT_TASK_LEVELS. Answers the task with its new `position`.',
+        params: TaskParams,
+        body: MoveBody,
+        response: { 200: Task, ...bodyErrors },
       },
-      async (req, reply) => {
-        const task = await s.tasks.setCompleted(userOf(req), req.params.id, req.body?.completed, ifMatch(req));
-        return withEtag(reply, task).send(task);
-      },
-    );
+    },
+    async (req, reply) => sendWithEtag(reply, await s.tasks.move(userOf(req), req.params.id, req.body, ifMatch(req))),
+  );
 
-    app.post(
-      '/api/:user_id/tasks/:id/move',
-      {
-        schema: {
-          tags,
-          summary: 'Move a task (with its subtasks) to another project, parent or place',
-          description:
-            'The list it goes to: `parent_id` (its children; null = top level), else `project_id` (top level), else the ' +
-            'list of `before_id`/`after_id`, else where it is. The place: right before `before_id` or after `after_id` ' +
-            '(which must be in that list: else 422), else the end. Subtasks move along (to the same project; each emits ' +
-            '`updated`). 404 for a project, parent or anchor the caller cannot see; 422 for a cycle or a tree deeper than ' +
-            'LIMIT_TASK_LEVELS. Answers the task with its new `position`.',
-          params: TaskParams,
-          body: MoveBody,
-          response: { 200: Task, ...bodyErrors },
-        },
+  app.post(
+    '/api/:user_id/tasks/:id/restore',
+    {
+      schema: {
+        summary: 'Restore a deleted task (undo a delete)',
+        description:
+          `Brings back a task deleted in the last ${RESTORE_DAYS} days, with the subtasks deleted with it: the same ids, ` +
+          'fields, history and place (the top level of its project when its parent is gone), one version on. Each gets a ' +
+          '`created` event marked `restored: true`; reminders still ahead are armed again. A task that is not deleted is ' +
+          'answered as it is (a repeated restore succeeds). 404: a task the caller cannot see, or deleted longer ago (or with ' +
+          'its project); 403: a viewer; 409: it was deleted with its parent task (restore that one), or its project is archived.',
+        params: TaskParams,
+        response: { 200: Task, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
       },
-      async (req, reply) => {
-        const task = await s.tasks.move(userOf(req), req.params.id, req.body, ifMatch(req));
-        return withEtag(reply, task).send(task);
-      },
-    );
+    },
+    async (req, reply) => sendWithEtag(reply, await s.tasks.restore(userOf(req), req.params.id)),
+  );
 
-    app.post(
-      '/api/:user_id/tasks/:id/restore',
-      {
-        schema: {
-          tags,
-          summary: 'Restore a deleted task (undo a delete)',
-          description:
-            `Brings back a task deleted in the last ${RESTORE_DAYS} days, with the subtasks deleted with it: the same ids, ` +
-            'fields, history and place (the top level of its project when its parent is gone), one version on. Each gets a ' +
-            '`created` event marked `restored: true`; reminders still ahead are armed again. A task that is not deleted is ' +
-            'answered as it is (a repeated restore succeeds). 404: a task the caller cannot see, or deleted longer ago (or with ' +
-            'its project); 403: a viewer; 409: it was deleted with its parent task (restore that one), or its project is archived.',
-          params: TaskParams,
-          response: { 200: Task, ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
-        },
-      },
-      async (req, reply) => {
-        const task = await s.tasks.restore(userOf(req), req.params.id);
-        return withEtag(reply, task).send(task);
-      },
-    );
-
-    app.get(
-      '/api/:user_id/tasks/:id/history',
-      { schema: { tags, summary: "The task's audit trail", params: TaskParams, response: { 200: Type.Array(HistoryEntry), ...errors } } },
-      async (req) => s.tasks.history(userOf(req), req.params.id),
-    );
-  };
+  app.get(
+    '/api/:user_id/tasks/:id/history',
+    { schema: { summary: "The task's audit trail", params: TaskParams, response: { 200: Type.Array(HistoryEntry), ...errors } } },
+    async (req) => s.tasks.history(userOf(req), req.params.id),
+  );
+});

@@ -4,13 +4,11 @@
  * would let a leak outlive its revocation.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../../app.js';
 import { SCOPES } from '../../auth/access-token-model.js';
 import { ValidationError, type FieldError } from '../../errors.js';
 import { checkedDate } from '../../tasks/date-range.js';
 import { DateTime, TEXT_RULES } from '../../tasks/model.js';
-import { requireUser, userOf } from '../auth.js';
+import { signedInRoutes, userOf } from '../auth.js';
 import { UserId, UserParams } from '../params.js';
 import { problems } from '../problems.js';
 
@@ -42,62 +40,55 @@ const CreatedToken = Type.Composite([
 const errors = problems(401, 403, 404);
 const bodyErrors = problems(400, 401, 403, 404, 413, 415, 422);
 
-export const tokenRoutes =
-  (s: Services): FastifyPluginAsyncTypebox =>
-  async (app) => {
-    app.addHook('onRequest', requireUser(s.auth));
-    const tags = ['tokens'];
-    const config = { tokenScope: 'none' as const };
+export const tokenRoutes = signedInRoutes({ tags: ['tokens'] }, async (app, s) => {
+  const config = { tokenScope: 'none' as const };
 
-    app.get(
-      '/api/:user_id/tokens',
-      {
-        config,
-        schema: {
-          tags,
-          summary: 'List personal access tokens (never their secrets)',
-          params: UserParams,
-          response: { 200: Type.Array(AccessToken), ...errors },
-        },
+  app.get(
+    '/api/:user_id/tokens',
+    {
+      config,
+      schema: {
+        summary: 'List personal access tokens (never their secrets)',
+        params: UserParams,
+        response: { 200: Type.Array(AccessToken), ...errors },
       },
-      async (req) => s.accessTokens.list(userOf(req)),
-    );
+    },
+    async (req) => s.accessTokens.list(userOf(req)),
+  );
 
-    app.post(
-      '/api/:user_id/tokens',
-      {
-        config,
-        schema: {
-          tags,
-          summary: 'Create a personal access token; the secret is in this response only',
-          params: UserParams,
-          body: TokenCreate,
-          response: { 201: CreatedToken, ...bodyErrors },
-        },
+  app.post(
+    '/api/:user_id/tokens',
+    {
+      config,
+      schema: {
+        summary: 'Create a personal access token; the secret is in this response only',
+        params: UserParams,
+        body: TokenCreate,
+        response: { 201: CreatedToken, ...bodyErrors },
       },
-      async (req, reply) => {
-        const fieldErrors: FieldError[] = [];
-        if (req.body.expires_at) checkedDate('expires_at', req.body.expires_at, fieldErrors);
-        if (fieldErrors.length) throw new ValidationError(fieldErrors);
-        const token = await s.accessTokens.create(userOf(req), req.body);
-        return reply.code(201).header('cache-control', 'no-store').send(token);
-      },
-    );
+    },
+    async (req, reply) => {
+      const fieldErrors: FieldError[] = [];
+      if (req.body.expires_at) checkedDate('expires_at', req.body.expires_at, fieldErrors);
+      if (fieldErrors.length) throw new ValidationError(fieldErrors);
+      const token = await s.accessTokens.create(userOf(req), req.body);
+      return reply.code(201).header('cache-control', 'no-store').send(token);
+    },
+  );
 
-    app.delete(
-      '/api/:user_id/tokens/:token_id',
-      {
-        config,
-        schema: {
-          tags,
-          summary: 'Revoke a personal access token (at once)',
-          params: TokenParams,
-          response: { 204: Type.Null(), ...errors },
-        },
+  app.delete(
+    '/api/:user_id/tokens/:token_id',
+    {
+      config,
+      schema: {
+        summary: 'Revoke a personal access token (at once)',
+        params: TokenParams,
+        response: { 204: Type.Null(), ...errors },
       },
-      async (req, reply) => {
-        await s.accessTokens.revoke(userOf(req), req.params.token_id);
-        return reply.code(204).send(null);
-      },
-    );
-  };
+    },
+    async (req, reply) => {
+      await s.accessTokens.revoke(userOf(req), req.params.token_id);
+      return reply.code(204).send(null);
+    },
+  );
+});
