@@ -853,7 +853,17 @@ describe('nextOccurrence', () => {
 });
 
 describe('previewOccurrences', () => {
-  const cases: { name: string; rule: string; tz?: string; start: string; n: number; expect: string[] }[] = [
+  type Case = { name: string; rule: string; tz?: string; start: string; n: number; expect: string[] };
+  /** An example of RFC 5545 §3.8.5.3, all in America/New_York: the first `n` starts from `start`. */
+  const rfcExample = (name: string, rule: string, start: string, n: number, expect: string[]): Case => ({
+    name: `RFC 5545 example, ${name}`,
+    rule,
+    tz: NEW_YORK,
+    start,
+    n,
+    expect,
+  });
+  const cases: Case[] = [
     {
       name: 'monthly preset from Jan 31',
       rule: 'monthly',
@@ -895,99 +905,65 @@ describe('previewOccurrences', () => {
       ],
     },
     // RFC 5545 §3.8.5.3 examples: WKST changes which weeks INTERVAL=2 selects.
-    {
-      name: 'RFC 5545 example, WKST=MO',
-      rule: 'FREQ=WEEKLY;INTERVAL=2;COUNT=4;BYDAY=TU,SU;WKST=MO',
-      tz: NEW_YORK,
-      start: '1997-08-05T09:00',
-      n: 10,
-      expect: ['1997-08-05T09:00-04:00', '1997-08-10T09:00-04:00', '1997-08-19T09:00-04:00', '1997-08-24T09:00-04:00'],
-    },
-    {
-      name: 'RFC 5545 example, WKST=SU',
-      rule: 'FREQ=WEEKLY;INTERVAL=2;COUNT=4;BYDAY=TU,SU;WKST=SU',
-      tz: NEW_YORK,
-      start: '1997-08-05T09:00',
-      n: 10,
-      expect: ['1997-08-05T09:00-04:00', '1997-08-17T09:00-04:00', '1997-08-19T09:00-04:00', '1997-08-31T09:00-04:00'],
-    },
-    {
-      name: 'RFC 5545 example, monthly on the 2nd and 15th',
-      rule: 'FREQ=MONTHLY;COUNT=4;BYMONTHDAY=2,15',
-      tz: NEW_YORK,
-      start: '1997-09-02T09:00',
-      n: 10,
-      expect: ['1997-09-02T09:00-04:00', '1997-09-15T09:00-04:00', '1997-10-02T09:00-04:00', '1997-10-15T09:00-04:00'],
-    },
-    {
-      name: 'RFC 5545 example, first and last Sunday',
-      rule: 'FREQ=MONTHLY;INTERVAL=2;COUNT=4;BYDAY=1SU,-1SU',
-      tz: NEW_YORK,
-      start: '1997-09-07T09:00',
-      n: 10,
-      expect: ['1997-09-07T09:00-04:00', '1997-09-28T09:00-04:00', '1997-11-02T09:00-05:00', '1997-11-30T09:00-05:00'],
-    },
-    {
-      // DTSTART (Sep 2) is occurrence 0 even though it is not a Friday the 13th (RFC: DTSTART counts).
-      name: 'RFC 5545 example, Friday the 13th',
-      rule: 'FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13',
-      tz: NEW_YORK,
-      start: '1997-09-02T09:00',
-      n: 5,
-      expect: [
-        '1997-09-02T09:00-04:00',
-        '1998-02-13T09:00-05:00',
-        '1998-03-13T09:00-05:00',
-        '1998-11-13T09:00-05:00',
-        '1999-08-13T09:00-04:00',
-      ],
-    },
-    {
-      name: 'RFC 5545 example, US election day',
-      rule: 'FREQ=YEARLY;INTERVAL=4;BYMONTH=11;BYDAY=TU;BYMONTHDAY=2,3,4,5,6,7,8',
-      tz: NEW_YORK,
-      start: '1996-11-05T09:00',
-      n: 3,
-      expect: ['1996-11-05T09:00-05:00', '2000-11-07T09:00-05:00', '2004-11-02T09:00-05:00'],
-    },
-    {
-      name: 'RFC 5545 example, third of TU/WE/TH (BYSETPOS=3)',
-      rule: 'FREQ=MONTHLY;COUNT=3;BYDAY=TU,WE,TH;BYSETPOS=3',
-      tz: NEW_YORK,
-      start: '1997-09-04T09:00',
-      n: 10,
-      expect: ['1997-09-04T09:00-04:00', '1997-10-07T09:00-04:00', '1997-11-06T09:00-05:00'],
-    },
-    {
-      name: 'RFC 5545 example, second-to-last weekday (BYSETPOS=-2)',
-      rule: 'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-2',
-      tz: NEW_YORK,
-      start: '1997-09-29T09:00',
-      n: 5,
-      expect: [
-        '1997-09-29T09:00-04:00',
-        '1997-10-30T09:00-05:00',
-        '1997-11-27T09:00-05:00',
-        '1997-12-30T09:00-05:00',
-        '1998-01-29T09:00-05:00',
-      ],
-    },
-    {
-      name: 'RFC 5545 example, Monday of week 20',
-      rule: 'FREQ=YEARLY;BYWEEKNO=20;BYDAY=MO',
-      tz: NEW_YORK,
-      start: '1997-05-12T09:00',
-      n: 3,
-      expect: ['1997-05-12T09:00-04:00', '1998-05-11T09:00-04:00', '1999-05-17T09:00-04:00'],
-    },
-    {
-      name: 'RFC 5545 example, 20th Monday of the year',
-      rule: 'FREQ=YEARLY;BYDAY=20MO',
-      tz: NEW_YORK,
-      start: '1997-05-19T09:00',
-      n: 3,
-      expect: ['1997-05-19T09:00-04:00', '1998-05-18T09:00-04:00', '1999-05-17T09:00-04:00'],
-    },
+    rfcExample('WKST=MO', 'FREQ=WEEKLY;INTERVAL=2;COUNT=4;BYDAY=TU,SU;WKST=MO', '1997-08-05T09:00', 10, [
+      '1997-08-05T09:00-04:00',
+      '1997-08-10T09:00-04:00',
+      '1997-08-19T09:00-04:00',
+      '1997-08-24T09:00-04:00',
+    ]),
+    rfcExample('WKST=SU', 'FREQ=WEEKLY;INTERVAL=2;COUNT=4;BYDAY=TU,SU;WKST=SU', '1997-08-05T09:00', 10, [
+      '1997-08-05T09:00-04:00',
+      '1997-08-17T09:00-04:00',
+      '1997-08-19T09:00-04:00',
+      '1997-08-31T09:00-04:00',
+    ]),
+    rfcExample('monthly on the 2nd and 15th', 'FREQ=MONTHLY;COUNT=4;BYMONTHDAY=2,15', '1997-09-02T09:00', 10, [
+      '1997-09-02T09:00-04:00',
+      '1997-09-15T09:00-04:00',
+      '1997-10-02T09:00-04:00',
+      '1997-10-15T09:00-04:00',
+    ]),
+    rfcExample('first and last Sunday', 'FREQ=MONTHLY;INTERVAL=2;COUNT=4;BYDAY=1SU,-1SU', '1997-09-07T09:00', 10, [
+      '1997-09-07T09:00-04:00',
+      '1997-09-28T09:00-04:00',
+      '1997-11-02T09:00-05:00',
+      '1997-11-30T09:00-05:00',
+    ]),
+    // DTSTART (Sep 2) is occurrence 0 even though it is not a Friday the 13th (RFC: DTSTART counts).
+    rfcExample('Friday the 13th', 'FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13', '1997-09-02T09:00', 5, [
+      '1997-09-02T09:00-04:00',
+      '1998-02-13T09:00-05:00',
+      '1998-03-13T09:00-05:00',
+      '1998-11-13T09:00-05:00',
+      '1999-08-13T09:00-04:00',
+    ]),
+    rfcExample('US election day', 'FREQ=YEARLY;INTERVAL=4;BYMONTH=11;BYDAY=TU;BYMONTHDAY=2,3,4,5,6,7,8', '1996-11-05T09:00', 3, [
+      '1996-11-05T09:00-05:00',
+      '2000-11-07T09:00-05:00',
+      '2004-11-02T09:00-05:00',
+    ]),
+    rfcExample('third of TU/WE/TH (BYSETPOS=3)', 'FREQ=MONTHLY;COUNT=3;BYDAY=TU,WE,TH;BYSETPOS=3', '1997-09-04T09:00', 10, [
+      '1997-09-04T09:00-04:00',
+      '1997-10-07T09:00-04:00',
+      '1997-11-06T09:00-05:00',
+    ]),
+    rfcExample('second-to-last weekday (BYSETPOS=-2)', 'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-2', '1997-09-29T09:00', 5, [
+      '1997-09-29T09:00-04:00',
+      '1997-10-30T09:00-05:00',
+      '1997-11-27T09:00-05:00',
+      '1997-12-30T09:00-05:00',
+      '1998-01-29T09:00-05:00',
+    ]),
+    rfcExample('Monday of week 20', 'FREQ=YEARLY;BYWEEKNO=20;BYDAY=MO', '1997-05-12T09:00', 3, [
+      '1997-05-12T09:00-04:00',
+      '1998-05-11T09:00-04:00',
+      '1999-05-17T09:00-04:00',
+    ]),
+    rfcExample('20th Monday of the year', 'FREQ=YEARLY;BYDAY=20MO', '1997-05-19T09:00', 3, [
+      '1997-05-19T09:00-04:00',
+      '1998-05-18T09:00-04:00',
+      '1999-05-17T09:00-04:00',
+    ]),
     {
       name: 'Berlin daily 09:00 through the March change',
       rule: 'daily',
@@ -1019,31 +995,36 @@ describe('previewOccurrences', () => {
 });
 
 describe('checkRecurrence', () => {
-  const valid: [string, string][] = [
-    ['daily', 'daily'],
+  /** rules kept as given: already canonical */
+  const canonical = [
+    'daily',
+    'yearly',
+    'FREQ=DAILY',
+    'FREQ=MONTHLY;BYMONTHDAY=-1',
+    'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29',
+    'FREQ=DAILY;UNTIL=20251231',
+    'FREQ=HOURLY;INTERVAL=4',
+    'FREQ=YEARLY;BYWEEKNO=53',
+    'FREQ=YEARLY;BYYEARDAY=366',
+    'FREQ=MONTHLY;BYDAY=5FR',
+    'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO',
+    'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1',
+  ];
+  /** accepted in another spelling, stored canonical (upper case, sorted lists, defaults dropped) */
+  const respelled: [string, string][] = [
     ['Weekly', 'weekly'],
     ['  MONTHLY ', 'monthly'],
-    ['yearly', 'yearly'],
-    ['FREQ=DAILY', 'FREQ=DAILY'],
     ['RRULE:FREQ=DAILY', 'FREQ=DAILY'],
     ['rrule:freq=weekly;byday=we,mo;interval=2', 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE'],
     ['FREQ=WEEKLY;BYDAY=MO,WE;INTERVAL=2', 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE'],
     ['FREQ=DAILY;INTERVAL=1;WKST=MO', 'FREQ=DAILY'],
-    ['FREQ=MONTHLY;BYMONTHDAY=-1', 'FREQ=MONTHLY;BYMONTHDAY=-1'],
     ['FREQ=MONTHLY;BYMONTHDAY=15,1,15', 'FREQ=MONTHLY;BYMONTHDAY=1,15'],
     ['FREQ=MONTHLY;BYDAY=+1MO', 'FREQ=MONTHLY;BYDAY=1MO'],
-    ['FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29', 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29'],
     ['FREQ=DAILY;COUNT=10;', 'FREQ=DAILY;COUNT=10'],
     ['FREQ=DAILY;UNTIL=20251231T235959z', 'FREQ=DAILY;UNTIL=20251231T235959Z'],
-    ['FREQ=DAILY;UNTIL=20251231', 'FREQ=DAILY;UNTIL=20251231'],
-    ['FREQ=HOURLY;INTERVAL=4', 'FREQ=HOURLY;INTERVAL=4'],
     ['FREQ=DAILY;BYHOUR=17,9;BYMINUTE=30', 'FREQ=DAILY;BYHOUR=9,17;BYMINUTE=30'],
-    ['FREQ=YEARLY;BYWEEKNO=53', 'FREQ=YEARLY;BYWEEKNO=53'],
-    ['FREQ=YEARLY;BYYEARDAY=366', 'FREQ=YEARLY;BYYEARDAY=366'],
-    ['FREQ=MONTHLY;BYDAY=5FR', 'FREQ=MONTHLY;BYDAY=5FR'],
-    ['FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO', 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO'],
-    ['FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1', 'FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1'],
   ];
+  const valid: [string, string][] = [...canonical.map((r): [string, string] => [r, r]), ...respelled];
   for (const [input, rule] of valid) {
     test(`accepts ${JSON.stringify(input)}`, () => assert.deepEqual(checkRecurrence(input), { ok: true, rule }));
   }
