@@ -1,11 +1,12 @@
 /**
- * The tasks API (DESIGN §3) through HTTP: CRUD and every field, filters and keyword search,
+ * The tasks API through HTTP: CRUD and every field, filters and keyword search,
  * every sort, keyset pagination (Link + X-Total-Count), ETag/If-Match, completion, history.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { client, eventually, signUp, type Session, type TestApp } from './support/app.js';
 import { drained, startTestApp } from './support/util.js';
+import { freshTask } from '../src/events/testing.js';
 
 let app: TestApp;
 before(async () => {
@@ -46,24 +47,7 @@ describe('create, read, update, delete', () => {
     assert.deepEqual(
       { ...t, id: 0, created_at: '', updated_at: '', position: typeof t.position },
       {
-        id: 0,
-        user_id: u.me.userId,
-        title: 'Buy milk',
-        description: '',
-        completed: false,
-        status: 'pending',
-        completed_at: null,
-        priority: 'none',
-        tags: [],
-        due_date: null,
-        timezone: 'UTC',
-        reminders: [],
-        recurrence: null,
-        recurrence_basis: 'due_date',
-        series_id: null,
-        created_at: '',
-        updated_at: '',
-        version: 1,
+        ...freshTask({ id: 0, userId: u.me.userId, title: 'Buy milk', at: '' }),
         project_id: inbox.id,
         parent_id: null,
         position: 'string',

@@ -1,7 +1,37 @@
-/** Fixtures of the bus and dispatch unit tests: events, and consumers that record what they saw. */
+/**
+ * Fixtures of the bus and dispatch unit tests: events, and consumers that record what they saw;
+ * `freshTask` also gives the API tests a new task's defaults.
+ */
 import { randomUUID } from 'node:crypto';
 import { PoisonMessageError, TransientError, type AnySubscription } from './bus.js';
 import type { NotificationEvent, TaskEvent, TaskEventType } from './schemas.js';
+
+/**
+ * A task as created with only a title, every other field its default, without the project
+ * fields (project, parent, position, assignee, subtask counts) that later versions added.
+ */
+export function freshTask(o: { id: number; userId: string; title: string; at: string; version?: number }): TaskEvent['data'] {
+  return {
+    id: o.id,
+    user_id: o.userId,
+    title: o.title,
+    description: '',
+    completed: false,
+    status: 'pending',
+    completed_at: null,
+    priority: 'none',
+    tags: [],
+    due_date: null,
+    timezone: 'UTC',
+    reminders: [],
+    recurrence: null,
+    recurrence_basis: 'due_date',
+    series_id: null,
+    created_at: o.at,
+    updated_at: o.at,
+    version: o.version ?? 1,
+  };
+}
 
 /** A task event as the outbox writes it (a task without project fields, as events before projects had). */
 export function taskEvent(
@@ -16,26 +46,7 @@ export function taskEvent(
     task_id: taskId,
     user_id: userId,
     timestamp: at,
-    data: {
-      id: taskId,
-      user_id: userId,
-      title: o.title ?? 'a task',
-      description: '',
-      completed: false,
-      status: 'pending',
-      completed_at: null,
-      priority: 'none',
-      tags: [],
-      due_date: null,
-      timezone: 'UTC',
-      reminders: [],
-      recurrence: null,
-      recurrence_basis: 'due_date',
-      series_id: null,
-      created_at: at,
-      updated_at: at,
-      version: o.version ?? 1,
-    },
+    data: freshTask({ id: taskId, userId, title: o.title ?? 'a task', at, version: o.version }),
   };
 }
 
