@@ -97,3 +97,12 @@ export function Empty({ title, children }: { title: string; children?: Component
     </div>
   );
 }
+
+/** A form's submit button: disabled, and saying what it is doing, while the form is busy. */
+export function SubmitButton({ busy, label, busyLabel }: { busy: boolean; label: string; busyLabel: string }) {
+  return (
+    <button class="btn primary" type="submit" disabled={busy}>
+      {busy ? busyLabel : label}
+    </button>
+  );
+}

@@ -4,9 +4,10 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api';
-import { describedBy, errId, FieldError } from '../components/Field';
+import { describedBy, errId, FieldError, SubmitButton } from '../components/Field';
 import { toast, useStore } from '../store';
 import { SecretOnce } from './Copy';
+import { ItemList } from './ItemList';
 import { integrations, problemText, relative, SCOPES, when, type AccessToken, type Scope } from './integrations-api';
 
 const SCOPE_LABEL: Record<Scope, string> = { 'tasks:read': 'Read tasks', 'tasks:write': 'Change tasks' };
@@ -151,65 +152,54 @@ export function AccessTokens({ onCreated }: { onCreated: (secret: string | null)
           <FieldError id={errId('tok-expiry')} message={errors.expires_at} />
         </div>
         <div class="form-actions">
-          <button class="btn primary" type="submit" disabled={busy}>
-            {busy ? 'Creating…' : 'Create token'}
-          </button>
+          <SubmitButton busy={busy} label="Create token" busyLabel="Creating…" />
         </div>
       </form>
 
-      <h3>Your tokens</h3>
-      {loadError && (
-        <p class="form-error" role="alert">
-          Could not load the tokens: {loadError}
-        </p>
-      )}
-      {tokens && tokens.length === 0 && <p class="hint">No tokens yet.</p>}
-      {tokens && tokens.length > 0 && (
-        <ul class="integration-list" aria-label="Access tokens">
-          {tokens.map((t) => {
-            const expired = t.expires_at !== null && new Date(t.expires_at).getTime() <= Date.now();
-            return (
-              <li key={t.id} class="integration-item" data-testid="token-row">
-                <div class="item-main">
-                  <span class="item-title">{t.name}</span>
-                  <span class="hint mono" title="the token's last characters">
-                    tsk_…{t.hint}
-                  </span>
-                  <span class="chips">
-                    {t.scopes.map((sc) => (
-                      <span key={sc} class="chip">
-                        {SCOPE_LABEL[sc] ?? sc}
-                      </span>
-                    ))}
-                    {expired && <span class="chip warn">Expired</span>}
-                  </span>
-                  <span class="hint">
-                    Created {when(t.created_at, s.timezone)} · {t.last_used_at ? `last used ${relative(t.last_used_at)}` : 'never used'} ·{' '}
-                    {t.expires_at ? `${expired ? 'expired' : 'expires'} ${when(t.expires_at, s.timezone)}` : 'no expiry'}
-                  </span>
-                </div>
-                <div class="item-actions">
-                  {confirming === t.id ? (
-                    <span class="confirm" role="group" aria-label={`Confirm revoking ${t.name}`}>
-                      <span>Revoke “{t.name}”? Whatever uses it stops working at once.</span>
-                      <button class="btn danger" type="button" onClick={() => void revoke(t)} autoFocus>
-                        Revoke
-                      </button>
-                      <button class="btn ghost" type="button" onClick={() => setConfirming(null)}>
-                        Keep
-                      </button>
+      <ItemList heading="Your tokens" noun="tokens" label="Access tokens" items={tokens} loadError={loadError}>
+        {(t) => {
+          const expired = t.expires_at !== null && new Date(t.expires_at).getTime() <= Date.now();
+          return (
+            <li key={t.id} class="integration-item" data-testid="token-row">
+              <div class="item-main">
+                <span class="item-title">{t.name}</span>
+                <span class="hint mono" title="the token's last characters">
+                  tsk_…{t.hint}
+                </span>
+                <span class="chips">
+                  {t.scopes.map((sc) => (
+                    <span key={sc} class="chip">
+                      {SCOPE_LABEL[sc] ?? sc}
                     </span>
-                  ) : (
-                    <button class="btn danger" type="button" onClick={() => setConfirming(t.id)} aria-label={`Revoke ${t.name}`}>
+                  ))}
+                  {expired && <span class="chip warn">Expired</span>}
+                </span>
+                <span class="hint">
+                  Created {when(t.created_at, s.timezone)} · {t.last_used_at ? `last used ${relative(t.last_used_at)}` : 'never used'} ·{' '}
+                  {t.expires_at ? `${expired ? 'expired' : 'expires'} ${when(t.expires_at, s.timezone)}` : 'no expiry'}
+                </span>
+              </div>
+              <div class="item-actions">
+                {confirming === t.id ? (
+                  <span class="confirm" role="group" aria-label={`Confirm revoking ${t.name}`}>
+                    <span>Revoke “{t.name}”? Whatever uses it stops working at once.</span>
+                    <button class="btn danger" type="button" onClick={() => void revoke(t)} autoFocus>
                       Revoke
                     </button>
-                  )}
-                </div>
-              </li>
-            );
-          })}
-        </ul>
-      )}
+                    <button class="btn ghost" type="button" onClick={() => setConfirming(null)}>
+                      Keep
+                    </button>
+                  </span>
+                ) : (
+                  <button class="btn danger" type="button" onClick={() => setConfirming(t.id)} aria-label={`Revoke ${t.name}`}>
+                    Revoke
+                  </button>
+                )}
+              </div>
+            </li>
+          );
+        }}
+      </ItemList>
     </section>
   );
 }

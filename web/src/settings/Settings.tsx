@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type WeekStart } from '../api';
-import { describedBy, errId, FieldError } from '../components/Field';
+import { describedBy, errId, FieldError, SubmitButton } from '../components/Field';
 import { scheduleCounts } from '../projects';
 import { browserZone, getState, setState, toast, useStore } from '../store';
 import { Integrations } from './Integrations';
@@ -134,9 +134,7 @@ function Preferences() {
         <FieldError id={errId('week_start')} message={msg('week_start')} />
       </fieldset>
       <div class="form-actions">
-        <button class="btn primary" type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save settings'}
-        </button>
+        <SubmitButton busy={busy} label="Save settings" busyLabel="Saving…" />
         <span class="hint" role="status">
           {saved ? 'Saved.' : ''}
         </span>
@@ -220,9 +218,7 @@ function Password() {
       </p>
       {field('confirm', 'Repeat the new password', confirm, setConfirm, 'new-password')}
       <div class="form-actions">
-        <button class="btn primary" type="submit" disabled={busy}>
-          {busy ? 'Changing…' : 'Change password'}
-        </button>
+        <SubmitButton busy={busy} label="Change password" busyLabel="Changing…" />
         <span class="hint" role="status">
           {done ? 'Password changed.' : ''}
         </span>

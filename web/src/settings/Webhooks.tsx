@@ -6,9 +6,10 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
-import { describedBy, errId, FieldError } from '../components/Field';
+import { describedBy, errId, FieldError, SubmitButton } from '../components/Field';
 import { toast, useStore } from '../store';
 import { SecretOnce } from './Copy';
+import { ItemList } from './ItemList';
 import { integrations, problemText, relative, when, WEBHOOK_EVENTS, type Delivery, type Webhook } from './integrations-api';
 
 const EVENT_LABEL: Record<string, string> = {
@@ -280,26 +281,13 @@ export function Webhooks() {
           <FieldError id={errId('wh-events')} message={errors.events} />
         </fieldset>
         <div class="form-actions">
-          <button class="btn primary" type="submit" disabled={busy}>
-            {busy ? 'Adding…' : 'Add webhook'}
-          </button>
+          <SubmitButton busy={busy} label="Add webhook" busyLabel="Adding…" />
         </div>
       </form>
 
-      <h3>Your webhooks</h3>
-      {loadError && (
-        <p class="form-error" role="alert">
-          Could not load the webhooks: {loadError}
-        </p>
-      )}
-      {hooks && hooks.length === 0 && <p class="hint">No webhooks yet.</p>}
-      {hooks && hooks.length > 0 && (
-        <ul class="integration-list" aria-label="Webhooks">
-          {hooks.map((h) => (
-            <HookRow key={h.id} hook={h} zone={s.timezone} onChanged={load} />
-          ))}
-        </ul>
-      )}
+      <ItemList heading="Your webhooks" noun="webhooks" label="Webhooks" items={hooks} loadError={loadError}>
+        {(h) => <HookRow key={h.id} hook={h} zone={s.timezone} onChanged={load} />}
+      </ItemList>
     </section>
   );
 }
