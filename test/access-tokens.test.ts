@@ -1,5 +1,5 @@
 /**
- * Personal access tokens (DESIGN §9, issue 15 item 1): shown once, stored as a hash, scoped,
+ * Personal access tokens: shown once, stored as a hash, scoped,
  * revocable at once, refused when expired, accepted on the REST API and the SSE stream, limited
  * per user (LIMIT_TOKENS), and unable to manage tokens or preferences.
  */

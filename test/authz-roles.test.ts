@@ -1,5 +1,5 @@
 /**
- * The role matrix of a shared project (DESIGN §8), generated from /openapi.json: every operation on
+ * The role matrix of a shared project, generated from /openapi.json: every operation on
  * a task or a project (a path with `/tasks/{id}` or `{project_id}`) × owner / editor / viewer /
  * non-member / no token. 403 for what the caller's role may not do, 404 for what it cannot see,
  * 401 without a token; a refused call changes nothing. (test/authz.test.ts holds the per-user

@@ -1,5 +1,5 @@
 /**
- * The authz matrix (DESIGN §3): every `/api/{user_id}/...` route × no token / bad tokens /
+ * The authz matrix (a user reaches only their own data: 401 without a valid token, 403 on another's path, 404 for another's resource): every `/api/{user_id}/...` route × no token / bad tokens /
  * another user's path / another user's resource id; registration and login; the routes only
  * the Dapr sidecar may call. One app for the whole file (login rate limiting runs last).
  */
@@ -21,7 +21,7 @@ let bobNotification: any;
 let aliceTask: any;
 /** bob's personal access token (its id is a target too) */
 let bobAccessToken: any;
-/** bob's and alice's projects (issue 13) */
+/** bob's and alice's projects */
 let bobProject: any;
 let aliceProject: any;
 
@@ -329,7 +329,7 @@ describe('every /api/{user_id} route refuses a request without a valid token', (
         }),
         'no expiry': await signToken(secret, { iss: 'taskstream', aud: 'taskstream', sub: bob.userId }),
         'no subject': await signToken(secret, { iss: 'taskstream', aud: 'taskstream', exp: nowSeconds() + 3600 }),
-        // our secret, but not our issuer and audience (issue 16: such a token used to get 200)
+        // our secret, but not our issuer and audience: signed by us is not enough, a token must be issued for this service
         'foreign issuer and audience': await signToken(secret, {
           sub: bob.userId,
           exp: nowSeconds() + 3600,

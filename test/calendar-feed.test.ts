@@ -1,5 +1,5 @@
 /**
- * The calendar feed (DESIGN §9): a secret URL per user, rotated on demand, RFC 5545 with
+ * The calendar feed: a secret URL per user, rotated on demand, RFC 5545 with
  * VTIMEZONE / RRULE / VALARM, parsed here by a real parser (ical.js) whose expansion of every
  * recurring task over its next year must match our own src/recurrence; ETag / If-None-Match; feeds of
  * one project (any member, 404 for others, ended when the member leaves) and URLs shown again.
@@ -222,7 +222,7 @@ describe('calendar feed', () => {
     assert.doesNotMatch(await afterDelete.text(), /SUMMARY:new one/);
   });
 
-  test("a shared project's tasks are in its members' feeds (DESIGN §8), and joining changes the ETag", async () => {
+  test("a shared project's tasks are in its members' feeds, and joining changes the ETag", async () => {
     const member = await signUp(app.url, 'cal-member');
     const m = client(app.url, member.token);
     const feed = (await m.post(`/api/${member.userId}/calendar-feed`)).body;

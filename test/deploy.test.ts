@@ -491,7 +491,7 @@ describe('Kubernetes (kustomize build deploy/k8s)', () => {
     assert.ok(appContainer(api).resources.requests.cpu, 'CPU utilization needs a CPU request');
     assert.ok(api.spec.template.metadata.annotations['dapr.io/sidecar-cpu-request'], 'and the sidecar has one too');
     assert.equal(one(k8s, 'PodDisruptionBudget', 'taskstream-api').spec.minAvailable, 1);
-    // every API replica arms the reminder clock (issue 12): with two, a killed or rolled one leaves no gap
+    // every API replica arms the reminder clock: with two, a killed or rolled one leaves no gap
     assert.ok(api.spec.replicas >= 2, 'at least two API replicas');
     assert.equal(api.spec.strategy.rollingUpdate.maxUnavailable, 0, 'a rollout keeps every armed replica until its successor is up');
   });

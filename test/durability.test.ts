@@ -1,5 +1,5 @@
 /**
- * Durability of acknowledged writes (issue 16): the built service as `npm start` runs it (a primary with
+ * Durability of acknowledged writes (a 201 means the task survives a crash): the built service as `npm start` runs it (a primary with
  * the embedded PostgreSQL and two HTTP workers) is killed with SIGKILL — the whole process tree:
  * primary, workers and PostgreSQL, no chance to flush anything — at a random moment while eight
  * clients create tasks concurrently. After a restart on the same DATA_DIR, every create that was

@@ -1,5 +1,5 @@
 /**
- * Security headers and /metrics access (issue 16): the web app's strict CSP (its inline script by
+ * Security headers and /metrics access: the web app's strict CSP (its inline script by
  * hash, frame-ancestors 'none'), nosniff, no-referrer, COOP on every answer, swagger-ui's own
  * policy on /docs; /metrics for loopback callers only, or for the METRICS_TOKEN bearer.
  * (test/web/app.test.ts proves in Chromium that the app and /docs run under them.)

@@ -1,5 +1,5 @@
 /**
- * Hostile input (issue 6): random bodies and queries (fast-check) never get a 5xx and, when
+ * Hostile input: random bodies and queries (fast-check) never get a 5xx and, when
  * refused, write nothing; NUL bytes and unpaired surrogates are refused with 422 (they answered
  * 500 / were silently altered); unicode edge cases round-trip verbatim; LIKE wildcards and quotes
  * in search match literally; markup in titles is stored verbatim and served as JSON; deeply nested

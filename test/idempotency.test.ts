@@ -1,5 +1,5 @@
 /**
- * At-least-once delivery, exactly-once effects (DESIGN §2): one real event, taken from the outbox
+ * At-least-once delivery, exactly-once effects (every consumer is idempotent): one real event, taken from the outbox
  * before the relay published it, is delivered to the consumers several times — concurrently and
  * one after the other, and once more by the relay — and has exactly one effect per consumer:
  * one next occurrence, one history row, one inbox notification.

@@ -1,5 +1,5 @@
 /**
- * Limits (DESIGN §10, issue 11): each abuse case is refused or bounded — asserted on behaviour
+ * Limits: each abuse case is refused (429 with Retry-After, or 422) or bounded, never a slow server — asserted on behaviour
  * (the status, Retry-After, a closed stream, its buffered bytes, rows kept), never on timings.
  * The limits are set low through their environment variables.
  */

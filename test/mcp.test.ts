@@ -1,5 +1,5 @@
 /**
- * The MCP server at /mcp (DESIGN §9, issue 15 item 2), spoken to by the official SDK's own client
+ * The MCP server at /mcp (tools for AI assistants over Streamable HTTP), spoken to by the official SDK's own client
  * (Client + StreamableHTTPClientTransport): list tools, add tasks in a batch with natural-language
  * due dates, find them, complete them, the overview; login and personal access tokens, scopes,
  * and expired or revoked tokens refused.

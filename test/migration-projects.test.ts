@@ -1,5 +1,5 @@
 /**
- * Migration 0006 (issue 13) on a database WITH data: rows written by the 0005 schema, then the
+ * Migration 0006 (projects and the Inbox) on a database WITH data: rows written by the 0005 schema, then the
  * migration, then the service on the same data folder. Every user gets one Inbox, their tasks
  * move into it in the order they were created, and the keys the migration wrote work with the
  * ones the service hands out afterwards.

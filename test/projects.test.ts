@@ -1,5 +1,5 @@
 /**
- * Issue 13 (DESIGN §7): projects and the Inbox, task fields project_id/parent_id/position, the
+ * Organizing: projects and the Inbox, task fields project_id/parent_id/position, the
  * list filters, move and manual order, completing a parent, the recurring parent's subtasks,
  * Today/Upcoming in a zone away from UTC, preferences week_start/name, and the limits.
  */

@@ -1,5 +1,5 @@
 /**
- * DESIGN §5 end-to-end: completing a recurring task through the API makes the recurring-task
+ * Recurrence end to end: completing a recurring task through the API makes the recurring-task
  * consumer create the next occurrence (the math itself is unit-tested in src/recurrence). Each
  * row of the table completes occurrence after occurrence and checks every due date; then the
  * wiring rules: series end, no spawn on un-complete/re-complete/delete, basis, attributes.

@@ -1,5 +1,5 @@
 /**
- * Reminders (DESIGN §2, §5; issue 2 item 7): the embedded clock fires a reminder at its time
+ * Reminders (one reminder, once; late if the service was down): the embedded clock fires a reminder at its time
  * (armed timer) and exactly once; relative reminders follow the due date; completed or deleted tasks
  * never remind; `POST /reminder-cron` fires each due reminder once even when called concurrently.
  *

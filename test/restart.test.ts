@@ -1,5 +1,5 @@
 /**
- * A restart with pending outbox rows and missed reminders (DESIGN §2): events committed while
+ * A restart with pending outbox rows and missed reminders (no lost events; one reminder, once, late if need be): events committed while
  * the consumers could not take them, and reminders whose time passed while the service was down,
  * are each processed exactly once by the next start, on the same DATA_DIR — the missed reminders
  * marked late, except those of tasks completed meanwhile.

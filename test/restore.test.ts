@@ -1,5 +1,5 @@
 /**
- * Undoing a delete (issue 17): `POST /api/{user_id}/tasks/{id}/restore` brings back the same task —
+ * Undoing a delete: `POST /api/{user_id}/tasks/{id}/restore` brings back the same task —
  * its id, its history, its subtasks and place — with a `created` event marked `restored` that every
  * consumer reads as a task appearing (history, live lists, webhooks); reminders still ahead fire
  * again; a completed recurring task does not spawn a second next occurrence; who may restore follows

@@ -1,5 +1,5 @@
 /**
- * Sessions (issue 16): short-lived access tokens with our issuer and audience, rotating refresh
+ * Sessions: short-lived access tokens with our issuer and audience, rotating refresh
  * tokens in an HttpOnly SameSite=Strict cookie (stored hashed), reuse detection, sign out, sign
  * out everywhere, password change, single-use SSE tickets shared by every process on the database,
  * login throttling per client and per account in the database, and the password policy.

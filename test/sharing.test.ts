@@ -1,5 +1,5 @@
 /**
- * Issue 14 (DESIGN §8): members and roles, a shared project's tasks in every member's lists,
+ * Sharing: members and roles (owner, editor, viewer; 403 for what a role may not do, 404 for what one cannot see), a shared project's tasks in every member's lists,
  * assignees, events with their audience, live updates to every member (and none after removal),
  * the `assigned` and `shared` notifications, reminders to the assignee. Embedded mode.
  */

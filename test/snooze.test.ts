@@ -1,5 +1,5 @@
 /**
- * Reminders you can act on (issue 12): snooze fires the reminder again once, as a new
+ * Reminders you can act on: snooze fires the reminder again once, as a new
  * notification of the same task, and not when the task was completed or deleted meanwhile; the
  * text says when the task is due on the task's clock; a reminder set for a time already past is
  * refused (422) on create and update, but an update is never refused for a reminder the task had.

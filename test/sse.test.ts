@@ -1,5 +1,5 @@
 /**
- * Live updates (DESIGN §3): `GET /api/{user_id}/stream` delivers the user's task events and
+ * Live updates: `GET /api/{user_id}/stream` delivers the user's task events and
  * notifications as Server-Sent Events — and nothing of anyone else's.
  */
 import { after, before, test } from 'node:test';

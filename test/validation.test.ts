@@ -1,5 +1,5 @@
 /**
- * Bad input (DESIGN §2, §3): every field bound on create and update, malformed JSON, oversized
+ * Bad input gets a clear error and changes nothing: every field bound on create and update, malformed JSON, oversized
  * bodies and bad query parameters get an RFC 9457 problem naming the offending field — and change
  * nothing (no task, no version bump, no outbox event, no history entry).
  */
@@ -86,7 +86,7 @@ const badFields: [string, Record<string, unknown>, string | RegExp][] = [
   ['due_date garbage', { due_date: 'next tuesday' }, 'due_date'],
   ['due_date impossible day', { due_date: '2031-02-30T09:00:00Z' }, 'due_date'],
   ['due_date a number', { due_date: 1700000000000 }, 'due_date'],
-  // DESIGN §10: years 1900–2200 (0050 used to be stored as 1950)
+  // dates are years 1900–2200; a two-digit-looking year such as 0050 must not be read as 1950
   ['due_date in year 0050', { due_date: '0050-06-01T00:00:00Z' }, 'due_date'],
   ['due_date in year 1899', { due_date: '1899-12-31T23:59:59Z' }, 'due_date'],
   ['due_date pushed before 1900 by its offset', { due_date: '1900-01-01T00:30:00+01:00' }, 'due_date'],

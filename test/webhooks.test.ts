@@ -1,5 +1,5 @@
 /**
- * Webhooks end to end in embedded mode (DESIGN §9), against a real local HTTP receiver:
+ * Webhooks end to end in embedded mode, against a real local HTTP receiver:
  * Standard Webhooks signatures checked with the spec's reference library, retries with
  * backoff, a pending delivery surviving a restart, auto-disable with a notification, the test
  * ping, the delivery log, SSRF refusals (at creation and at delivery), ownership and limits.
@@ -291,7 +291,7 @@ describe('webhooks (loopback receivers allowed)', () => {
     await a().del(`${hooks()}/${hook.id}`);
   });
 
-  test("a shared project's members get its tasks' events on their webhooks (DESIGN §8 audience); others do not", async () => {
+  test("a shared project's members get its tasks' events on their webhooks (the event's audience: who could see the task); others do not", async () => {
     rx.respond = () => 200;
     const [owner, member, stranger] = await Promise.all([signUp(app.url, 'owner'), signUp(app.url, 'member'), signUp(app.url, 'stranger')]);
     const o = client(app.url, owner.token);

@@ -1,5 +1,5 @@
 /**
- * DESIGN §2 under faults, against the real stack (scripts/stack.sh: daprd sidecars, Kafka,
+ * No lost events and exactly-once effects under faults, against the real stack (scripts/stack.sh: daprd sidecars, Kafka,
  * PostgreSQL, backend ROLE=api + consumers ROLE=recurring / ROLE=notifications). Each case runs a
  * steady, bounded load of recurring tasks created and completed (and tasks whose reminder comes
  * due a few seconds later), injects one fault mid-stream, heals it, and then counts in PostgreSQL,

@@ -1,5 +1,5 @@
 /**
- * Reminders on time in distributed mode (issue 12), through the real stack started as shipped
+ * Reminders on time in distributed mode, through the real stack started as shipped
  * (scripts/stack.sh, no REMINDER_SCHEDULE: the cron binding at the seed's `@every 5m`) plus a
  * second backend replica (ROLE=api, app-id todo-backend, its own daprd — what the Kubernetes
  * manifests run with `replicas: 2`). Every API process arms the precise clock; replicas learn of

@@ -1,5 +1,5 @@
 /**
- * Sharing through the real stack (issue 14, DESIGN §8): a change made through the API of one
+ * Sharing through the real stack: a change made through the API of one
  * backend replica reaches a member's stream served by another, by way of the outbox, daprd,
  * Kafka, the ROLE=recurring consumer and LISTEN/NOTIFY; and a removed member's stream hears of its
  * removal and nothing more of the project. The second replica is ROLE=api with its own daprd, as

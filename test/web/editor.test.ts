@@ -1,5 +1,5 @@
 /**
- * What a new user trips on in the task editor (issue 17): dates outside 1900–2200 refused in plain
+ * What a new user trips on in the task editor: dates outside 1900–2200 refused in plain
  * words (and year 0001 never read as 1901/2001), validation messages as sentences with the RRULE
  * error said once, RRULE behind an advanced toggle, a not-found state for a task that is not there,
  * and a delete that Undo restores as the same task (asking first for a recurring one). Screenshots

@@ -1,5 +1,5 @@
 /**
- * Installable and usable offline (issue 17 item 15), in Chromium against the real service: the web
+ * Installable and usable offline, in Chromium against the real service: the web
  * app manifest and its icons pass Chromium's own installability check under the strict CSP; the
  * service worker keeps the app shell (never the API), so with the server gone and the network off a
  * reload still opens the app, which says plainly that it is offline; back online, it loads again.

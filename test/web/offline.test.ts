@@ -1,5 +1,5 @@
 /**
- * A short network drop (issue 17): lazy chunks that failed to load are fetched again once the
+ * A short network drop: lazy chunks that failed to load are fetched again once the
  * connection is back (quick add's parser, the settings screen), and quick add's connection error
  * goes away by itself on reconnecting (the list's is the offline banner's business). The browser is taken offline through the
  * DevTools protocol (context.setOffline), as a dropped Wi-Fi would. (Once the service worker has

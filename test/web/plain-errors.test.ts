@@ -1,5 +1,5 @@
 /**
- * Issue 17 item 8: the API's field errors — Ajv's words and the service's — as the sentences the web
+ * Field errors in plain words: the API's field errors — Ajv's words and the service's — as the sentences the web
  * app shows. A pure module: no browser needed.
  */
 import assert from 'node:assert/strict';

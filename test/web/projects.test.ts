@@ -1,5 +1,5 @@
 /**
- * Organizing in the browser (issue 13, DESIGN §7): projects from the sidebar, subtasks with progress,
+ * Organizing in the browser: projects from the sidebar, subtasks with progress,
  * manual order by keyboard and by drag, Today and Upcoming in the user's zone and week start, the
  * settings screen, the phone drawer. The real service in this process, Debian's Chromium; every wait
  * is for a condition in the page or the API, never a fixed sleep.

@@ -1,5 +1,5 @@
 /**
- * Issue 17 item 3 in the browser: the quick-add phrases a new user tripped on, as the preview shows
+ * Quick add in the browser: the quick-add phrases a new user tripped on, as the preview shows
  * them and as the task is created. The page's clock is fixed at Friday 4 December 2026, 11:00 in
  * Europe/Berlin (the browser's zone here), so "today" and "tomorrow" are known. The full phrase
  * table is src/nlp/quick-add.test.ts; this checks that the web app uses that parser, in its zone.
@@ -17,7 +17,7 @@ serviceAndBrowser(WEB_TEST_ENV, (a, b) => ([app, browser] = [a, b]));
 
 const preview = (page: Page) => page.locator('#quick-add-preview');
 
-test('the phrases of issue 17 preview and save as meant', async () => {
+test('the phrases a new user tripped on preview and save as meant', async () => {
   const s: Session = await signUp(app.url, 'quickadd');
   const api = client(app.url, s.token);
   assert.equal((await api.put(`/api/${s.userId}/preferences`, { timezone: ZONE })).status, 200);

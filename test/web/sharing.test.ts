@@ -1,5 +1,5 @@
 /**
- * Sharing in the web app (issue 14): two browser contexts of two users on one shared project.
+ * Sharing in the web app: two browser contexts of two users on one shared project.
  * The owner shares it through the share dialog; each sees the other's changes live (SSE, no
  * reload); the member's initials show on the project and on a task assigned in the editor; the
  * "Assigned to me" filter; leaving removes the project from the member's sidebar. Every wait is

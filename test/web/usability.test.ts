@@ -1,5 +1,5 @@
 /**
- * What a new user tripped on (issue 17 items 5, 9, 10, 12, 13, 14), in Chromium against the real
+ * What a new user trips on, in Chromium against the real
  * service: toasts that stay out of a dialog's way with Undo on a key, focus that stays on the list
  * after Space, the shortcut sheet, the phone's first screen, right-to-left text, filters in the URL,
  * an edit conflict that keeps what was typed, and axe-core's accessibility rules.

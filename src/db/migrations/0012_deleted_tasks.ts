@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Deleted tasks, kept for a grace period so that a deletion can be undone (issue 17): the same
+ * Deleted tasks, kept for a grace period so that a deletion can be undone: the same
  * task comes back — its id, its history, its subtasks. One row per deleted task:
  * - `data`: the whole `tasks` row as JSON, restored with jsonb_populate_record, so a column added
  *   to `tasks` later needs nothing here;
