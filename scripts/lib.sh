@@ -165,3 +165,38 @@ go_bin() {
     return 1
   fi
 }
+
+# go_build_cached NAME MODULE PACKAGE [FORCE] [PROBE]: the binary NAME of Go package PACKAGE, built
+# from module MODULE at the version scripts/NAME/go.mod requires, cached in
+# $STACK_CACHE/NAME/<version>-<hash of scripts/NAME>/NAME: rebuilt only when the pin or the wrapper
+# module changes, or FORCE is 1, or the cached binary does not run with the arguments PROBE (if
+# given). The build runs under nice -n 19 (a shared 2-core machine); builds of other versions are
+# removed. Prints the binary's path on stdout.
+go_build_cached() {
+  local name="$1" module="$2" package="$3" force="${4:-0}" probe="${5:-}"
+  local src="$SCRIPTS_DIR/$name" go pinned hash out_dir bin start
+  go="$(go_bin)" || die "Go is not installed (need the Go version scripts/$name/go.mod names, on PATH or at /usr/local/go/bin/go)"
+  pinned="$(awk -v m="$module" '$1 == "require" && $2 == m { print $3 }' "$src/go.mod")"
+  [ -n "$pinned" ] || die "cannot find the $module requirement in $src/go.mod"
+  hash="$(cd "$src" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 |
+    sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)"
+  out_dir="$STACK_CACHE/$name/$pinned-$hash"
+  bin="$out_dir/$name"
+  # shellcheck disable=SC2086 # PROBE is a word list
+  if [ "$force" -eq 0 ] && [ -x "$bin" ] && { [ -z "$probe" ] || "$bin" $probe >/dev/null 2>&1; }; then
+    log "$name $pinned is cached at $bin"
+    echo "$bin"
+    return 0
+  fi
+  log "building $name $pinned ($package) with $("$go" env GOVERSION) under nice -n 19; this takes a while on a small machine"
+  mkdir -p "$out_dir"
+  start="$(now_s)"
+  (
+    cd "$src"
+    CGO_ENABLED=0 nice -n 19 "$go" build -mod=readonly -trimpath -ldflags "-s -w" -o "$bin.tmp" "$package"
+  ) >&2 || die "go build of $name $pinned failed (see the compiler output above)"
+  mv -f "$bin.tmp" "$bin"
+  log "built $name $pinned in $(elapsed "$start")s -> $bin"
+  find "$STACK_CACHE/$name" -mindepth 1 -maxdepth 1 -type d ! -name "$(basename "$out_dir")" -exec rm -rf {} + 2>/dev/null || true
+  echo "$bin"
+}
