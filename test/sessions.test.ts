@@ -237,6 +237,18 @@ describe('SSE tickets', () => {
     }
   });
 
+  test('an invalid Authorization header beside a valid ticket is refused, not ignored (and does not spend the ticket)', async () => {
+    const t = await ticket();
+    for (const authorization of ['Bearer not-a-token', 'Basic dXNlcjpwYXNz', 'Bearer']) {
+      const r = await fetch(`${app.url}/api/${me.userId}/stream?ticket=${t}`, { headers: { authorization } });
+      assert.equal(r.status, 401, authorization);
+      await r.body?.cancel();
+    }
+    const stream = await openStream(`${app.url}/api/${me.userId}/stream?ticket=${t}`, { authorization: `Bearer ${me.token}` });
+    assert.equal(stream.status, 200, 'a valid header and a valid ticket');
+    stream.close();
+  });
+
   test('an expired ticket is refused', async () => {
     const secret = 'an-expired-ticket-0123456789';
     await sql`INSERT INTO stream_tickets (ticket_hash, user_id, expires_at)

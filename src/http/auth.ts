@@ -63,13 +63,15 @@ export function signedInRoutes(...args: [DeclareRoutes] | [{ tags: string[] }, D
 /**
  * The SSE stream: EventSource cannot send a header, and a token in a URL ends up in logs and
  * histories, so a browser opens it with `?ticket=` (single use, 30 s: POST …/stream-ticket).
- * Other clients may send the bearer header as anywhere else.
+ * Other clients may send the bearer header as anywhere else. Every credential presented must be
+ * valid: an invalid header beside a good ticket is refused (401), not ignored.
  */
 export function requireStreamUser(auth: AuthService) {
   const byHeader = requireUser(auth);
   return async (request: FastifyRequest): Promise<void> => {
     const { ticket } = request.query as { ticket?: unknown };
-    if (ticket === undefined) return byHeader(request);
+    if (ticket === undefined || request.headers.authorization !== undefined) await byHeader(request);
+    if (ticket === undefined) return;
     if (typeof ticket !== 'string' || ticket.length > 100) throw unauthorized('invalid stream ticket');
     const subject = await auth.sessions.redeem(ticket);
     if (!subject) throw unauthorized('the stream ticket is unknown, used or expired; get another from POST …/stream-ticket');
