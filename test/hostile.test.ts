@@ -373,6 +373,29 @@ describe('the OpenAPI document describes what the server answers', () => {
     assert.ok(withParams > 30, `${withParams} operations with a path parameter`);
   });
 
+  test('every authenticated write, and every route with a limit of its own, documents 429 with Retry-After', () => {
+    let writes = 0;
+    for (const [path, ops] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(ops)) {
+        const authenticated = (op.security ?? doc.security).length > 0;
+        if (authenticated && ['post', 'put', 'patch', 'delete'].includes(method)) {
+          writes++;
+          assert.ok(op.responses['429'], `${method} ${path} (the write rate)`);
+        }
+        if (op.responses['429']) assert.equal(op.responses['429'].headers?.['Retry-After']?.required, true, `${method} ${path}`);
+      }
+    }
+    assert.ok(writes > 25, `${writes} authenticated writes`);
+    for (const [path, method] of [
+      ['/mcp', 'post'],
+      ['/api/auth/register', 'post'],
+      ['/api/auth/login', 'post'],
+      ['/api/{user_id}/stream', 'get'],
+    ] as const)
+      assert.ok(doc.paths[path][method].responses['429'], `${method} ${path}`);
+    assert.equal(doc.paths['/api/{user_id}/tasks'].get.responses['429'], undefined, 'reads are not rate limited');
+  });
+
   test('register and login are public; every other operation needs the bearer token', () => {
     assert.deepEqual(doc.security, [{ bearer: [] }]);
     for (const [path, ops] of Object.entries<any>(doc.paths)) {

@@ -136,6 +136,25 @@ describe('write rate', () => {
     await sleep(Number(refused[0]!.headers.get('retry-after')) * 1000);
     assert.equal((await api.post(tasks, { title: 'later' })).status, 201);
   });
+
+  test('/mcp is a write too: past the burst it answers 429 + Retry-After, as its OpenAPI operation says', async () => {
+    const u = await signUp(app.url, 'mcp-burst');
+    const ping = (i: number) =>
+      fetch(`${app.url}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${u.token}`, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'ping' }),
+      });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => ping(i)));
+    const statuses = results.map((r) => r.status);
+    await Promise.all(results.map((r) => r.body?.cancel()));
+    assert.ok(statuses.filter((s) => s === 200).length >= 20, statuses.join(','));
+    const refused = results.filter((r) => r.status === 429);
+    assert.ok(refused.length > 0, statuses.join(','));
+    for (const r of refused) assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    const doc = (await client(app.url).get('/openapi.json')).body;
+    assert.equal(doc.paths['/mcp'].post.responses['429'].headers['Retry-After'].required, true);
+  });
 });
 
 describe('tasks and notifications per user', () => {

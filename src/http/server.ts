@@ -33,7 +33,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { projectRoutes } from './routes/projects.js';
 import { memberRoutes } from './routes/members.js';
-import { WriteRate } from '../limits/write-rate.js';
+import { WRITE_METHODS, WriteRate } from '../limits/write-rate.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 export const BODY_LIMIT = 64 * 1024;
@@ -100,6 +100,31 @@ function uriTooLong<T>(doc: T): T {
   for (const [url, operations] of Object.entries(paths)) {
     if (!url.includes('{')) continue;
     for (const op of Object.values(operations)) op.responses = { ...op.responses, 414: response };
+  }
+  return doc;
+}
+
+/**
+ * 429 with Retry-After on every operation that can answer it, generated here so no route can miss
+ * it: every authenticated write (the per-user write rate is a hook on the whole server, WriteRate),
+ * and the operations that declare a limit of their own in their route (login and password-change
+ * throttling, register's rate limit, the open-stream cap), which gain the header. Every 429 the
+ * server sends carries Retry-After (the write rate, the throttle, the stream cap and
+ * @fastify/rate-limit all set it), so the document says it is required.
+ */
+function tooManyRequests<T>(doc: T): T {
+  type Operation = { security?: unknown[]; responses?: Record<string, unknown> };
+  const d = doc as { security?: unknown[]; paths?: Record<string, Record<string, Operation>> };
+  const response = {
+    ...problemResponse('Too many requests: wait the seconds Retry-After says, then retry'),
+    headers: { 'Retry-After': { description: 'seconds to wait', required: true, schema: { type: 'integer', minimum: 0 } } },
+  };
+  for (const operations of Object.values(d.paths ?? {})) {
+    for (const [method, op] of Object.entries(operations)) {
+      const authenticated = (op.security ?? d.security ?? []).length > 0;
+      if (op.responses?.['429'] || (authenticated && WRITE_METHODS.has(method.toUpperCase())))
+        op.responses = { ...op.responses, 429: response };
+    }
   }
   return doc;
 }
@@ -203,7 +228,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
       },
       security: [{ bearer: [] }],
     },
-    transformObject: (doc) => ('openapiObject' in doc ? uriTooLong(optionalBodies(doc.openapiObject)) : doc.swaggerObject),
+    transformObject: (doc) => ('openapiObject' in doc ? tooManyRequests(uriTooLong(optionalBodies(doc.openapiObject))) : doc.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsCsp });
 

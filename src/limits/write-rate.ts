@@ -54,7 +54,7 @@ export class WriteRate {
    * read, so a refused write costs no parsing or validation. Reads and anonymous routes pass.
    */
   hook = async (request: FastifyRequest): Promise<void> => {
-    if (!request.userId || !WRITES.has(request.method)) return;
+    if (!request.userId || !WRITE_METHODS.has(request.method)) return;
     const wait = this.take(request.userId);
     if (wait === null) return;
     throw new HttpProblem(
@@ -68,4 +68,5 @@ export class WriteRate {
   };
 }
 
-const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** the methods the write rate counts (the OpenAPI document's 429s follow it: src/http/server.ts) */
+export const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
