@@ -14,8 +14,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { client, eventually, signUp, type Session } from '../support/app.js';
-import { signal, startReplica, type Replica } from '../faults/support.js';
-import { stack, stackEnv, stackTestLock, TopicReader } from './support.js';
+import { signal } from '../faults/support.js';
+import { twoReplicas, type TwoReplicas } from './replicas.js';
+import { stack, type TopicReader } from './support.js';
 
 const A = 'http://127.0.0.1:8000';
 const B_PORT = 8020;
@@ -24,10 +25,9 @@ const B = `http://127.0.0.1:${B_PORT}`;
 const FIRE_BOUND_MS = 3000;
 const SLOW = { timeoutMs: 60_000, intervalMs: 200 };
 
+let stackUp: TwoReplicas | undefined;
 let env: Record<string, string>;
-let unlock: (() => void) | undefined;
 let reader: TopicReader;
-let replica: Replica | undefined;
 let db: pg.Client;
 let me: Session;
 let apiA: ReturnType<typeof client>;
@@ -35,22 +35,9 @@ let apiB: ReturnType<typeof client>;
 
 before(
   async () => {
-    unlock = await stackTestLock();
-    await stack('down');
     delete process.env.REMINDER_SCHEDULE; // as shipped
-    await stack('up');
-    env = await stackEnv();
-    replica = await startReplica(env, {
-      name: 'backend-2',
-      appId: 'todo-backend',
-      role: 'api',
-      appPort: B_PORT,
-      daprHttp: 3520,
-      daprGrpc: 50020,
-      reminderSchedule: '@every 5m',
-    });
-    reader = new TopicReader(env.KAFKA_BROKERS!);
-    await reader.start(['notifications']);
+    stackUp = await twoReplicas({ name: 'backend-2', appPort: B_PORT, daprHttp: 3520, daprGrpc: 50020 }, ['notifications']);
+    ({ env, reader } = stackUp);
     db = new pg.Client({ connectionString: env.DATABASE_URL });
     await db.connect();
     me = await signUp(A, 'stack-reminders');
@@ -61,11 +48,8 @@ before(
 );
 
 after(async () => {
-  await reader?.stop().catch(() => undefined);
   await db?.end().catch(() => undefined);
-  await replica?.stop();
-  if (!process.env.KEEP_STACK) await stack('down');
-  unlock?.();
+  await stackUp?.close();
 });
 
 const at = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString();

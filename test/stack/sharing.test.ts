@@ -2,15 +2,14 @@
  * Sharing through the real stack: a change made through the API of one
  * backend replica reaches a member's stream served by another, by way of the outbox, daprd,
  * Kafka, the ROLE=recurring consumer and LISTEN/NOTIFY; and a removed member's stream hears of its
- * removal and nothing more of the project. The second replica is ROLE=api with its own daprd, as
- * test/stack/reminders.test.ts starts it.
+ * removal and nothing more of the project. The second replica: test/stack/replicas.ts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { client, signUp, type Session } from '../support/app.js';
 import { openStream, sleep, type SseStream } from '../support/util.js';
-import { startReplica, type Replica } from '../faults/support.js';
-import { stack, stackEnv, stackTestLock, TopicReader } from './support.js';
+import { twoReplicas, type TwoReplicas } from './replicas.js';
+import type { TopicReader } from './support.js';
 
 const A = 'http://127.0.0.1:8000';
 const B_PORT = 8030;
@@ -18,9 +17,7 @@ const B = `http://127.0.0.1:${B_PORT}`;
 /** through Kafka and two consumers: generous for a loaded CI machine, far from "never" */
 const LIVE_MS = 20_000;
 
-let env: Record<string, string>;
-let unlock: (() => void) | undefined;
-let replica: Replica | undefined;
+let stackUp: TwoReplicas | undefined;
 let reader: TopicReader;
 let owner: Session;
 let member: Session;
@@ -28,21 +25,8 @@ let other: Session;
 
 before(
   async () => {
-    unlock = await stackTestLock();
-    await stack('down');
-    await stack('up');
-    env = await stackEnv();
-    replica = await startReplica(env, {
-      name: 'backend-3',
-      appId: 'todo-backend',
-      role: 'api',
-      appPort: B_PORT,
-      daprHttp: 3530,
-      daprGrpc: 50030,
-      reminderSchedule: '@every 5m',
-    });
-    reader = new TopicReader(env.KAFKA_BROKERS!);
-    await reader.start(['task-events', 'project-events']);
+    stackUp = await twoReplicas({ name: 'backend-3', appPort: B_PORT, daprHttp: 3530, daprGrpc: 50030 }, ['task-events', 'project-events']);
+    ({ reader } = stackUp);
     [owner, member, other] = await Promise.all([
       signUp(A, 'stack-share-owner'),
       signUp(A, 'stack-share-member'),
@@ -52,12 +36,7 @@ before(
   { timeout: 900_000 },
 );
 
-after(async () => {
-  await reader?.stop().catch(() => undefined);
-  await replica?.stop();
-  if (!process.env.KEEP_STACK) await stack('down');
-  unlock?.();
-});
+after(async () => stackUp?.close());
 
 const streamOn = (base: string, s: Session): Promise<SseStream> =>
   openStream(`${base}/api/${s.userId}/stream`, { authorization: `Bearer ${s.token}` });
