@@ -6,7 +6,6 @@
  * notification; a removed member's assigned tasks unassigned, each with its `updated` event.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { sql } from 'kysely';
 import type { Db, ProjectRow, Tx } from '../db/types.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { appendManyToOutbox, recordProjectEvent, taskEvent } from '../events/outbox.js';
@@ -15,7 +14,9 @@ import { DateTime } from '../tasks/model.js';
 import { withCounts } from '../tasks/tree.js';
 import { audiencesOf, MEMBER_ROLES } from './access.js';
 import { noticeShared } from './notices.js';
-import { findProject, toProjects } from './repository.js';
+import { accountByEmail, countMembers, deleteMember, insertMember, membersOf, setMemberRole } from './member-repository.js';
+import { findProject, toProjects, updateProject } from './repository.js';
+import { unassignAll } from '../tasks/repository.js';
 
 /** members of one project besides its owner: a shared list, not a mailing list */
 export const MEMBERS_MAX = 100;
@@ -74,23 +75,13 @@ export class MemberService {
       const project = await mustOwn(tx, userId, projectId);
       if (project.inbox) throw new ConflictError('the Inbox cannot be shared; share another project');
       const email = body.email.trim().toLowerCase();
-      const user = await tx.selectFrom('users').select(['id', 'email', 'name']).where('email', '=', email).executeTakeFirst();
+      const user = await accountByEmail(tx, email);
       if (!user)
         throw new ValidationError([{ field: 'email', message: 'no account has this email: ask them to register, then invite them again' }]);
       if (user.id === project.owner_id) throw new ValidationError([{ field: 'email', message: 'that is the owner of the project' }]);
-      const { n } = await tx
-        .selectFrom('project_members')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('project_id', '=', projectId)
-        .executeTakeFirstOrThrow();
-      if (Number(n) >= MEMBERS_MAX)
+      if ((await countMembers(tx, projectId)) >= MEMBERS_MAX)
         throw new ValidationError([{ field: 'email', message: `a project has at most ${MEMBERS_MAX} members besides its owner` }]);
-      const row = await tx
-        .insertInto('project_members')
-        .values({ project_id: projectId, user_id: user.id, role: body.role, created_at: now })
-        .onConflict((oc) => oc.columns(['project_id', 'user_id']).doNothing())
-        .returningAll()
-        .executeTakeFirst();
+      const row = await insertMember(tx, { project_id: projectId, user_id: user.id, role: body.role, created_at: now });
       if (!row) throw new ConflictError(`${email} is already a member of this project; change their role instead`);
       await this.projectChanged(tx, project, now, { mixed: true });
       await noticeShared(tx, projectId, user.id, body.role, userId, now);
@@ -103,13 +94,7 @@ export class MemberService {
     return this.write(async (tx) => {
       const project = await mustOwn(tx, userId, projectId);
       if (memberId === project.owner_id) throw new ValidationError([{ field: 'role', message: 'the owner stays the owner' }]);
-      const row = await tx
-        .updateTable('project_members')
-        .set({ role: body.role })
-        .where('project_id', '=', projectId)
-        .where('user_id', '=', memberId)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await setMemberRole(tx, projectId, memberId, body.role);
       if (!row) throw new NotFoundError(`user ${memberId} is not a member of project ${projectId}`);
       await this.projectChanged(tx, project, now);
       const member = (await membersOf(tx, project)).find((m) => m.user_id === memberId);
@@ -125,24 +110,9 @@ export class MemberService {
       if (memberId === project.owner_id)
         throw new ConflictError('the owner cannot leave or be removed; delete the project or remove its members');
       if (userId !== project.owner_id && userId !== memberId) throw new ForbiddenError('only the owner removes other members');
-      const gone = await tx
-        .deleteFrom('project_members')
-        .where('project_id', '=', projectId)
-        .where('user_id', '=', memberId)
-        .returning('user_id')
-        .executeTakeFirst();
-      if (!gone) throw new NotFoundError(`user ${memberId} is not a member of project ${projectId}`);
-      const unassigned = await tx
-        .updateTable('tasks')
-        .set((eb) => ({ assignee_id: null, updated_at: now, version: eb('version', '+', 1) }))
-        .where('project_id', '=', projectId)
-        .where('assignee_id', '=', memberId)
-        .returningAll()
-        .execute();
-      const tasks = await withCounts(
-        tx,
-        unassigned.sort((a, b) => a.id - b.id),
-      );
+      if (!(await deleteMember(tx, projectId, memberId)))
+        throw new NotFoundError(`user ${memberId} is not a member of project ${projectId}`);
+      const tasks = await withCounts(tx, await unassignAll(tx, projectId, memberId, now));
       await appendManyToOutbox(
         tx,
         TOPICS.taskEvents,
@@ -154,12 +124,7 @@ export class MemberService {
 
   /** The project's `updated` event (member count, version), to everyone who sees it and whoever just left. */
   private async projectChanged(tx: Tx, project: ProjectRow, now: Date, o: { mixed?: boolean; revoked?: string } = {}): Promise<void> {
-    const row = await tx
-      .updateTable('projects')
-      .set({ updated_at: now, version: project.version + 1, ...(o.mixed ? { mixed: true } : {}) })
-      .where('id', '=', project.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await updateProject(tx, project.id, { updated_at: now, version: project.version + 1, ...(o.mixed ? { mixed: true } : {}) });
     const [data] = await toProjects(tx, project.owner_id, [row]);
     const audience = (await audiencesOf(tx, [project.id])).get(project.id) ?? [project.owner_id];
     await recordProjectEvent(
@@ -170,23 +135,6 @@ export class MemberService {
       o.revoked ? { audience: [...audience, o.revoked], revoked: [o.revoked] } : { audience },
     );
   }
-}
-
-async function membersOf(db: Db | Tx, project: ProjectRow): Promise<Member[]> {
-  const { rows } = await sql<{ user_id: string; email: string | null; name: string | null; role: string; added_at: Date }>`
-    SELECT u.id AS user_id, u.email, u.name, 'owner' AS role, ${project.created_at} AS added_at, 0 AS k
-    FROM users u WHERE u.id = ${project.owner_id}
-    UNION ALL
-    SELECT u.id, u.email, u.name, m.role, m.created_at, 1
-    FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = ${project.id}
-    ORDER BY k, added_at, user_id`.execute(db);
-  return rows.map((r) => ({
-    user_id: r.user_id,
-    email: r.email,
-    name: r.name,
-    role: r.role as Member['role'],
-    added_at: new Date(r.added_at).toISOString(),
-  }));
 }
 
 /** A project the caller can see (else 404), its row locked when it is about to change. */

@@ -38,6 +38,18 @@ export async function tasksOfProject(db: Executor, projectId: number, opts: { lo
   return q.execute();
 }
 
+/** Unassigns `assigneeId` from every task of a project (each one version on); the changed rows in id order. */
+export async function unassignAll(db: Executor, projectId: number, assigneeId: string, now: Date): Promise<TaskRow[]> {
+  const rows = await db
+    .updateTable('tasks')
+    .set((eb) => ({ assignee_id: null, updated_at: now, version: eb('version', '+', 1) }))
+    .where('project_id', '=', projectId)
+    .where('assignee_id', '=', assigneeId)
+    .returningAll()
+    .execute();
+  return rows.sort((a, b) => a.id - b.id);
+}
+
 /** The id of the next occurrence spawned from a task, if one was. */
 export async function spawnOf(db: Executor, taskId: number): Promise<number | undefined> {
   return (await db.selectFrom('tasks').select('id').where('spawned_from', '=', taskId).executeTakeFirst())?.id;
