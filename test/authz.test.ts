@@ -67,101 +67,42 @@ interface Route {
   foreign?: (ownUserId: string) => string;
 }
 
+/** A route on the caller's own task (`/tasks/{id}` then `suffix`); foreign: bob's task in the caller's path. */
+const onTask = (name: string, method: string, suffix = '', body?: unknown): Route => ({
+  name,
+  method,
+  path: (u) => `/api/${u}/tasks/${taskOf(u)}${suffix}`,
+  ...(body === undefined ? {} : { body }),
+  foreign: (u) => `/api/${u}/tasks/${bobTask.id}${suffix}`,
+});
+/** The same for a project (`/projects/{project_id}` then `suffix`). */
+const onProject = (name: string, method: string, suffix = '', body?: unknown): Route => ({
+  name,
+  method,
+  path: (u) => `/api/${u}/projects/${projectOf(u)}${suffix}`,
+  ...(body === undefined ? {} : { body }),
+  foreign: (u) => `/api/${u}/projects/${bobProject.id}${suffix}`,
+});
+
 const routes: Route[] = [
   { name: 'list tasks', method: 'GET', path: (u) => `/api/${u}/tasks` },
   { name: 'create task', method: 'POST', path: (u) => `/api/${u}/tasks`, body: { title: 'x' } },
-  {
-    name: 'get task',
-    method: 'GET',
-    path: (u) => `/api/${u}/tasks/${taskOf(u)}`,
-    foreign: (u) => `/api/${u}/tasks/${bobTask.id}`,
-  },
-  {
-    name: 'update task',
-    method: 'PUT',
-    path: (u) => `/api/${u}/tasks/${taskOf(u)}`,
-    body: { title: 'changed by someone' },
-    foreign: (u) => `/api/${u}/tasks/${bobTask.id}`,
-  },
-  {
-    name: 'delete task',
-    method: 'DELETE',
-    path: (u) => `/api/${u}/tasks/${taskOf(u)}`,
-    foreign: (u) => `/api/${u}/tasks/${bobTask.id}`,
-  },
-  {
-    name: 'complete task',
-    method: 'PATCH',
-    path: (u) => `/api/${u}/tasks/${taskOf(u)}/complete`,
-    foreign: (u) => `/api/${u}/tasks/${bobTask.id}/complete`,
-  },
-  {
-    name: 'set completion',
-    method: 'PATCH',
-    path: (u) => `/api/${u}/tasks/${taskOf(u)}/complete`,
-    body: { completed: true },
-    foreign: (u) => `/api/${u}/tasks/${bobTask.id}/complete`,
-  },
-  {
-    name: 'task history',
-    method: 'GET',
-    path: (u) => `/api/${u}/tasks/${taskOf(u)}/history`,
-    foreign: (u) => `/api/${u}/tasks/${bobTask.id}/history`,
-  },
-  {
-    name: 'restore task',
-    method: 'POST',
-    path: (u) => `/api/${u}/tasks/${taskOf(u)}/restore`,
-    foreign: (u) => `/api/${u}/tasks/${bobTask.id}/restore`,
-  },
-  {
-    name: 'move task',
-    method: 'POST',
-    path: (u) => `/api/${u}/tasks/${taskOf(u)}/move`,
-    body: {},
-    foreign: (u) => `/api/${u}/tasks/${bobTask.id}/move`,
-  },
+  onTask('get task', 'GET'),
+  onTask('update task', 'PUT', '', { title: 'changed by someone' }),
+  onTask('delete task', 'DELETE'),
+  onTask('complete task', 'PATCH', '/complete'),
+  onTask('set completion', 'PATCH', '/complete', { completed: true }),
+  onTask('task history', 'GET', '/history'),
+  onTask('restore task', 'POST', '/restore'),
+  onTask('move task', 'POST', '/move', {}),
   { name: 'list projects', method: 'GET', path: (u) => `/api/${u}/projects` },
   { name: 'create project', method: 'POST', path: (u) => `/api/${u}/projects`, body: { name: 'x' } },
-  {
-    name: 'get project',
-    method: 'GET',
-    path: (u) => `/api/${u}/projects/${projectOf(u)}`,
-    foreign: (u) => `/api/${u}/projects/${bobProject.id}`,
-  },
-  {
-    name: 'update project',
-    method: 'PUT',
-    path: (u) => `/api/${u}/projects/${projectOf(u)}`,
-    body: { name: 'renamed by someone' },
-    foreign: (u) => `/api/${u}/projects/${bobProject.id}`,
-  },
-  {
-    name: 'move project',
-    method: 'POST',
-    path: (u) => `/api/${u}/projects/${projectOf(u)}/move`,
-    body: {},
-    foreign: (u) => `/api/${u}/projects/${bobProject.id}/move`,
-  },
-  {
-    name: 'delete project',
-    method: 'DELETE',
-    path: (u) => `/api/${u}/projects/${projectOf(u)}`,
-    foreign: (u) => `/api/${u}/projects/${bobProject.id}`,
-  },
-  {
-    name: "list a project's members",
-    method: 'GET',
-    path: (u) => `/api/${u}/projects/${projectOf(u)}/members`,
-    foreign: (u) => `/api/${u}/projects/${bobProject.id}/members`,
-  },
-  {
-    name: 'share a project',
-    method: 'POST',
-    path: (u) => `/api/${u}/projects/${projectOf(u)}/members`,
-    body: { email: 'nobody-in-particular@example.com', role: 'viewer' },
-    foreign: (u) => `/api/${u}/projects/${bobProject.id}/members`,
-  },
+  onProject('get project', 'GET'),
+  onProject('update project', 'PUT', '', { name: 'renamed by someone' }),
+  onProject('move project', 'POST', '/move', {}),
+  onProject('delete project', 'DELETE'),
+  onProject("list a project's members", 'GET', '/members'),
+  onProject('share a project', 'POST', '/members', { email: 'nobody-in-particular@example.com', role: 'viewer' }),
   {
     name: "change a member's role",
     method: 'PUT',
@@ -194,24 +135,9 @@ const routes: Route[] = [
     body: { title: 'x' },
     foreign: (u) => `/api/${u}/tasks?_=project`, // the body names bob's project (see foreignBody)
   },
-  {
-    name: "show a project's calendar feed",
-    method: 'GET',
-    path: (u) => `/api/${u}/projects/${projectOf(u)}/calendar-feed`,
-    foreign: (u) => `/api/${u}/projects/${bobProject.id}/calendar-feed`,
-  },
-  {
-    name: "create or rotate a project's calendar feed",
-    method: 'POST',
-    path: (u) => `/api/${u}/projects/${projectOf(u)}/calendar-feed`,
-    foreign: (u) => `/api/${u}/projects/${bobProject.id}/calendar-feed`,
-  },
-  {
-    name: "revoke a project's calendar feed",
-    method: 'DELETE',
-    path: (u) => `/api/${u}/projects/${projectOf(u)}/calendar-feed`,
-    foreign: (u) => `/api/${u}/projects/${bobProject.id}/calendar-feed`,
-  },
+  onProject("show a project's calendar feed", 'GET', '/calendar-feed'),
+  onProject("create or rotate a project's calendar feed", 'POST', '/calendar-feed'),
+  onProject("revoke a project's calendar feed", 'DELETE', '/calendar-feed'),
   { name: 'get preferences', method: 'GET', path: (u) => `/api/${u}/preferences` },
   { name: 'put preferences', method: 'PUT', path: (u) => `/api/${u}/preferences`, body: { timezone: 'Asia/Tokyo' } },
   { name: 'list notifications', method: 'GET', path: (u) => `/api/${u}/notifications` },
