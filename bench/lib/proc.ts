@@ -34,6 +34,8 @@ export interface ServerOptions {
   env?: Record<string, string>;
   nodeArgs?: string[];
   readyTimeoutMs?: number;
+  /** the checkout whose `dist/` runs (default: this one), e.g. another build to compare with */
+  root?: string;
 }
 
 /** `node dist/src/main.js` (the built service, as `npm start` runs it) on a free loopback port. */
@@ -42,7 +44,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
   const child = spawn(process.execPath, [...(o.nodeArgs ?? []), 'dist/src/main.js'], {
-    cwd: ROOT,
+    cwd: o.root ?? ROOT,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
