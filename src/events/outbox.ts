@@ -56,8 +56,11 @@ export function taskEvent(eventType: TaskEventType, task: Task, at: Date): { key
   };
 }
 
-export async function recordTaskEvent(tx: Executor, eventType: TaskEventType, task: Task, at: Date): Promise<void> {
-  await appendManyToOutbox(tx, TOPICS.taskEvents, [taskEvent(eventType, task, at)]);
+/** `audience`: who sees the task's project, when the caller read it already (else read here). */
+export async function recordTaskEvent(tx: Executor, eventType: TaskEventType, task: Task, at: Date, audience?: string[]): Promise<void> {
+  const event = taskEvent(eventType, task, at);
+  if (audience) event.payload.audience = audience;
+  await appendManyToOutbox(tx, TOPICS.taskEvents, [event]);
 }
 
 /** A project's event, keyed by project id. */

@@ -4,6 +4,7 @@
  * and Dapr's state store (distributed mode, `statestore` component). The display name is the
  * account's (`users.name`, set at registration) in both modes: `readName`/`writeName`.
  */
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../db/types.js';
 
 export const WEEK_STARTS = ['monday', 'sunday'] as const;
@@ -19,6 +20,11 @@ export const DEFAULT_PREFERENCES: Preferences = { timezone: 'UTC', week_start: '
 export interface PreferencesStore {
   get(userId: string): Promise<Preferences>;
   set(userId: string, prefs: Preferences): Promise<Preferences>;
+  /**
+   * The user's time zone as an SQL expression, when the store is the database: a statement that
+   * needs it reads it itself instead of a look-up before it (a create's INSERT).
+   */
+  zoneInSql?(userId: string): RawBuilder<string>;
 }
 
 const weekStart = (raw: string | null | undefined): WeekStart => (raw === 'sunday' ? 'sunday' : 'monday');
@@ -29,6 +35,10 @@ export class DbPreferencesStore implements PreferencesStore {
   async get(userId: string): Promise<Preferences> {
     const row = await this.db.selectFrom('users').select(['timezone', 'week_start']).where('id', '=', userId).executeTakeFirst();
     return { timezone: row?.timezone ?? DEFAULT_PREFERENCES.timezone, week_start: weekStart(row?.week_start) };
+  }
+
+  zoneInSql(userId: string): RawBuilder<string> {
+    return sql<string>`coalesce((SELECT timezone FROM users WHERE id = ${userId}), ${DEFAULT_PREFERENCES.timezone})`;
   }
 
   async set(userId: string, prefs: Preferences): Promise<Preferences> {

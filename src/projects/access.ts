@@ -90,9 +90,23 @@ export const canEditTasks = (role: Role | undefined): boolean => role === 'owner
 
 /** 403 unless the caller may change the tasks of this (visible) project. */
 export async function mustEditTasks(db: Executor, userId: string, projectId: number): Promise<void> {
-  if (!canEditTasks(await roleIn(db, userId, projectId)))
+  mayEditTasks(await roleIn(db, userId, projectId), projectId);
+}
+
+/** 403 unless `role` (the caller's in the project, read by the caller's own query) may change its tasks. */
+export function mayEditTasks(role: Role | undefined, projectId: number): void {
+  if (!canEditTasks(role))
     throw new ForbiddenError(`a viewer of project ${projectId} cannot change its tasks; ask its owner to make you an editor`);
 }
+
+/** Select-list expression of a query FROM projects: the caller's role in the project (null: none), as roleIn reads it. */
+export const roleColumn = (userId: string): RawBuilder<Role | null> =>
+  sql<Role | null>`CASE WHEN projects.owner_id = ${userId} THEN 'owner'
+    ELSE (SELECT m.role FROM project_members m WHERE m.project_id = projects.id AND m.user_id = ${userId}) END`;
+
+/** Select-list expression of a query FROM projects: the project's audience, as audiencesOf reads it (owner first, then members by id). */
+export const audienceColumn: RawBuilder<string[]> = sql<string[]>`array_prepend(projects.owner_id,
+  ARRAY(SELECT m.user_id FROM project_members m WHERE m.project_id = projects.id ORDER BY m.user_id))`;
 
 /** Whether `userId` is the owner or a member of the project (may be its tasks' assignee). */
 export async function isMember(db: Executor, projectId: number, userId: string): Promise<boolean> {

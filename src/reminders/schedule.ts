@@ -3,7 +3,8 @@
  * (same transaction), so relative reminders move with the due date, and a completed task has none.
  */
 import { activeTraceparent } from '../tracing/context.js';
-import type { Executor } from '../db/types.js';
+import type { QueryCreator } from 'kysely';
+import type { Database, Executor } from '../db/types.js';
 import type { Reminder } from '../tasks/model.js';
 
 /** The instant one reminder stands for, or null (a relative reminder of a task without a due date). */
@@ -70,8 +71,15 @@ export async function insertReminders(
  * from the task: it survives edits, but not completion (a completed task reminds of nothing).
  */
 export async function syncReminders(tx: Executor, task: ReminderOwner, now: Date): Promise<void> {
-  let pending = tx.deleteFrom('reminders').where('task_id', '=', task.id).where('fired_at', 'is', null);
-  if (!task.completed) pending = pending.where('snooze_of', 'is', null);
-  await pending.execute();
+  await clearReminders(tx, task.id, task.completed).execute();
   await insertReminders(tx, pendingReminders(task, now));
+}
+
+/**
+ * syncReminders' first half, unexecuted: a command may run it as a CTE of the task's UPDATE (one
+ * statement less), then insert `pendingReminders` itself.
+ */
+export function clearReminders(db: QueryCreator<Database>, taskId: number, completed: boolean) {
+  const pending = db.deleteFrom('reminders').where('task_id', '=', taskId).where('fired_at', 'is', null);
+  return completed ? pending : pending.where('snooze_of', 'is', null);
 }

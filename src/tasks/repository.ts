@@ -1,9 +1,11 @@
 /** Row-level reads and writes of tasks; callers own the transaction. */
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor, NewTaskRow, TaskRow, TaskUpdateRow } from '../db/types.js';
 import type { TaskFields } from './normalize.js';
 import { priorityName, priorityRank } from './mapper.js';
 import type { Reminder } from './model.js';
-import { accessOf } from '../projects/access.js';
+import { accessOf, audienceColumn, roleColumn, type Role } from '../projects/access.js';
+import type { SubtaskCounts } from './mapper.js';
 
 /** A task the user can see (src/projects/access.ts); `lock`: FOR UPDATE, for a write in the caller's transaction. */
 export async function findTask(db: Executor, userId: string, id: number, opts: { lock?: boolean } = {}): Promise<TaskRow | undefined> {
@@ -14,6 +16,46 @@ export async function findTask(db: Executor, userId: string, id: number, opts: {
     .where(() => accessOf(userId).tasks);
   if (opts.lock) q = q.forUpdate();
   return q.executeTakeFirst();
+}
+
+/** A task a command is about to change, with what the command needs besides the row (one statement). */
+export interface Editable {
+  /** locked FOR UPDATE */
+  row: TaskRow;
+  /** the caller's role in its project */
+  role: Role | undefined;
+  /** its direct subtasks */
+  counts: SubtaskCounts;
+  /** who sees its project now (its event's audience while it stays there) */
+  audience: string[];
+}
+
+/** A task the user can see, locked, with the caller's role, its subtask counts and its project's audience. */
+export async function findEditable(db: Executor, userId: string, id: number): Promise<Editable | undefined> {
+  const found = await db
+    .selectFrom('tasks')
+    .innerJoin('projects', 'projects.id', 'tasks.project_id')
+    .selectAll('tasks')
+    .select([
+      roleColumn(userId).as('_role'),
+      audienceColumn.as('_audience'),
+      // tasks_parent_position covers it (index-only)
+      sql<number[]>`(SELECT ARRAY[count(*)::int, (count(*) FILTER (WHERE c.completed))::int] FROM tasks c WHERE c.parent_id = tasks.id)`.as(
+        '_subtasks',
+      ),
+    ])
+    .where('tasks.id', '=', id)
+    .where(() => accessOf(userId).tasks)
+    .forUpdate('tasks')
+    .executeTakeFirst();
+  if (!found) return undefined;
+  const { _role, _audience, _subtasks, ...row } = found;
+  return {
+    row,
+    role: _role ?? undefined,
+    counts: { subtask_count: _subtasks[0]!, completed_subtask_count: _subtasks[1]! },
+    audience: _audience,
+  };
 }
 
 /**
@@ -72,12 +114,15 @@ export async function insertTask(db: Executor, values: NewTaskRow): Promise<Task
   return db.insertInto('tasks').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
+/** A new task's row; its time zone may be an expression the INSERT evaluates (the user's stored zone). */
+export type NewTaskDraft = Omit<NewTaskRow, 'timezone'> & { timezone: string | RawBuilder<string> };
+
 /**
  * Several rows in one statement, returned in the order given. PostgreSQL does not promise the
  * order of RETURNING (it is the VALUES order in practice), so it is checked: a mismatch throws
  * and the caller's transaction rolls back instead of answering a request with another's task.
  */
-export async function insertTasks(db: Executor, values: NewTaskRow[]): Promise<TaskRow[]> {
+export async function insertTasks(db: Executor, values: NewTaskDraft[]): Promise<TaskRow[]> {
   const rows = await db.insertInto('tasks').values(values).returningAll().execute();
   const inOrder =
     rows.length === values.length &&

@@ -10,22 +10,33 @@ import { appendManyToOutbox, recordTaskEvent, taskEvent } from '../events/outbox
 import { TOPICS, type TaskEventType } from '../events/schemas.js';
 import { readHistory } from '../audit/history.js';
 import type { HistoryEntry } from '../audit/model.js';
-import { insertReminders, pastReminders, pendingReminders, syncReminders } from '../reminders/schedule.js';
+import { clearReminders, insertReminders, pastReminders, pendingReminders, syncReminders } from '../reminders/schedule.js';
 import { BatchNotCommitted, CommandBatcher, GroupCommit } from '../db/group-commit.js';
 import { listTasks, type ListQuery } from './list-query.js';
 import { NO_SUBTASKS, toTask } from './mapper.js';
 import type { MoveBody, Task, TaskCreate, TaskUpdate } from './model.js';
 import { mergeFields, type TaskFields } from './normalize.js';
-import { columnsOf, deleteTasks, fieldsOf, findTask, insertTasks, tasksById, updateTask } from './repository.js';
-import type { NewTaskRow, TaskRow } from '../db/types.js';
-import type { PreferencesStore } from '../preferences/store.js';
+import {
+  columnsOf,
+  deleteTasks,
+  fieldsOf,
+  findEditable,
+  findTask,
+  insertTasks,
+  tasksById,
+  updateTask,
+  type Editable,
+  type NewTaskDraft,
+} from './repository.js';
+import type { TaskRow } from '../db/types.js';
+import { DEFAULT_PREFERENCES, type PreferencesStore } from '../preferences/store.js';
 import { TaskCap } from '../limits/task-cap.js';
 import type { Inboxes } from '../projects/inboxes.js';
 import { findProject } from '../projects/repository.js';
-import { isMember, markMixedIfForeign, mustEditTasks, roleIn } from '../projects/access.js';
+import { isMember, markMixedIfForeign, mayEditTasks, mustEditTasks, roleIn } from '../projects/access.js';
 import { noticeAssigned } from '../projects/notices.js';
 import { keyAfter } from './position.js';
-import { lastKey, levelOf, subtree, withCounts, withCountsOne, type Scope } from './tree.js';
+import { lastKey, lastKeys, levelOf, scopeKey, subtree, withCounts, withCountsOne, type Scope } from './tree.js';
 import { completeSubtasks, relocate, resolveView, tooDeep, type Relocation } from './organize.js';
 import { findDeleted, keepDeleted, restoreDeleted, restoredEvent, type Deleted } from './trash.js';
 
@@ -71,7 +82,7 @@ export class TaskService {
   }
 
   /** Creates that arrive while one is being written share the next transaction (src/db/group-commit.ts). */
-  private readonly creates = new GroupCommit<NewTaskRow, Task>({
+  private readonly creates = new GroupCommit<NewTaskDraft, Task>({
     writeMany: (rows, traceparents) => this.insertMany(rows, traceparents, { batch: true }),
     writeOne: async (row, traceparent) => (await this.insertMany([row], [traceparent]))[0]!,
     maxBatch: 64,
@@ -87,7 +98,7 @@ export class TaskService {
    */
   async createMany(userId: string, bodies: TaskCreate[]): Promise<Task[]> {
     const now = this.deps.now();
-    const drafts: NewTaskRow[] = [];
+    const drafts: NewTaskDraft[] = [];
     for (const [i, body] of bodies.entries()) {
       try {
         drafts.push(await this.draft(userId, body, now));
@@ -104,8 +115,10 @@ export class TaskService {
     );
   }
 
-  private async draft(userId: string, body: TaskCreate, now: Date): Promise<NewTaskRow> {
-    const zone = body.timezone ?? (await this.deps.preferences.get(userId)).timezone;
+  private async draft(userId: string, body: TaskCreate, now: Date): Promise<NewTaskDraft> {
+    // the user's zone: read by the INSERT itself when the store is the database, else looked up now
+    const stored = body.timezone === undefined ? this.deps.preferences.zoneInSql?.(userId) : undefined;
+    const zone = body.timezone ?? (stored ? DEFAULT_PREFERENCES.timezone : (await this.deps.preferences.get(userId)).timezone);
     const f = mergeFields({ ...NEW_TASK, timezone: zone }, body);
     const place = await this.placeOfNew(userId, body);
     // a viewer cannot add tasks (the caller's own Inbox needs no look-up)
@@ -117,6 +130,7 @@ export class TaskService {
     if (!completed) refusePastReminders(f, null, now);
     return {
       ...columnsOf(f),
+      ...(stored && { timezone: stored }),
       ...place,
       assignee_id,
       position: '', // the end of its list, given in the transaction that writes it (insertAll)
@@ -136,7 +150,7 @@ export class TaskService {
    * batch): a statement's failure is reported as BatchNotCommitted (nothing was committed, so each
    * create can be written again alone); a failed COMMIT is not, its outcome being unknown.
    */
-  private async insertMany(drafts: NewTaskRow[], traceparents: (string | null)[], opts: { batch?: boolean } = {}): Promise<Task[]> {
+  private async insertMany(drafts: NewTaskDraft[], traceparents: (string | null)[], opts: { batch?: boolean } = {}): Promise<Task[]> {
     const tasks = await this.deps.db.transaction().execute(async (tx) => {
       try {
         return await this.insertAll(tx, drafts, traceparents);
@@ -166,16 +180,15 @@ export class TaskService {
   }
 
   /** `traceparents[i]`: the trace of the request that created drafts[i] (null when tracing is off). */
-  private async insertAll(tx: Tx, drafts: NewTaskRow[], traceparents: (string | null)[]): Promise<Task[]> {
+  private async insertAll(tx: Tx, drafts: NewTaskDraft[], traceparents: (string | null)[]): Promise<Task[]> {
     // each at the end of its list, in the order given
-    const last = new Map<string, string | null>();
-    for (const d of drafts) {
-      const scope: Scope = { projectId: d.project_id, parentId: d.parent_id ?? null };
-      const k = `${scope.projectId}/${scope.parentId}`;
-      const prev = last.has(k) ? last.get(k)! : await lastKey(tx, scope);
-      d.position = keyAfter(prev);
+    const scopes = drafts.map((d): Scope => ({ projectId: d.project_id, parentId: d.parent_id ?? null }));
+    const last = await lastKeys(tx, scopes);
+    drafts.forEach((d, i) => {
+      const k = scopeKey(scopes[i]!);
+      d.position = keyAfter(last.get(k) ?? null);
       last.set(k, d.position);
-    }
+    });
     const rows = await insertTasks(tx, drafts);
     const tasks = rows.map((r) => toTask(r, NO_SUBTASKS));
     await insertReminders(
@@ -218,7 +231,7 @@ export class TaskService {
       throw new ValidationError([{ field: 'after_id', message: 'give before_id or after_id, not both' }]);
     const now = this.deps.now();
     return this.write(async (tx) => {
-      const current = await mustEdit(tx, userId, id, { ifMatch });
+      const { row: current } = await mustEdit(tx, userId, id, { ifMatch });
       const place = await relocate(tx, userId, current, body, this.organizing(), this.recorder(), now);
       const assignee_id = await assigneeAfter(tx, current, place.project_id, undefined);
       const row = await updateTask(tx, id, { ...place, assignee_id, updated_at: now, version: current.version + 1 });
@@ -233,7 +246,7 @@ export class TaskService {
   async update(userId: string, id: number, body: TaskUpdate, ifMatch?: number): Promise<Task> {
     const now = this.deps.now();
     return this.write(async (tx) => {
-      const current = await mustEdit(tx, userId, id, { ifMatch });
+      const { row: current } = await mustEdit(tx, userId, id, { ifMatch });
       const before = fieldsOf(current);
       const f = mergeFields(before, body);
       const completed = body.completed ?? current.completed;
@@ -275,18 +288,25 @@ export class TaskService {
   async setCompleted(userId: string, id: number, completed: boolean | undefined, ifMatch?: number): Promise<Task> {
     const now = this.deps.now();
     return this.write(async (tx) => {
-      const current = await mustEdit(tx, userId, id, { ifMatch });
+      const { row: current, counts, audience } = await mustEdit(tx, userId, id, { ifMatch });
       const target = completed ?? !current.completed;
-      if (target === current.completed) return withCountsOne(tx, current);
-      // completing a parent completes its open subtasks, each with its own event
-      if (target) await completeSubtasks(tx, id, now, this.recorder());
-      const row = await updateTask(tx, id, {
-        completed: target,
-        completed_at: target ? now : null,
-        updated_at: now,
-        version: current.version + 1,
-      });
-      return this.recorded(tx, row, target ? 'completed' : 'updated', now);
+      if (target === current.completed) return toTask(current, counts);
+      // completing a parent completes its open subtasks (of every level), each with its own event
+      const cascades = target && counts.subtask_count > 0;
+      if (cascades) await completeSubtasks(tx, id, now, this.recorder());
+      // the task's pending reminders go in the same statement (a completed task has none; reopened, it gets its own back below)
+      const row = await tx
+        .with('cleared', (db) => clearReminders(db, id, target).returning('id'))
+        .updateTable('tasks')
+        .set({ completed: target, completed_at: target ? now : null, updated_at: now, version: current.version + 1 })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      // its subtasks changed only if it cascaded; its project, not at all
+      const task = cascades ? await withCountsOne(tx, row) : toTask(row, counts);
+      await insertReminders(tx, pendingReminders({ ...row, reminders: task.reminders }, now));
+      await recordTaskEvent(tx, target ? 'completed' : 'updated', task, now, audience);
+      return task;
     });
   }
 
@@ -425,11 +445,12 @@ function refusePastReminders(f: TaskFields, had: TaskFields | null, now: Date): 
  * A task the caller may change, locked for the change: visible (else 404) in a project where it is
  * owner or editor (else 403), at the version the client expects (`ifMatch`, else 412).
  */
-async function mustEdit(tx: Tx, userId: string, id: number, opts: { ifMatch?: number } = {}): Promise<TaskRow> {
-  const row = await mustFind(tx, userId, id, { lock: true });
-  await mustEditTasks(tx, userId, row.project_id);
-  if (opts.ifMatch !== undefined && opts.ifMatch !== row.version) throw new PreconditionFailedError(row.version);
-  return row;
+async function mustEdit(tx: Tx, userId: string, id: number, opts: { ifMatch?: number } = {}): Promise<Editable> {
+  const found = await findEditable(tx, userId, id);
+  if (!found) throw new NotFoundError(`task ${id} not found`);
+  mayEditTasks(found.role, found.row.project_id);
+  if (opts.ifMatch !== undefined && opts.ifMatch !== found.row.version) throw new PreconditionFailedError(found.row.version);
+  return found;
 }
 
 /**

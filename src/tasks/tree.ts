@@ -74,6 +74,27 @@ export async function lastKey(db: Executor, scope: Scope): Promise<string | null
 }
 
 /**
+ * The last key of each of these lists, in one statement (a group commit's creates go to many
+ * lists: a look-up each cost a round trip each). Keyed by `scopeKey`; null: the list is empty.
+ */
+export async function lastKeys(db: Executor, scopes: readonly Scope[]): Promise<Map<string, string | null>> {
+  const top = [...new Set(scopes.filter((s) => s.parentId === null).map((s) => s.projectId))];
+  const under = [...new Set(scopes.flatMap((s) => (s.parentId === null ? [] : [s.parentId])))];
+  // each arm is lastKey's own query per list (the same index, the same plan), correlated to its id
+  const { rows } = await sql<{ project_id: number | null; parent_id: number | null; position: string | null }>`
+    SELECT s.id AS project_id, NULL::int AS parent_id,
+      (SELECT position FROM tasks WHERE project_id = s.id AND parent_id IS NULL ORDER BY position DESC, id DESC LIMIT 1) AS position
+    FROM unnest(${sql.val(top)}::int[]) AS s(id)
+    UNION ALL
+    SELECT NULL, s.id, (SELECT position FROM tasks WHERE parent_id = s.id ORDER BY position DESC, id DESC LIMIT 1)
+    FROM unnest(${sql.val(under)}::int[]) AS s(id)`.execute(db);
+  return new Map(rows.map((r) => [r.parent_id === null ? `p${r.project_id}` : `t${r.parent_id}`, r.position]));
+}
+
+/** A list's identity, as a map key. */
+export const scopeKey = (s: Scope): string => (s.parentId === null ? `p${s.projectId}` : `t${s.parentId}`);
+
+/**
  * Where `movingId` goes in `scope`: right after `afterId`, right before `beforeId`, or at the end.
  * The anchor must be in the list (else undefined). Returns its key and the tied rows re-keyed.
  */
