@@ -99,7 +99,8 @@ export type Command<T> = (tx: Tx) => Promise<T>;
 export class CommandBatcher {
   private readonly queue: GroupCommit<Command<unknown>, Outcome>;
 
-  constructor(db: Db, onCommit: () => void, maxBatch = 64) {
+  /** `hold`: rows a batch's commands write that wait for its end, to go in one statement (the outbox's) */
+  constructor(db: Db, onCommit: () => void, opts: { maxBatch?: number; hold?: (tx: Tx) => HeldWrites } = {}) {
     const settle = (p: Promise<unknown>): Promise<Outcome> =>
       p.then(
         (value) => ({ ok: true, value }),
@@ -109,7 +110,10 @@ export class CommandBatcher {
       writeMany: async (commands) => {
         const outcomes = await db.transaction().execute(async (tx) => {
           try {
-            return await inSavepoints(tx, commands, settle);
+            const held = opts.hold?.(tx);
+            const outcomes = await inSavepoints(tx, commands, settle, held);
+            await held?.flush();
+            return outcomes;
           } catch (err) {
             throw new BatchNotCommitted(err);
           }
@@ -122,7 +126,7 @@ export class CommandBatcher {
         if (outcome.ok) onCommit();
         return outcome;
       },
-      maxBatch,
+      maxBatch: opts.maxBatch ?? 64,
     });
   }
 
@@ -135,21 +139,43 @@ export class CommandBatcher {
 }
 
 /**
+ * Writes the commands of a batch hold back until its end, then write in one statement: what a
+ * command held is dropped when it fails (with its savepoint), and the rest is written before COMMIT
+ * in the order held, so the batch commits exactly what its commands wrote, in their order.
+ */
+export interface HeldWrites {
+  /** how much is held now */
+  mark(): number;
+  /** drops what was held after `mark` (a failed command's) */
+  dropAfter(mark: number): void;
+  /** writes what is held; called once, before COMMIT */
+  flush(): Promise<void>;
+}
+
+/**
  * Runs the commands of a batch one after another, each inside the savepoint `command`: a failed
  * one rolls back to it (the savepoint stays, the next command reuses it), a successful one
  * releases it and the same statement opens the next one's, and COMMIT releases the last: one
  * statement per command instead of two. A failed SAVEPOINT/RELEASE/ROLLBACK TO throws: the batch is lost.
  */
-async function inSavepoints(tx: Tx, commands: Command<unknown>[], settle: (p: Promise<unknown>) => Promise<Outcome>): Promise<Outcome[]> {
+async function inSavepoints(
+  tx: Tx,
+  commands: Command<unknown>[],
+  settle: (p: Promise<unknown>) => Promise<Outcome>,
+  held: HeldWrites | undefined,
+): Promise<Outcome[]> {
   const out: Outcome[] = [];
   await sql`SAVEPOINT command`.execute(tx);
   for (const [i, command] of commands.entries()) {
+    const mark = held?.mark() ?? 0;
     const outcome = await settle(command(tx));
     out.push(outcome);
     const last = i === commands.length - 1;
     // parameterless, so sent as one simple query: both statements in one round trip
-    if (!outcome.ok) await sql.raw('ROLLBACK TO SAVEPOINT command').execute(tx);
-    else if (!last) await sql.raw('RELEASE SAVEPOINT command; SAVEPOINT command').execute(tx);
+    if (!outcome.ok) {
+      held?.dropAfter(mark);
+      await sql.raw('ROLLBACK TO SAVEPOINT command').execute(tx);
+    } else if (!last) await sql.raw('RELEASE SAVEPOINT command; SAVEPOINT command').execute(tx);
   }
   return out;
 }

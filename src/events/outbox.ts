@@ -3,7 +3,9 @@
  * describes, so a committed change always has its event and a rolled-back one never does.
  */
 import { randomUUID } from 'node:crypto';
-import type { Executor } from '../db/types.js';
+import type { Insertable } from 'kysely';
+import type { Database, Executor, Tx } from '../db/types.js';
+import type { HeldWrites } from '../db/group-commit.js';
 import type { Task } from '../tasks/model.js';
 import type { Project } from '../projects/model.js';
 import { audiencesOf } from '../projects/access.js';
@@ -24,18 +26,39 @@ export async function appendManyToOutbox<T extends TopicName>(
   await withAudience(tx, topic, events);
   for (const e of events) parseEvent(topic, e.payload); // validated on the way out: a bad event fails the whole command
   const active = activeTraceparent();
-  await tx
-    .insertInto('outbox')
-    .values(
-      events.map((e) => ({
-        topic,
-        key: e.key,
-        payload: JSON.stringify(e.payload),
-        published_at: null,
-        traceparent: e.traceparent ?? active,
-      })),
-    )
-    .execute();
+  const rows = events.map((e) => ({
+    topic,
+    key: e.key,
+    payload: JSON.stringify(e.payload),
+    published_at: null,
+    traceparent: e.traceparent ?? active,
+  }));
+  const held = heldRows.get(tx);
+  if (held) held.push(...rows);
+  else await tx.insertInto('outbox').values(rows).execute();
+}
+
+type OutboxRow = Insertable<Database['outbox']>;
+
+/** Transactions whose outbox rows wait for the end of their group-commit batch (holdOutbox). */
+const heldRows = new WeakMap<Executor, OutboxRow[]>();
+
+/**
+ * The outbox rows of a group-commit batch's commands (src/db/group-commit.ts), held back and
+ * written in one statement before its COMMIT instead of one statement per command. Still in the
+ * transaction of the change, in the order appended; a failed command's rows are dropped with it.
+ */
+export function holdOutbox(tx: Tx): HeldWrites {
+  const rows: OutboxRow[] = [];
+  heldRows.set(tx, rows);
+  return {
+    mark: () => rows.length,
+    dropAfter: (mark) => void rows.splice(mark),
+    async flush() {
+      heldRows.delete(tx);
+      if (rows.length) await tx.insertInto('outbox').values(rows).execute();
+    },
+  };
 }
 
 /** A task's event as the outbox stores it, keyed by task id (one partition keeps a task's events in order). */

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/types.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors.js';
-import { appendManyToOutbox, recordTaskEvent, taskEvent } from '../events/outbox.js';
+import { appendManyToOutbox, holdOutbox, recordTaskEvent, taskEvent } from '../events/outbox.js';
 import { TOPICS, type TaskEventType } from '../events/schemas.js';
 import { readHistory } from '../audit/history.js';
 import type { HistoryEntry } from '../audit/model.js';
@@ -71,7 +71,7 @@ export class TaskService {
 
   constructor(private readonly deps: TaskServiceDeps) {
     this.cap = deps.maxTasksPerUser === undefined ? undefined : new TaskCap(deps.db, deps.maxTasksPerUser);
-    this.commands = new CommandBatcher(deps.db, deps.changed);
+    this.commands = new CommandBatcher(deps.db, deps.changed, { hold: holdOutbox });
     this.projectCap =
       deps.maxTasksPerProject === undefined ? undefined : new TaskCap(deps.db, deps.maxTasksPerProject, Date.now, 'project_id');
   }
