@@ -32,10 +32,11 @@ const counts = new Map<string, number>();
 let counting = false;
 const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  const c = args[0] as string | { text?: string };
+  const c = args[0] as string | { text?: string; values?: unknown[] };
   const text = typeof c === 'string' ? c : (c?.text ?? '?');
   if (counting && !text.startsWith(UNCOUNTED)) {
-    const kind = kindOf(text);
+    const values = typeof c === 'string' ? args[1] : c?.values;
+    const kind = /pg_notify/.test(text) ? `select pg_notify (${Array.isArray(values) ? String(values[0]) : '?'})` : kindOf(text);
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   return query.apply(this, args);
@@ -52,8 +53,6 @@ function kindOf(text: string): string {
   const verb = m[2]!.toLowerCase();
   const rest = m[3]!;
   if (verb === 'select') {
-    if (/pg_notify\(\$1, ''\)/.test(rest)) return 'select pg_notify (wake-up)';
-    if (/pg_notify/.test(rest)) return 'select pg_notify (live)';
     const from = /\bfrom "?(\w+)"?/i.exec(rest);
     return `select … from ${from?.[1] ?? rest.slice(0, 40)}`;
   }

@@ -14,6 +14,7 @@
  * sends it, so each clock's timer covers reminders written by other processes. Also only a hint
  * there: the clock's safety scan and the cron binding cover a lost one.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { sql } from 'kysely';
 import type { Db } from '../db/types.js';
@@ -27,6 +28,8 @@ export class OutboxWakeup {
   private client: pg.Client | undefined;
   private retry: NodeJS.Timeout | undefined;
   private closed = false;
+  /** this process's NOTIFY payload, so it can tell its own from others' */
+  private readonly self = randomUUID();
 
   constructor(
     private readonly url: string,
@@ -46,7 +49,8 @@ export class OutboxWakeup {
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url });
     client.on('notification', (n) => {
-      if (n.channel === CHANNEL) this.onWake();
+      // our own NOTIFY comes back to us too: this process already kicked its relay and clock when it committed
+      if (n.channel === CHANNEL && n.payload !== this.self) this.onWake();
     });
     client.on('error', (err) => {
       if (this.client !== client) return; // failed while connecting: start() handles it
@@ -79,7 +83,7 @@ export class OutboxWakeup {
   /** Outbox rows were committed here: wake whichever process holds the relay lease. */
   readonly notify = coalesced(async () => {
     if (this.closed) return;
-    await sql`SELECT pg_notify(${CHANNEL}, '')`
+    await sql`SELECT pg_notify(${CHANNEL}, ${this.self})`
       .execute(this.db)
       .catch((err: Error) => this.log.debug({ err: err.message }, 'relay wake-up NOTIFY failed; the relay polls'));
   });
