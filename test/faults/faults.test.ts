@@ -36,6 +36,7 @@ import {
   type CaseReport,
   type LoadOptions,
   type Replica,
+  type StackProcess,
 } from './support.js';
 
 const run = promisify(execFile);
@@ -76,6 +77,15 @@ after(async () => {
 });
 
 const secondsSince = (t: number) => Math.round((Date.now() - t) / 100) / 10;
+
+/** SIGKILL a stack process, leave it down `downMs`, then heal (stack up): the outage in seconds. */
+async function killedFor(name: StackProcess, downMs: number): Promise<number> {
+  const t0 = Date.now();
+  await signal(env, name, 'SIGKILL');
+  await sleep(downMs);
+  await heal(db);
+  return secondsSince(t0);
+}
 
 interface FaultContext {
   me: Session;
@@ -201,11 +211,7 @@ describe('faults under load: zero lost events, zero duplicated effects', { concu
   test('Kafka broker killed (SIGKILL) and restarted', { timeout: CASE_TIMEOUT }, async () => {
     await faultCase('kafka-kill', 'SIGKILL the Kafka broker at t=6 s, down 8 s, then scripts/stack.sh up', async (c) => {
       await sleep(6_000);
-      const t0 = Date.now();
-      await signal(env, 'kafka', 'SIGKILL');
-      await sleep(8_000);
-      await heal(db);
-      c.timings.outageS = secondsSince(t0);
+      c.timings.outageS = await killedFor('kafka', 8_000);
     });
   });
 
@@ -215,17 +221,9 @@ describe('faults under load: zero lost events, zero duplicated effects', { concu
       'SIGKILL daprd-recurring at t=5 s (down 4 s) → stack up; SIGKILL the ROLE=recurring app at ≈t=18 s (down 3 s) → stack up',
       async (c) => {
         await sleep(5_000);
-        let t0 = Date.now();
-        await signal(env, 'daprd-recurring', 'SIGKILL');
-        await sleep(4_000);
-        await heal(db);
-        c.timings.sidecarOutageS = secondsSince(t0);
+        c.timings.sidecarOutageS = await killedFor('daprd-recurring', 4_000);
         await sleep(3_000);
-        t0 = Date.now();
-        await signal(env, 'recurring', 'SIGKILL');
-        await sleep(3_000);
-        await heal(db);
-        c.timings.consumerOutageS = secondsSince(t0);
+        c.timings.consumerOutageS = await killedFor('recurring', 3_000);
       },
     );
   });
