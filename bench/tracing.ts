@@ -2,7 +2,9 @@
  * `npm run bench:tracing`: what OpenTelemetry tracing costs, in `npm run bench` terms (the built
  * service, `node --import ./dist/src/tracing/register.js dist/src/main.js`, the embedded mode, the
  * same create and list-with-search requests). The same data directory is served with tracing off
- * and on, alternately (off, on@1, on@0.1, then again: a shared machine's load drifts); with tracing
+ * and on, alternately, in the reverse order every other round (off, on@1, on@0.1, then on@0.1,
+ * on@1, off, …: a shared machine's load drifts, and a fixed order would charge the drift to one
+ * side); with tracing
  * on every span is exported over OTLP/HTTP (protobuf) to a sink in this process that discards it,
  * so the cost includes the SDK's batching and serialisation.
  *
@@ -145,8 +147,9 @@ try {
     await h.close();
   }
   const sessions = await mintSessions(secret, users);
+  const modes = ['off', ...RATIOS.map((r) => `on@${r}`)];
   for (let round_ = 1; round_ <= ROUNDS; round_++) {
-    for (const tracing of ['off', ...RATIOS.map((r) => `on@${r}`)]) {
+    for (const tracing of round_ % 2 ? modes : [...modes].reverse()) {
       const ratio = tracing.startsWith('on@') ? tracing.slice(3) : undefined;
       const server = await startServer({
         dataDir,
@@ -257,6 +260,27 @@ try {
     },
   });
   console.log(JSON.stringify(keys, null, 2));
+  const loads1 = Object.values(loads).map((l) => l[0]);
+  const signed = (n: number) => `${n >= 0 ? '+' : ''}${n} %`;
+  const verdict = (n: number) => (n <= 10 ? 'under the 10 % limit' : 'OVER the 10 % limit');
+  console.log(
+    [
+      '',
+      `Tracing overhead: CPU per request of the service (node + PostgreSQL), paced at ${RATE}/s, median of ${ROUNDS} rounds, on vs off`,
+      ...RATIOS.flatMap((ratio) => {
+        const suffix = ratio === '1' ? '' : `_sampled_${ratio.replace('.', '_')}`;
+        return KINDS.map((kind) => {
+          const short = kind === 'create' ? 'create' : 'list';
+          const pctKey = keys[`tracing_${short}_cpu_overhead_pct${suffix}`]!;
+          const off = med(kind, 'off', 'cpu_ms_per_request');
+          const on = med(kind, `on@${ratio}`, 'cpu_ms_per_request');
+          return `  ${short.padEnd(6)} sampling ${ratio.padEnd(4)} ${signed(pctKey).padStart(8)}  (${off} → ${on} ms)${ratio === '1' ? `  ${verdict(pctKey)}` : ''}`;
+        });
+      }),
+      `  load average (1 min) at the servers' starts: ${Math.min(...loads1)}–${Math.max(...loads1)} on ${machine().nproc} cores`,
+      '  saved: bench/results/tracing.json, BENCHMARKS.md',
+    ].join('\n'),
+  );
 } finally {
   sink.close();
   await rm(work, { recursive: true, force: true });
