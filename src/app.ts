@@ -62,8 +62,8 @@ export interface Services {
   streams: Set<ServerResponse>;
   /** whether this process serves the public API (ROLE all|api) */
   servesApi: boolean;
-  /** something committed outbox rows or reminders */
-  changed(): void;
+  /** something committed outbox rows or reminders (`reminders: false`: no reminder rows were written) */
+  changed(what?: { reminders: boolean }): void;
   readiness(): Promise<Record<string, boolean>>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -108,19 +108,22 @@ export async function createServices(o: AppOptions): Promise<Services> {
     : undefined;
   // the relay holding the lease and the other API processes' clocks may be in other processes
   // (replicas, cluster workers): wake them directly (a NOTIFY after each burst of commits)
-  const wakeup = new OutboxWakeup(database.url, db, log.child({ component: 'relay-wakeup' }), () => {
+  const wakeup = new OutboxWakeup(database.url, db, log.child({ component: 'relay-wakeup' }), (rearm) => {
     if (relay.holdsLease()) relay.kick();
-    clock?.rearm();
+    if (rearm) clock?.rearm();
   });
   await wakeup.start();
   const outboxWritten = () => {
     relay.kick();
     if (!relay.holdsLease()) wakeup.notify();
   };
-  const changed = () => {
+  // A write that wrote no reminder rows cannot have moved the earliest one closer: no clock re-arms
+  // (a removed one fires, finds nothing, re-arms), and when this process holds the relay lease
+  // nobody else needs to hear of it.
+  const changed = (what = { reminders: true }) => {
     relay.kick();
-    clock?.rearm();
-    wakeup.notify();
+    if (what.reminders) clock?.rearm();
+    if (what.reminders || !relay.holdsLease()) wakeup.notify(what);
   };
 
   if (consumes.taskEvents(config.role)) {

@@ -100,7 +100,7 @@ export class CommandBatcher {
   private readonly queue: GroupCommit<Command<unknown>, Outcome>;
 
   /** `hold`: rows a batch's commands write that wait for its end, to go in one statement (the outbox's) */
-  constructor(db: Db, onCommit: () => void, opts: { maxBatch?: number; hold?: (tx: Tx) => HeldWrites } = {}) {
+  constructor(db: Db, onCommit: (tx: Tx) => void, opts: { maxBatch?: number; hold?: (tx: Tx) => HeldWrites } = {}) {
     const settle = (p: Promise<unknown>): Promise<Outcome> =>
       p.then(
         (value) => ({ ok: true, value }),
@@ -108,7 +108,9 @@ export class CommandBatcher {
       );
     this.queue = new GroupCommit<Command<unknown>, Outcome>({
       writeMany: async (commands) => {
+        let committed: Tx | undefined;
         const outcomes = await db.transaction().execute(async (tx) => {
+          committed = tx;
           try {
             const held = opts.hold?.(tx);
             const outcomes = await inSavepoints(tx, commands, settle, held);
@@ -118,12 +120,18 @@ export class CommandBatcher {
             throw new BatchNotCommitted(err);
           }
         });
-        if (outcomes.some((o) => o.ok)) onCommit();
+        if (outcomes.some((o) => o.ok)) onCommit(committed!);
         return outcomes;
       },
       writeOne: async (command) => {
-        const outcome = await settle(db.transaction().execute(command));
-        if (outcome.ok) onCommit();
+        let committed: Tx | undefined;
+        const outcome = await settle(
+          db.transaction().execute((tx) => {
+            committed = tx;
+            return command(tx);
+          }),
+        );
+        if (outcome.ok) onCommit(committed!);
         return outcome;
       },
       maxBatch: opts.maxBatch ?? 64,

@@ -35,7 +35,8 @@ export class OutboxWakeup {
     private readonly url: string,
     private readonly db: Db,
     private readonly log: Logger,
-    private readonly onWake: () => void,
+    /** `rearm`: the sender wrote reminder rows (or cannot tell) */
+    private readonly onWake: (rearm: boolean) => void,
   ) {}
 
   /** Never fails: without the LISTEN connection the relay still polls (it reconnects in the background). */
@@ -49,8 +50,10 @@ export class OutboxWakeup {
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url });
     client.on('notification', (n) => {
+      if (n.channel !== CHANNEL) return;
+      const [from, rearm] = (n.payload ?? '').split(' ');
       // our own NOTIFY comes back to us too: this process already kicked its relay and clock when it committed
-      if (n.channel === CHANNEL && n.payload !== this.self) this.onWake();
+      if (from !== this.self) this.onWake(rearm !== 'no-reminders');
     });
     client.on('error', (err) => {
       if (this.client !== client) return; // failed while connecting: start() handles it
@@ -80,10 +83,20 @@ export class OutboxWakeup {
     this.retry.unref();
   }
 
-  /** Outbox rows were committed here: wake whichever process holds the relay lease. */
-  readonly notify = coalesced(async () => {
+  /** Outbox rows were committed here: wake whichever process holds the relay lease (and re-arm the clocks elsewhere if `reminders`). */
+  notify(opts: { reminders: boolean } = { reminders: true }): void {
+    this.rearm ||= opts.reminders;
+    this.send();
+  }
+
+  /** whether a write since the last NOTIFY wrote reminders: the clocks elsewhere re-arm then only */
+  private rearm = false;
+
+  private readonly send = coalesced(async () => {
     if (this.closed) return;
-    await sql`SELECT pg_notify(${CHANNEL}, ${this.self})`
+    const payload = this.rearm ? this.self : `${this.self} no-reminders`;
+    this.rearm = false;
+    await sql`SELECT pg_notify(${CHANNEL}, ${payload})`
       .execute(this.db)
       .catch((err: Error) => this.log.debug({ err: err.message }, 'relay wake-up NOTIFY failed; the relay polls'));
   });

@@ -51,12 +51,19 @@ export function pendingReminders(task: ReminderOwner, now: Date) {
     .map((remind_at) => ({ task_id: task.id, user_id: task.user_id, remind_at, fired_at: null }));
 }
 
+/** Transactions that inserted reminder rows (the clocks re-arm after their commit only). */
+const written = new WeakSet<Executor>();
+
+/** Whether `tx` inserted reminder rows (through insertReminders). */
+export const wroteReminders = (tx: Executor): boolean => written.has(tx);
+
 /** One that already fired is kept and not re-armed (UNIQUE(task_id, remind_at)), so editing a task never repeats a reminder. */
 export async function insertReminders(
   tx: Executor,
   rows: (ReturnType<typeof pendingReminders>[number] & { traceparent?: string | null })[],
 ): Promise<void> {
   if (!rows.length) return;
+  written.add(tx);
   // the write's trace, so that the firing links back to it (docs/observability.md)
   const active = activeTraceparent();
   await tx

@@ -10,7 +10,7 @@ import { appendManyToOutbox, holdOutbox, recordTaskEvent, taskEvent } from '../e
 import { TOPICS, type TaskEventType } from '../events/schemas.js';
 import { readHistory } from '../audit/history.js';
 import type { HistoryEntry } from '../audit/model.js';
-import { clearReminders, insertReminders, pastReminders, pendingReminders, syncReminders } from '../reminders/schedule.js';
+import { clearReminders, insertReminders, pastReminders, pendingReminders, syncReminders, wroteReminders } from '../reminders/schedule.js';
 import { BatchNotCommitted, CommandBatcher, GroupCommit } from '../db/group-commit.js';
 import { listTasks, type ListQuery } from './list-query.js';
 import { NO_SUBTASKS, toTask } from './mapper.js';
@@ -44,8 +44,8 @@ export interface TaskServiceDeps {
   db: Db;
   preferences: PreferencesStore;
   now: () => Date;
-  /** called after a commit that wrote outbox rows or reminders (kicks the relay, re-arms the clock) */
-  changed: () => void;
+  /** called after a commit that wrote outbox rows or reminders (kicks the relay; re-arms the clock unless `reminders` is false) */
+  changed: (what?: { reminders: boolean }) => void;
   /** Tasks per user (unlimited when absent) */
   maxTasksPerUser?: number;
   inboxes: Inboxes;
@@ -71,7 +71,7 @@ export class TaskService {
 
   constructor(private readonly deps: TaskServiceDeps) {
     this.cap = deps.maxTasksPerUser === undefined ? undefined : new TaskCap(deps.db, deps.maxTasksPerUser);
-    this.commands = new CommandBatcher(deps.db, deps.changed, { hold: holdOutbox });
+    this.commands = new CommandBatcher(deps.db, (tx) => deps.changed({ reminders: wroteReminders(tx) }), { hold: holdOutbox });
     this.projectCap =
       deps.maxTasksPerProject === undefined ? undefined : new TaskCap(deps.db, deps.maxTasksPerProject, Date.now, 'project_id');
   }
@@ -151,14 +151,17 @@ export class TaskService {
    * create can be written again alone); a failed COMMIT is not, its outcome being unknown.
    */
   private async insertMany(drafts: NewTaskDraft[], traceparents: (string | null)[], opts: { batch?: boolean } = {}): Promise<Task[]> {
+    let reminders = false;
     const tasks = await this.deps.db.transaction().execute(async (tx) => {
       try {
-        return await this.insertAll(tx, drafts, traceparents);
+        const written = await this.insertAll(tx, drafts, traceparents);
+        reminders = wroteReminders(tx);
+        return written;
       } catch (err) {
         throw opts.batch ? new BatchNotCommitted(err) : err;
       }
     });
-    this.deps.changed();
+    this.deps.changed({ reminders });
     return tasks;
   }
 
