@@ -28,3 +28,9 @@ export async function sendNoContent(reply: FastifyReply, command: Promise<unknow
   await command;
   return reply.code(204).send(null);
 }
+
+/**
+ * 200 with a body that is already JSON (a page rendered by PostgreSQL, see tasks/task-json.ts):
+ * Fastify sends a string with a JSON content type as it is, without serialising it again.
+ */
+export const sendJsonText = (reply: FastifyReply, json: string) => reply.type('application/json; charset=utf-8').send(json);

@@ -4,12 +4,14 @@
  * tasks are added and the query stays an index range scan at any depth.
  */
 import { sql, type Expression, type SqlBool } from 'kysely';
-import type { Db, TaskRow } from '../db/types.js';
+import type { Db } from '../db/types.js';
+import { PLAN_PER_EXECUTION } from '../db/connect.js';
 import { ValidationError } from '../errors.js';
 import { PRIORITIES, type Priority } from './model.js';
 import { priorityRank } from './mapper.js';
 import { listScope } from '../projects/access.js';
 import type { ViewQuery, Window } from './organize.js';
+import { isoTimestamp, taskJson } from './task-json.js';
 
 export const SORT_FIELDS = ['due_date', 'priority', 'title', 'created_at', 'updated_at', 'position'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
@@ -41,11 +43,9 @@ export interface ListQuery extends ListFilter {
   cursor?: string | undefined;
 }
 
-/** A listed row with its direct subtasks counted: [all, completed]. */
-export type ListedRow = TaskRow & { subtask_counts: [number, number] };
-
 export interface ListPage {
-  rows: ListedRow[];
+  /** the page as a JSON array of tasks (task-json.ts renders them) */
+  json: string;
   /** how many tasks match, counted up to TOTAL_CAP + 1 */
   total: number;
   /** more than TOTAL_CAP match: `total` is a lower bound */
@@ -155,16 +155,16 @@ function decodeCursor(raw: string, sort: SortField): Cursor {
   throw new ValidationError([{ field: 'cursor', message: 'invalid or belongs to another sort order; start again without it' }]);
 }
 
-function cursorValue(row: TaskRow, sort: SortField): string | number | null {
-  const v = row[sort];
-  return v instanceof Date ? v.toISOString() : v;
-}
+const DATE_SORTS: readonly SortField[] = ['due_date', 'created_at', 'updated_at'];
+
+/** The sort column as the cursor holds it: timestamps as ISO text, like the API shows them. */
+const cursorColumn = (sort: SortField) => (DATE_SORTS.includes(sort) ? isoTimestamp(sort) : sql.ref(sort));
 
 /** Rows strictly after the cursor in (sort column, id) order; due_date sorts nulls last both ways. */
 function afterCursor(c: Cursor, sort: SortField, desc: boolean): Expression<SqlBool> {
   const col = sql.ref(sort);
   const cmp = sql.raw(desc ? '<' : '>');
-  const value = sort === 'due_date' || sort === 'created_at' || sort === 'updated_at' ? (c.v === null ? null : new Date(String(c.v))) : c.v;
+  const value = DATE_SORTS.includes(sort) ? (c.v === null ? null : new Date(String(c.v))) : c.v;
   if (sort === 'due_date' && value === null) return sql<SqlBool>`(due_date IS NULL AND id ${cmp} ${c.id})`;
   const base = sql<SqlBool>`(${col} ${cmp} ${value} OR (${col} = ${value} AND id ${cmp} ${c.id}))`;
   return sort === 'due_date' ? sql<SqlBool>`(${base} OR due_date IS NULL)` : base;
@@ -182,6 +182,7 @@ async function cappedCount(db: Db, where: Expression<SqlBool>[]): Promise<number
         .as('capped'),
     )
     .select((eb) => eb.fn.countAll<number>().as('count'))
+    .modifyEnd(sql.raw(PLAN_PER_EXECUTION))
     .executeTakeFirstOrThrow();
   return Number(count);
 }
@@ -195,27 +196,20 @@ export async function listTasks(db: Db, userId: string, q: ListQuery, now: Date)
   const nulls = q.sort === 'due_date' ? sql.raw(' NULLS LAST') : sql.raw('');
   const rows = await db
     .selectFrom('tasks')
-    .selectAll()
-    // per row of the page only (the planner evaluates it above the LIMIT, or after the sort):
-    // an index-only probe of tasks_parent_position, in the same statement as the page
-    .select(
-      sql<
-        [number, number]
-      >`(SELECT ARRAY[count(*), count(*) FILTER (WHERE c.completed)]::int[] FROM tasks c WHERE c.parent_id = tasks.id)`.as(
-        'subtask_counts',
-      ),
-    )
+    // the JSON is rendered per row of the page only: PostgreSQL evaluates these subqueries above
+    // the LIMIT, or after the sort when one is needed (its planner postpones costly columns)
+    .select(['id', cursorColumn(q.sort).as('cursor_v'), taskJson.as('json')])
     .where((eb) => eb.and(page))
     .orderBy(sql`${sql.ref(q.sort)} ${dir}${nulls}`)
     .orderBy(sql`id ${dir}`)
     .limit(q.limit + 1)
+    .modifyEnd(sql.raw(PLAN_PER_EXECUTION))
     .execute();
   const more = rows.length > q.limit;
   // a first page that holds every match is its own total: most lists are, and skip the count
   const count = !q.cursor && !more ? rows.length : await cappedCount(db, where);
   const shown = more ? rows.slice(0, q.limit) : rows;
   const last = shown[shown.length - 1];
-  const nextCursor =
-    more && last ? Buffer.from(JSON.stringify({ s: q.sort, v: cursorValue(last, q.sort), id: last.id })).toString('base64url') : null;
-  return { rows: shown, total: Number(count), totalCapped: Number(count) > TOTAL_CAP, nextCursor };
+  const nextCursor = more && last ? Buffer.from(JSON.stringify({ s: q.sort, v: last.cursor_v, id: last.id })).toString('base64url') : null;
+  return { json: `[${shown.map((r) => r.json).join(',')}]`, total: Number(count), totalCapped: Number(count) > TOTAL_CAP, nextCursor };
 }

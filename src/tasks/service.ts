@@ -12,7 +12,7 @@ import { readHistory } from '../audit/history.js';
 import type { HistoryEntry } from '../audit/model.js';
 import { clearReminders, insertReminders, pastReminders, pendingReminders, syncReminders, wroteReminders } from '../reminders/schedule.js';
 import { BatchNotCommitted, CommandBatcher, GroupCommit } from '../db/group-commit.js';
-import { listTasks, type ListQuery } from './list-query.js';
+import { listTasks, type ListPage, type ListQuery } from './list-query.js';
 import { NO_SUBTASKS, toTask } from './mapper.js';
 import type { MoveBody, Task, TaskCreate, TaskUpdate } from './model.js';
 import { mergeFields, type TaskFields } from './normalize.js';
@@ -53,13 +53,6 @@ export interface TaskServiceDeps {
   maxLevels: number;
   /** Tasks per project (unlimited when absent) */
   maxTasksPerProject?: number;
-}
-
-export interface TaskPage {
-  tasks: Task[];
-  total: number;
-  totalCapped: boolean;
-  nextCursor: string | null;
 }
 
 export class TaskService {
@@ -216,16 +209,14 @@ export class TaskService {
     return withCountsOne(this.deps.db, await mustFind(this.deps.db, userId, id));
   }
 
-  async list(userId: string, query: ListQuery): Promise<TaskPage> {
+  async list(userId: string, query: ListQuery): Promise<ListPage> {
     const db = this.deps.db;
     if (query.projectId !== undefined && !(await findProject(db, userId, query.projectId)))
       throw new NotFoundError(`project ${query.projectId} not found`);
     if (query.parentId !== undefined) await mustFind(db, userId, query.parentId);
     const now = this.deps.now();
     const view = query.view && resolveView(query.view, query.view.tz ?? (await this.deps.preferences.get(userId)).timezone, now);
-    const page = await listTasks(db, userId, { ...query, window: view }, now);
-    const tasks = page.rows.map((r) => toTask(r, { subtask_count: r.subtask_counts[0], completed_subtask_count: r.subtask_counts[1] }));
-    return { tasks, total: page.total, totalCapped: page.totalCapped, nextCursor: page.nextCursor };
+    return listTasks(db, userId, { ...query, window: view }, now);
   }
 
   /** To another list (project, parent) and/or another place in it, with its subtasks. */

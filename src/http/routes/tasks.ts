@@ -7,7 +7,7 @@ import { CompleteBody, DateTime, MoveBody, PRIORITIES, Task, TaskCreate, TaskUpd
 import { isValidTimeZone } from '../../recurrence/index.js';
 import { HistoryEntry } from '../../audit/model.js';
 import { RESTORE_DAYS } from '../../tasks/trash.js';
-import { ifMatch, sendCreated, sendNoContent, sendWithEtag } from '../answers.js';
+import { ifMatch, sendCreated, sendJsonText, sendNoContent, sendWithEtag } from '../answers.js';
 import { signedInRoutes, userOf } from '../auth.js';
 import { UserId, UserParams } from '../params.js';
 import { problems } from '../problems.js';
@@ -117,7 +117,7 @@ export const taskRoutes = signedInRoutes({ tags: ['tasks'] }, async (app, s) => 
       if (page.totalCapped) reply.header('x-total-count-at-least', String(page.total));
       else reply.header('x-total-count', String(page.total));
       if (page.nextCursor) reply.header('link', nextLink(req, page.nextCursor));
-      return page.tasks;
+      return sendJsonText(reply, page.json);
     },
   );
 
