@@ -85,3 +85,19 @@ test('keyword search finds the same tasks in a small account (row filter) and a 
     assert.ok(found.body.every((t: { title: string; description: string }) => /zebra-rep/i.test(`${t.title} ${t.description}`)));
   }
 });
+
+test('a cursor past every match (the rest deleted meanwhile): an empty page that still says the total', async () => {
+  const me = await signUp(app.url, 'past-the-end');
+  const mine = client(app.url, me.token);
+  const url = `/api/${me.userId}/tasks`;
+  for (const title of ['one', 'two', 'three']) assert.equal((await mine.post(url, { title })).status, 201);
+  const first = await mine.get(`${url}?limit=2&sort=title`);
+  assert.deepEqual(
+    first.body.map((t: { title: string }) => t.title),
+    ['one', 'three'],
+  );
+  assert.equal((await mine.del(`${url}/${(await mine.get(`${url}?q=two`)).body[0].id}`)).status, 204);
+  const link = /<([^>]+)>;\s*rel="next"/.exec(first.headers.get('link') ?? '')?.[1]?.replace(app.url, '');
+  const rest = await mine.get(link!);
+  assert.deepEqual([rest.status, rest.body, rest.headers.get('x-total-count')], [200, [], '2']);
+});

@@ -69,6 +69,16 @@ test('timestamps with microseconds (written by SQL, not by the service) show the
   await assertSameAsSingle('&q=microseconds');
 });
 
+test('a restored task and a row changed by plain SQL: rendered again, whoever writes the row', async () => {
+  const t = await create({ title: 'deleted then restored', tags: ['back'] });
+  assert.equal((await api.del(`${tasks}/${t.id}`)).status, 204);
+  assert.equal((await api.post(`${tasks}/${t.id}/restore`, {})).status, 200);
+  await sql`UPDATE tasks SET assignee_id = NULL, title = 'changed by SQL' WHERE id = ${t.id}`.execute(app.running.services.db);
+  const single = await api.get(`${tasks}/${t.id}`);
+  assert.equal(single.body.title, 'changed by SQL');
+  assert.equal(await assertSameAsSingle('&tag=back'), 1);
+});
+
 test('a shared project: the assignee and the other member’s tasks render alike', async () => {
   const ann = { me, api, projects: `/api/${me.userId}/projects` };
   const ben = await signUp(app.url, 'renderers-ben');

@@ -18,6 +18,7 @@ import * as m0011 from './migrations/0011_trace_context.js';
 import * as m0012 from './migrations/0012_deleted_tasks.js';
 import * as m0013 from './migrations/0013_calendar_feed_projects.js';
 import * as m0014 from './migrations/0014_task_count_index.js';
+import * as m0016 from './migrations/0016_rendered_tasks.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012_deleted_tasks': m0012,
   '0013_calendar_feed_projects': m0013,
   '0014_task_count_index': m0014,
+  '0016_rendered_tasks': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

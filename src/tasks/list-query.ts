@@ -170,21 +170,17 @@ function afterCursor(c: Cursor, sort: SortField, desc: boolean): Expression<SqlB
   return sort === 'due_date' ? sql<SqlBool>`(${base} OR due_date IS NULL)` : base;
 }
 
+const and = (conditions: Expression<SqlBool>[]) => sql.join(conditions, sql` AND `);
+
 /** How many tasks match, counted up to TOTAL_CAP + 1 (index-only through tasks_user_project). */
-async function cappedCount(db: Db, where: Expression<SqlBool>[]): Promise<number> {
-  const { count } = await db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('tasks')
-        .select(sql`1`.as('one'))
-        .where((w) => w.and(where))
-        .limit(TOTAL_CAP + 1)
-        .as('capped'),
-    )
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .modifyEnd(sql.raw(PLAN_PER_EXECUTION))
-    .executeTakeFirstOrThrow();
-  return Number(count);
+const cappedCount = (where: Expression<SqlBool>[]) =>
+  sql<number>`(SELECT count(*) FROM (SELECT 1 FROM tasks WHERE ${and(where)} LIMIT ${TOTAL_CAP + 1}) capped)::int`;
+
+interface PageRow {
+  id: number;
+  cursor_v: string | number | null;
+  json: string;
+  total: number;
 }
 
 export async function listTasks(db: Db, userId: string, q: ListQuery, now: Date): Promise<ListPage> {
@@ -193,23 +189,26 @@ export async function listTasks(db: Db, userId: string, q: ListQuery, now: Date)
   const desc = columnDescending(q);
   const page = q.cursor ? [...where, afterCursor(decodeCursor(q.cursor, q.sort), q.sort, desc)] : where;
   const dir = sql.raw(desc ? 'DESC' : 'ASC');
-  const nulls = q.sort === 'due_date' ? sql.raw(' NULLS LAST') : sql.raw('');
-  const rows = await db
-    .selectFrom('tasks')
-    // the JSON is rendered per row of the page only: PostgreSQL evaluates these subqueries above
-    // the LIMIT, or after the sort when one is needed (its planner postpones costly columns)
-    .select(['id', cursorColumn(q.sort).as('cursor_v'), taskJson.as('json')])
-    .where((eb) => eb.and(page))
-    .orderBy(sql`${sql.ref(q.sort)} ${dir}${nulls}`)
-    .orderBy(sql`id ${dir}`)
-    .limit(q.limit + 1)
-    .modifyEnd(sql.raw(PLAN_PER_EXECUTION))
-    .execute();
+  const nulls = sql.raw(q.sort === 'due_date' ? ' NULLS LAST' : '');
+  // One statement (a raw one: building it with the query builder cost Node more than running it).
+  // The JSON is read per row of the page only: PostgreSQL evaluates subqueries of the select list
+  // above the LIMIT, or after the sort when one is needed (its planner postpones costly columns);
+  // the total is an uncorrelated subquery, counted once.
+  const { rows } = await sql<PageRow>`
+    SELECT id, ${cursorColumn(q.sort)} AS cursor_v, ${taskJson} AS json, ${cappedCount(where)} AS total
+    FROM tasks WHERE ${and(page)}
+    ORDER BY ${sql.ref(q.sort)} ${dir}${nulls}, id ${dir}
+    LIMIT ${q.limit + 1}${sql.raw(PLAN_PER_EXECUTION)}`.execute(db);
+  // an empty page has no row to carry the total: only a cursor past every match gets here
+  const total = rows[0]?.total ?? (q.cursor ? await countOnly(db, where) : 0);
   const more = rows.length > q.limit;
-  // a first page that holds every match is its own total: most lists are, and skip the count
-  const count = !q.cursor && !more ? rows.length : await cappedCount(db, where);
   const shown = more ? rows.slice(0, q.limit) : rows;
   const last = shown[shown.length - 1];
   const nextCursor = more && last ? Buffer.from(JSON.stringify({ s: q.sort, v: last.cursor_v, id: last.id })).toString('base64url') : null;
-  return { json: `[${shown.map((r) => r.json).join(',')}]`, total: Number(count), totalCapped: Number(count) > TOTAL_CAP, nextCursor };
+  return { json: `[${shown.map((r) => r.json).join(',')}]`, total, totalCapped: total > TOTAL_CAP, nextCursor };
+}
+
+async function countOnly(db: Db, where: Expression<SqlBool>[]): Promise<number> {
+  const { rows } = await sql<{ total: number }>`SELECT ${cappedCount(where)} AS total${sql.raw(PLAN_PER_EXECUTION)}`.execute(db);
+  return rows[0]!.total;
 }
