@@ -15,13 +15,13 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { start } from '../src/bootstrap.js';
 import { mintSessions } from './lib/api.js';
-import { loadAvg, machine, treePssMb } from './lib/machine.js';
+import { loadAvg, treePssMb } from './lib/machine.js';
 import { descendants } from './lib/cpu.js';
 import { rssSampler, startServer } from './lib/proc.js';
-import { cpuTable, saveRecord, type Record_ } from './lib/report.js';
+import { cpuTable, finishedRecord, saveRecord, type Record_ } from './lib/report.js';
 import { analyze, REALISTIC, seedTasks, seedUsers } from './lib/seed.js';
 import { QUICK, SETTINGS as S } from './lib/settings.js';
-import { log, median, round, sleep } from './lib/util.js';
+import { log, median, sleep } from './lib/util.js';
 import { httpSuite, type HttpKind } from './scenarios/http.js';
 import { completeToNext, reminderLateness } from './scenarios/latency.js';
 import { backlog, pipelineContext, sustained } from './scenarios/pipeline.js';
@@ -232,11 +232,8 @@ try {
   Object.assign(keys, await (await import('./scenarios/abuse.js')).abuseBench(work, details)); // issue 11 (bench/scenarios/abuse.ts)
   loads.end = loadAvg();
 
-  const record: Record_ = {
+  const record = finishedRecord(began, {
     mode: 'embedded',
-    date: new Date().toISOString(),
-    duration_s: (Date.now() - began) / 1000,
-    machine: machine(),
     load: loads,
     commands: [
       'npm run bench',
@@ -244,10 +241,10 @@ try {
       '# server under test: DATA_DIR=<tmp> PORT=<free> HOST=127.0.0.1 LOG_LEVEL=warn AUTH_SECRET=<random> node dist/src/main.js',
     ],
     settings: { ...S, quick: QUICK },
-    keys: Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, round(v, 2)])),
+    keys,
     http: http as Record<string, never>,
     details,
-  };
+  });
   saveRecord(record);
   log(`done in ${Math.round((Date.now() - began) / 1000)} s; wrote BENCHMARKS.md and bench/results/`);
   log(JSON.stringify(record.keys));

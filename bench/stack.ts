@@ -12,14 +12,14 @@ import { openDatabase, type DatabaseHandle } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { Db } from '../src/db/types.js';
 import { registerSessions, type Session } from './lib/api.js';
-import { loadAvg, machine, rssMb } from './lib/machine.js';
+import { loadAvg, rssMb } from './lib/machine.js';
 import { rssSampler } from './lib/proc.js';
-import { cpuTable, saveRecord, type Record_ } from './lib/report.js';
+import { cpuTable, finishedRecord, saveRecord, type Record_ } from './lib/report.js';
 import { cpuMeter, pidsByName } from './lib/cpu.js';
 import { analyze, REALISTIC, seedTasks, seedUsers } from './lib/seed.js';
 import { QUICK, SETTINGS as S } from './lib/settings.js';
 import { pidOnPort, psqlAdmin, stackEnv, stackSh, STACK_PORTS } from './lib/stack.js';
-import { log, round, sleep } from './lib/util.js';
+import { log, sleep } from './lib/util.js';
 import { httpSuite, type HttpKind, type HttpResults } from './scenarios/http.js';
 import { completeToNext, reminderLateness } from './scenarios/latency.js';
 import { backlog, pipelineContext, sustained } from './scenarios/pipeline.js';
@@ -212,11 +212,8 @@ loads.scan = loadAvg();
 }
 loads.end = loadAvg();
 
-const record: Record_ = {
+const record = finishedRecord(began, {
   mode: 'stack',
-  date: new Date().toISOString(),
-  duration_s: (Date.now() - began) / 1000,
-  machine: machine(),
   load: loads,
   commands: [
     'npm run bench:stack',
@@ -230,10 +227,10 @@ const record: Record_ = {
     app_cmd: process.env.BENCH_STACK_APP_CMD ?? 'node dist/src/main.js',
     components: process.env.BENCH_STACK_COMPONENTS ?? 'dapr/components-local',
   },
-  keys: Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, round(v, 2)])),
+  keys,
   http: http as Record<string, never>,
   details,
-};
+});
 saveRecord(record);
 log(`done in ${Math.round((Date.now() - began) / 1000)} s; wrote BENCHMARKS.md and bench/results/ (the stack is left running)`);
 log(JSON.stringify(record.keys));

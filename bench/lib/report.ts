@@ -6,8 +6,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadResult } from './load.js';
-import type { Machine } from './machine.js';
+import { machine, type Machine } from './machine.js';
 import { ROOT } from './proc.js';
+import { round } from './util.js';
 
 export type Mode = 'embedded' | 'stack' | 'tracing';
 
@@ -23,6 +24,25 @@ export interface Record_ {
   keys: Record<string, number>;
   http?: Record<string, LoadResult[]>;
   details: Record<string, unknown>;
+}
+
+/** A finished run's record: the date, duration and machine filled in, every key rounded to 2 decimals. */
+export function finishedRecord(
+  began: number,
+  r: Pick<Record_, 'mode' | 'load' | 'commands' | 'settings' | 'keys' | 'http' | 'details'>,
+): Record_ {
+  return {
+    mode: r.mode,
+    date: new Date().toISOString(),
+    duration_s: (Date.now() - began) / 1000,
+    machine: machine(),
+    load: r.load,
+    commands: r.commands,
+    settings: r.settings,
+    keys: Object.fromEntries(Object.entries(r.keys).map(([k, v]) => [k, round(v, 2)])),
+    ...(r.http ? { http: r.http } : {}),
+    details: r.details,
+  };
 }
 
 const RESULTS = path.join(ROOT, 'bench', 'results');
