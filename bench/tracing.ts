@@ -11,7 +11,8 @@
  * Two measures per server and request kind:
  *  - CPU per request at a fixed pace (BENCH_TRACING_RATE req/s, well below what either mode serves):
  *    the CPU time the server's processes spent (read from /proc: the primary and its workers, and
- *    PostgreSQL apart), less what they spend idle (measured just before), divided by the requests. The pace is the same in both modes, so group
+ *    PostgreSQL apart), less what they spend idle (measured just before: the lower of two 2 s
+ *    windows), divided by the requests. The pace is the same in both modes, so group
  *    commit batches alike, and CPU time — unlike throughput — barely moves with the other work on
  *    a shared machine. The overhead keys are the medians of these over the rounds.
  *  - throughput at saturation (BENCH_TRACING_CONNECTIONS connections, BENCH_TRACING_DURATION_S):
@@ -114,9 +115,15 @@ async function paced(url: string, pid: number, next: () => Request) {
     postgres: () => tree().filter((p) => comm(p) === 'postgres'),
   };
   await sleep(2000); // the previous run's events are still being relayed and consumed
-  const idle = cpuMeter(groups);
-  await sleep(IDLE_MS);
-  const idleCpu = idle.stop();
+  // idle CPU per ms, the lower of two windows: a backlog of the saturated run before (its relay
+  // and consumers) still draining in the first would be taken off this run's requests
+  const idleRate = { node: Infinity, postgres: Infinity };
+  for (let w = 0; w < 2; w++) {
+    const idle = cpuMeter(groups);
+    await sleep(IDLE_MS / 2);
+    const r = idle.stop();
+    for (const g of ['node', 'postgres'] as const) idleRate[g] = Math.min(idleRate[g], r.cpu_ms[g]! / r.wall_ms);
+  }
   const meter = cpuMeter(groups);
   const res = await autocannon({
     url,
@@ -131,7 +138,7 @@ async function paced(url: string, pid: number, next: () => Request) {
   const busy = meter.stop();
   if (res.non2xx || res.errors) throw new Error(`paced run: ${res.non2xx} non-2xx, ${res.errors} errors`);
   const n = Math.max(1, res.requests.total);
-  const own = (g: 'node' | 'postgres') => Math.max(0, busy.cpu_ms[g]! - (idleCpu.cpu_ms[g]! * busy.wall_ms) / idleCpu.wall_ms) / n;
+  const own = (g: 'node' | 'postgres') => Math.max(0, busy.cpu_ms[g]! - idleRate[g] * busy.wall_ms) / n;
   return { requests: n, node: own('node'), postgres: own('postgres'), gross: (busy.cpu_ms.node! + busy.cpu_ms.postgres!) / n };
 }
 
