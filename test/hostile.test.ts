@@ -402,10 +402,20 @@ describe('the OpenAPI document describes what the server answers', () => {
       for (const [method, op] of Object.entries<any>(ops)) {
         // the calendar feed is public too: the secret token in its path is the credential (calendar apps send no headers)
         if (path.startsWith('/api/auth/') || path.startsWith('/ical/')) assert.deepEqual(op.security, [], `${method} ${path}`);
+        // the stream takes either credential: a browser's EventSource cannot send the header
+        else if (path === '/api/{user_id}/stream') assert.deepEqual(op.security, [{ bearer: [] }, { streamTicket: [] }]);
         else assert.equal(op.security, undefined, `${method} ${path} inherits bearer`);
       }
     }
     assert.ok(doc.paths['/api/auth/register'].post.responses['429'], 'register is rate limited too');
+    assert.deepEqual(doc.components.securitySchemes.streamTicket, {
+      ...doc.components.securitySchemes.streamTicket,
+      type: 'apiKey',
+      in: 'query',
+      name: 'ticket',
+    });
+    const streamParams = (doc.paths['/api/{user_id}/stream'].get.parameters ?? []).map((p: any) => p.name);
+    assert.ok(!streamParams.includes('ticket'), 'the ticket is a credential, not a parameter');
   });
 
   test('PATCH …/complete may be sent without a body (it toggles)', async () => {

@@ -224,6 +224,13 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
             scheme: 'bearer',
             description: 'a login access token (JWT) or a personal access token (`tsk_…`, scoped)',
           },
+          streamTicket: {
+            type: 'apiKey',
+            in: 'query',
+            name: 'ticket',
+            description:
+              'GET /api/{user_id}/stream only: a single-use, 30 s ticket from POST /api/{user_id}/stream-ticket (EventSource cannot send a header)',
+          },
         },
       },
       security: [{ bearer: [] }],

@@ -1,5 +1,4 @@
 /** The live stream (SSE) of the user's task, notification and project changes. */
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../app.js';
 import { metrics } from '../../metrics.js';
@@ -29,7 +28,10 @@ export const streamRoutes =
             'Authenticate with `Authorization: Bearer …`, or — from a browser’s EventSource — with a single-use `ticket` ' +
             'from POST /api/{user_id}/stream-ticket. 429 when the user already holds LIMIT_SSE_STREAMS streams. ' +
             'The server ends a stream after LIMIT_SSE_SECONDS (15 min): reconnect with a new ticket.',
-          querystring: Type.Object({ ticket: Type.Optional(Type.String({ maxLength: 100 })) }),
+          // either credential: the ticket is a security scheme of its own (an apiKey in the query,
+          // src/http/server.ts), not a plain parameter, so the document does not claim the bearer
+          // header is required here; requireStreamUser bounds its length (401 beyond 100)
+          security: [{ bearer: [] }, { streamTicket: [] }],
           produces: ['text/event-stream'],
           response: {
             200: { description: 'An endless event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
