@@ -19,6 +19,7 @@ import * as m0012 from './migrations/0012_deleted_tasks.js';
 import * as m0013 from './migrations/0013_calendar_feed_projects.js';
 import * as m0014 from './migrations/0014_task_count_index.js';
 import * as m0016 from './migrations/0016_rendered_tasks.js';
+import * as m0017 from './migrations/0017_task_statistics.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_init': m0001,
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_calendar_feed_projects': m0013,
   '0014_task_count_index': m0014,
   '0016_rendered_tasks': m0016,
+  '0017_task_statistics': m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
