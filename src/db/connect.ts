@@ -46,10 +46,11 @@ export async function openDatabase(opts: {
 }
 
 /**
- * Ends a statement that must be planned for its own parameter values, never prepared: PostgreSQL
- * switches a prepared statement to a generic plan after five executions when that plan looks no
- * dearer, and for a list page it looks cheap (one row per user, by the average) while for a
- * 10k-task account it sorts every task (80 ms instead of 0.9). `.modifyEnd(sql.raw(PLAN_PER_EXECUTION))`.
+ * Appended to a statement's text (`sql.raw(PLAN_PER_EXECUTION)`), it is planned for its own
+ * parameter values at each execution, never prepared: PostgreSQL switches a prepared statement to a
+ * generic plan after five executions when that plan looks no dearer, and for a list page it looks
+ * cheap (one row per user, by the average) while for a 10k-task account it sorts every task (83 ms
+ * instead of 0.9).
  */
 export const PLAN_PER_EXECUTION = ' /* planned per execution */';
 
@@ -60,9 +61,9 @@ export const PREPARED_PER_CONNECTION = 256;
  * Runs every parameterised statement as a named prepared statement on its connection, so
  * PostgreSQL parses and plans it once per connection instead of on every execution (planning was
  * 0.7 ms of a 1.2 ms list page). The name is a hash of the text, so equal texts share it and
- * different texts never collide; statements without parameters (BEGIN, COMMIT, SAVEPOINT) keep
- * the simple protocol, and so do the statements marked PLAN_PER_EXECUTION. The per-connection cap bounds the server-side memory when a query's text
- * varies (e.g. an IN list of any length).
+ * different texts never collide; statements without parameters (BEGIN, COMMIT, SAVEPOINT) and
+ * those marked PLAN_PER_EXECUTION keep the simple protocol. The per-connection cap bounds the
+ * server-side memory when a query's text varies (e.g. an IN list of any length).
  */
 function prepareRepeatedStatements(client: pg.PoolClient): void {
   // text → statement name, so a repeated statement is hashed once per connection, not per execution

@@ -25,9 +25,10 @@ export async function keepDeleted(
   await sql`
     DELETE FROM deleted_tasks WHERE task_id IN (
       SELECT task_id FROM deleted_tasks WHERE deleted_at < ${cutoff} LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED)`.execute(tx);
+  // the row without its rendered JSON: the insert trigger renders the restored row again
   await sql`
     INSERT INTO deleted_tasks (task_id, root_id, depth, project_id, deleted_by, deleted_at, data)
-    SELECT t.id, ${deletion.rootId}, d.level, t.project_id, ${deletion.userId}, ${deletion.at}, to_jsonb(t)
+    SELECT t.id, ${deletion.rootId}, d.level, t.project_id, ${deletion.userId}, ${deletion.at}, to_jsonb(t) - 'rendered'
     FROM tasks t JOIN unnest(${sql.val(deletion.tasks.map((x) => x.id))}::int[], ${sql.val(deletion.tasks.map((x) => x.level))}::int[])
       AS d(id, level) ON d.id = t.id`.execute(tx);
 }
