@@ -12,8 +12,7 @@ import path from 'node:path';
 import { openEmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { mintSessions } from './lib/api.js';
 import { loadAvg } from './lib/machine.js';
-import { descendants } from './lib/cpu.js';
-import type { LoadResult } from './lib/load.js';
+import { descendants, serverCpuMs } from './lib/cpu.js';
 import { startServer } from './lib/proc.js';
 import { analyze, REALISTIC, seedTasks, seedUsers } from './lib/seed.js';
 import { log } from './lib/util.js';
@@ -55,9 +54,9 @@ try {
       project_page_p99_ms_10k_c16: r.project_page[0]!.p99_ms,
     };
     const cpuPerRequest = {
-      list_page_c16: cpuMs(r.list_page[0]!),
-      today_c16: cpuMs(r.today[0]!),
-      project_page_c16: cpuMs(r.project_page[0]!),
+      list_page_c16: serverCpuMs(r.list_page[0]!),
+      today_c16: serverCpuMs(r.today[0]!),
+      project_page_c16: serverCpuMs(r.project_page[0]!),
     };
     log(JSON.stringify({ keys, server_cpu_ms_per_request: cpuPerRequest, load_before: before, load_after: loadAvg() }, null, 2));
   } finally {
@@ -65,12 +64,4 @@ try {
   }
 } finally {
   await rm(work, { recursive: true, force: true });
-}
-
-/** Median over the runs of the server's CPU ms per request. */
-function cpuMs(r: LoadResult): number {
-  const per = r.runs
-    .map((run) => ((run.probe as { cpu_ms?: Record<string, number> } | undefined)?.cpu_ms?.server ?? NaN) / run.requests)
-    .sort((a, b) => a - b);
-  return Math.round(per[Math.floor(per.length / 2)]! * 100) / 100;
 }

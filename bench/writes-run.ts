@@ -18,8 +18,7 @@ import { openEmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { mintSessions } from './lib/api.js';
 import { loadAvg } from './lib/machine.js';
-import { descendants } from './lib/cpu.js';
-import type { LoadResult } from './lib/load.js';
+import { descendants, serverCpuMs } from './lib/cpu.js';
 import { startServer } from './lib/proc.js';
 import { analyze, REALISTIC, seedTasks, seedUsers } from './lib/seed.js';
 import { log } from './lib/util.js';
@@ -64,7 +63,7 @@ try {
       kinds.flatMap((k) =>
         (r[k] ?? []).map((res) => [
           `${k}_c${res.connections}`,
-          { rps: res.rps, p50_ms: res.p50_ms, p99_ms: res.p99_ms, non2xx: res.non2xx, server_cpu_ms_per_request: cpuMs(res) },
+          { rps: res.rps, p50_ms: res.p50_ms, p99_ms: res.p99_ms, non2xx: res.non2xx, server_cpu_ms_per_request: serverCpuMs(res) },
         ]),
       ),
     );
@@ -74,12 +73,4 @@ try {
   }
 } finally {
   await rm(work, { recursive: true, force: true });
-}
-
-/** Median over the runs of the server's CPU ms per request. */
-function cpuMs(r: LoadResult): number {
-  const per = r.runs
-    .map((run) => ((run.probe as { cpu_ms?: Record<string, number> } | undefined)?.cpu_ms?.server ?? NaN) / run.requests)
-    .sort((a, b) => a - b);
-  return Math.round(per[Math.floor(per.length / 2)]! * 100) / 100;
 }

@@ -6,19 +6,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { client, signUp, type Session } from './support/app.js';
-import { startTestApp } from './support/util.js';
+import { client, signUp, type Client, type Session, type TestApp } from './support/app.js';
+import { appWithUser } from './support/util.js';
 
-let app: Awaited<ReturnType<typeof startTestApp>>;
+let app: TestApp;
 let me: Session;
-let api: ReturnType<typeof client>;
+let api: Client;
 let tasks: string;
 
 before(async () => {
-  app = await startTestApp();
-  me = await signUp(app.url, 'renderers');
-  api = client(app.url, me.token);
-  tasks = `/api/${me.userId}/tasks`;
+  ({ app, me, api, tasks } = await appWithUser('renderers'));
 });
 after(() => app?.close());
 

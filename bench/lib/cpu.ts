@@ -3,6 +3,7 @@
  * say where the CPU went (ms of CPU per request, per process) and whether the 2 cores were full.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import type { LoadResult } from './load.js';
 
 const TICK_MS = 10; // USER_HZ = 100 on Linux
 
@@ -90,4 +91,12 @@ export function cpuMeter(groups: Groups) {
       };
     },
   };
+}
+
+/** Median over a load result's runs of the server's CPU ms per request (runs probed by cpuMeter with a `server` group). */
+export function serverCpuMs(r: LoadResult): number {
+  const per = r.runs
+    .map((run) => ((run.probe as { cpu_ms?: Record<string, number> } | undefined)?.cpu_ms?.server ?? NaN) / run.requests)
+    .sort((a, b) => a - b);
+  return Math.round(per[Math.floor(per.length / 2)]! * 100) / 100;
 }
