@@ -16,8 +16,17 @@ export function NotificationPanel({ onClose }: { onClose: () => void }) {
   // focus must not jump back to the panel then (e.g. when a toast announces a result)
   useEffect(() => {
     ref.current?.focus();
-    void resolveTaskStates();
   }, []);
+
+  // whenever the listed reminders change, not only on opening: the panel may open before the
+  // notifications have loaded, and a reminder's task left unknown would offer Complete on a done task
+  const reminderTasks = s.notifications
+    .filter(isReminder)
+    .map((n) => n.task_id)
+    .join(',');
+  useEffect(() => {
+    void resolveTaskStates();
+  }, [reminderTasks]);
 
   useEffect(() => {
     const onDown = (e: MouseEvent) => {
