@@ -293,7 +293,7 @@ describe('faults under load: zero lost events, zero duplicated effects', { concu
       role: 'api',
       appPort: 8010,
       daprHttp: 3510,
-      daprGrpc: 50011,
+      daprGrpc: 30011,
       reminderSchedule: '@every 2s',
     });
     replicas.add(replica);
@@ -341,7 +341,7 @@ describe('faults under load: zero lost events, zero duplicated effects', { concu
             role: 'recurring',
             appPort: 8011,
             daprHttp: 3511,
-            daprGrpc: 50012,
+            daprGrpc: 30012,
             reminderSchedule: '@every 2s',
           });
           replicas.add(replica);

@@ -134,7 +134,12 @@ async function stopChild(child: ChildProcess, sig: NodeJS.Signals): Promise<void
   }
 }
 
-/** Starts one more replica of an app-id (ROLE, app port, sidecar ports of its own) and waits until it is ready. */
+/**
+ * Starts one more replica of an app-id (ROLE, app port, sidecar ports of its own) and waits until
+ * it is ready. Its ports must lie below the kernel's ephemeral range (32768–60999 on Linux): a
+ * replica starts mid-test, when any of the test's many outgoing connections may hold a port in it
+ * (a CI run lost its daprd to `bind: address already in use` on 50012).
+ */
 export async function startReplica(
   env: Record<string, string>,
   o: { name: string; appId: string; role: string; appPort: number; daprHttp: number; daprGrpc: number; reminderSchedule: string },

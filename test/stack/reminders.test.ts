@@ -36,7 +36,7 @@ let apiB: ReturnType<typeof client>;
 before(
   async () => {
     delete process.env.REMINDER_SCHEDULE; // as shipped
-    stackUp = await twoReplicas({ name: 'backend-2', appPort: B_PORT, daprHttp: 3520, daprGrpc: 50020 }, ['notifications']);
+    stackUp = await twoReplicas({ name: 'backend-2', appPort: B_PORT, daprHttp: 3520, daprGrpc: 30020 }, ['notifications']);
     ({ env, reader } = stackUp);
     db = new pg.Client({ connectionString: env.DATABASE_URL });
     await db.connect();

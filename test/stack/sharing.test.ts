@@ -25,7 +25,7 @@ let other: Session;
 
 before(
   async () => {
-    stackUp = await twoReplicas({ name: 'backend-3', appPort: B_PORT, daprHttp: 3530, daprGrpc: 50030 }, ['task-events', 'project-events']);
+    stackUp = await twoReplicas({ name: 'backend-3', appPort: B_PORT, daprHttp: 3530, daprGrpc: 30030 }, ['task-events', 'project-events']);
     ({ reader } = stackUp);
     [owner, member, other] = await Promise.all([
       signUp(A, 'stack-share-owner'),
