@@ -9,9 +9,9 @@
 #   scripts/stack.sh env      print the environment a client/test needs (ports, tokens) as shell assignments
 #
 # Processes (app-id / ROLE / app port / sidecar HTTP port / sidecar gRPC port):
-#   backend        todo-backend        api            8000  3500  50001
-#   recurring      todo-recurring      recurring      8001  3501  50002
-#   notifications  todo-notifications  notifications  8002  3502  50003
+#   backend        todo-backend        api            8000  3500  30001
+#   recurring      todo-recurring      recurring      8001  3501  30002
+#   notifications  todo-notifications  notifications  8002  3502  30003
 #
 # Environment:
 #   REMINDER_SCHEDULE     cron binding schedule (default the seed's "@every 5m")
@@ -45,13 +45,15 @@ SECRETS_FILE="$SECRETS_DIR/dapr-secrets.json"
 LOG_DIR="$STACK_RUN/logs"
 
 # name app-id role app-port dapr-http-port dapr-grpc-port
+# The gRPC ports sit below the kernel's ephemeral range (32768-60999), where Dapr's default 50001
+# would be: a sidecar restarted during a test could find its port held by an outgoing connection.
 app_table() {
-  echo "backend todo-backend $STACK_BACKEND_ROLE 8000 3500 50001"
+  echo "backend todo-backend $STACK_BACKEND_ROLE 8000 3500 30001"
   local c
   for c in $STACK_CONSUMERS; do
     case "$c" in
-      recurring) echo "recurring todo-recurring recurring 8001 3501 50002" ;;
-      notifications) echo "notifications todo-notifications notifications 8002 3502 50003" ;;
+      recurring) echo "recurring todo-recurring recurring 8001 3501 30002" ;;
+      notifications) echo "notifications todo-notifications notifications 8002 3502 30003" ;;
       *) die "unknown consumer '$c' in STACK_CONSUMERS (known: recurring notifications)" ;;
     esac
   done
