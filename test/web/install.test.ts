@@ -2,7 +2,8 @@
  * Installable and usable offline, in Chromium against the real service: the web
  * app manifest and its icons pass Chromium's own installability check under the strict CSP; the
  * service worker keeps the app shell (never the API), so with the server gone and the network off a
- * reload still opens the app, which says plainly that it is offline; back online, it loads again.
+ * reload still opens the app, which says plainly that it is offline; back online, it loads again. A server that stops
+ * answering while the network is up: the "Cannot reach the server" messages go once it answers again.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -146,5 +147,40 @@ describe('installable app (item 15)', () => {
       assert.deepEqual(violations, []);
       await context.close();
     }
+  });
+});
+
+describe('a server that cannot be reached (item 2)', () => {
+  test('the server unreachable while the network is up: "Cannot reach the server" goes by itself once it answers', async () => {
+    const s = await signUp(app.url, 'unreachable');
+    assert.equal((await client(app.url, s.token).post(`/api/${s.userId}/tasks`, { title: 'Post the letter' })).status, 201);
+    const context = await newContext(browser);
+    const page = await signedInPage(context, app.url, s);
+    await page.locator('.task-title', { hasText: 'Post the letter' }).waitFor();
+    await page.evaluate('navigator.serviceWorker.ready');
+
+    // the server restarts (or a proxy is down) while the browser says it is online: the app opens
+    // from the worker's shell and each screen says it cannot reach the server
+    const unreachable = /Cannot reach the server/;
+    for (const [route, place] of [
+      ['#/', page.getByText(/^Could not load tasks:/)],
+      ['#/settings/integrations', page.getByText(/^Could not load the tokens:/)],
+    ] as const) {
+      await app.close({ keepData: true });
+      await page.goto(`${app.url}/${route}`);
+      await page.reload(); // a new page load, not a hash change
+      await place.waitFor({ timeout: 15_000 });
+      assert.match((await place.textContent()) ?? '', unreachable);
+      assert.equal(await page.getByTestId('offline').textContent(), '', 'not offline: the network is there');
+      if (route === '#/') await shot(page, 'unreachable-desktop');
+
+      // the server answers again: the message goes without a click, and what it hid shows
+      app = await startApp({ ...WEB_TEST_ENV, PORT: String(port) }, { dataDir: app.dataDir });
+      await place.waitFor({ state: 'detached', timeout: 15_000 });
+      if (route === '#/') await page.locator('.task-title', { hasText: 'Post the letter' }).waitFor();
+      else await page.getByText('No tokens yet').waitFor();
+      assert.equal(await page.getByText(unreachable).count(), 0);
+    }
+    await context.close();
   });
 });

@@ -97,6 +97,9 @@ export interface FieldError {
   message: string;
 }
 
+/** What a request that never reached the server says (connection.ts clears it once the connection is back). */
+export const UNREACHABLE = 'Cannot reach the server. Check your connection and try again.';
+
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
@@ -176,7 +179,7 @@ export function refreshSession(): Promise<Session | null> {
         try {
           res = await fetch('/api/auth/refresh', { method: 'POST', headers: { accept: 'application/json' } });
         } catch {
-          throw new ApiError(0, 'Cannot reach the server. Check your connection and try again.');
+          throw new ApiError(0, UNREACHABLE);
         }
         if (!res.ok) return null;
         const body = (await res.json()) as { access_token: string; expires_in: number; user_id: string };
@@ -221,7 +224,7 @@ export async function request<T>(
   try {
     res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
-    throw new ApiError(0, 'Cannot reach the server. Check your connection and try again.');
+    throw new ApiError(0, UNREACHABLE);
   }
   // an access token refused before its time (revoked signing key, clock skew): one refresh, one retry
   if (res.status === 401 && authenticated && !retried && current) {

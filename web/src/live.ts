@@ -9,11 +9,15 @@ import { getState, setState, toast } from './store';
 import { showSystemNotification } from './system-notifications';
 import { reconnected } from './connection';
 import { onProjectEvent } from './members';
+import { loadPreferences } from './preferences';
+import { loadProjects } from './projects';
 import { applyTaskEvent, reload } from './tasks';
 
 let source: EventSource | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let everConnected = false;
+/** an attempt failed since the last connect: what loaded meanwhile (or failed to) may be stale */
+let missed = false;
 /** bumped by every (re)connect and disconnect: a ticket that arrives late for an older attempt is dropped */
 let generation = 0;
 
@@ -39,6 +43,7 @@ function open(): void {
 
 function retryLater(): void {
   clearTimeout(retryTimer);
+  missed = true;
   setState({ live: 'reconnecting' });
   retryTimer = setTimeout(() => getState().session && open(), 2000);
 }
@@ -47,12 +52,17 @@ function listen(es: EventSource): void {
   source = es;
   es.addEventListener('open', () => {
     if (source !== es) return;
-    if (everConnected) {
+    // also the first connect after failed ones: the app may have opened (from the worker's shell)
+    // while the server was unreachable, and its "Cannot reach the server" messages are stale now
+    if (everConnected || missed) {
       void reload({ keepCount: true });
       void loadNotifications();
+      void loadProjects();
+      void loadPreferences();
       reconnected();
     }
     everConnected = true;
+    missed = false;
     setState({ live: 'live' });
   });
   es.addEventListener('error', () => {
@@ -92,6 +102,7 @@ export function disconnectLive(): void {
   source?.close();
   source = null;
   everConnected = false;
+  missed = false;
   setState({ live: 'off' });
 }
 

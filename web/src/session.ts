@@ -4,6 +4,7 @@
  */
 import { api, setSession, type Session } from './api';
 import { connectLive, disconnectLive, loadNotifications } from './live';
+import { loadPreferences } from './preferences';
 import { loadProjects } from './projects';
 import { hashOf } from './list-query';
 import { browserZone, DEFAULT_QUERY, getState, listRoute, setState } from './store';
@@ -16,10 +17,7 @@ export function startSession(): void {
   void loadProjects();
   void loadNotifications();
   connectLive();
-  api
-    .preferences()
-    .then((p) => setState({ timezone: p.timezone, weekStart: p.week_start ?? 'monday', displayName: p.name ?? '' }))
-    .catch(() => {});
+  void loadPreferences();
 }
 
 /**

@@ -3,12 +3,14 @@ import { api, ApiError } from '../api';
 import { adoptBrowserZone, signIn } from '../session';
 import { MIN_PASSWORD_LENGTH } from '../../../src/auth/password-length';
 import { LabeledField } from './Field';
+import { isConnectionError, useRetryOnReconnect } from '../connection';
 
 export function Auth({ mode }: { mode: 'signin' | 'signup' }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [name, setName] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
+  useRetryOnReconnect(isConnectionError(error), () => setError(null));
   const [busy, setBusy] = useState(false);
   const signup = mode === 'signup';
 

@@ -4,6 +4,7 @@ import { Dialog } from '../editor/Dialog';
 import { deleteProject, updateProject } from '../projects';
 import { toast } from '../store';
 import { describedBy, errId, FieldError, Icon } from './Field';
+import { isConnectionError, useRetryOnReconnect } from '../connection';
 
 /** The project screen's "Edit project" button and its dialog: rename, color, archive, delete. */
 export function ProjectActions({ project }: { project: Project }) {
@@ -23,6 +24,7 @@ function ProjectDialog({ project, onClose }: { project: Project; onClose: () => 
   const [color, setColor] = useState(project.color);
   const [archived, setArchived] = useState(project.archived);
   const [error, setError] = useState<ApiError | null>(null);
+  useRetryOnReconnect(isConnectionError(error), () => setError(null));
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const count = project.open_task_count;

@@ -11,6 +11,7 @@ import { loadProjects } from '../projects';
 import { getState, toast, useStore } from '../store';
 import { Avatar, MemberAvatars } from './Avatars';
 import { describedBy, errId, FieldError, Icon } from './Field';
+import { isConnectionError, useRetryOnReconnect } from '../connection';
 
 export function ShareButton({ project }: { project: Project }) {
   const [open, setOpen] = useState(false);
@@ -41,6 +42,10 @@ function ShareDialog({ project, onClose }: { project: Project; onClose: () => vo
   useEffect(() => {
     void loadMembers(project.id, true).catch((err) => setError(err instanceof ApiError ? err : new ApiError(0, String(err))));
   }, [project.id]);
+  useRetryOnReconnect(isConnectionError(error), () => {
+    setError(null);
+    void loadMembers(project.id, true).catch(() => undefined);
+  });
 
   async function act(fn: () => Promise<void>) {
     setBusy(true);

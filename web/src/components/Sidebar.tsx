@@ -4,6 +4,7 @@ import { createProject, PROJECT_COLORS } from '../projects';
 import { setState, useStore, type State } from '../store';
 import { resolveProjectId } from '../views';
 import { describedBy, errId, FieldError, Icon } from './Field';
+import { isConnectionError, useRetryOnReconnect } from '../connection';
 
 /** Is this sidebar link the current view? (aria-current="page") */
 function current(s: State, href: string): boolean {
@@ -67,6 +68,7 @@ function NewProject({ onDone, nextColor }: { onDone: () => void; nextColor: stri
   const [name, setName] = useState('');
   const [color, setColor] = useState(nextColor);
   const [error, setError] = useState<ApiError | null>(null);
+  useRetryOnReconnect(isConnectionError(error), () => setError(null));
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);

@@ -13,6 +13,7 @@ import { Empty, Icon, Spinner } from './Field';
 import { ProjectActions } from './ProjectDialog';
 import { AssigneeBadge } from './Avatars';
 import { ShareButton } from './ShareDialog';
+import { isConnectionError, useRetryOnReconnect } from '../connection';
 
 const PRIORITY_LABEL = { urgent: 'Urgent', high: 'High', medium: 'Medium', low: 'Low', none: '' } as const;
 
@@ -211,6 +212,7 @@ class TaskRow extends Component<RowProps> {
 function AddSubtask({ parent, onDone }: { parent: Task; onDone: () => void }) {
   const [title, setTitle] = useState('');
   const [error, setError] = useState<string | undefined>();
+  useRetryOnReconnect(isConnectionError(error), () => setError(undefined));
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);

@@ -1,6 +1,7 @@
 /** A task's audit trail (GET /tasks/{id}/history): each event with what it changed. */
 import { useEffect, useState } from 'preact/hooks';
 import { api, type HistoryEntry, type Task } from '../api';
+import { useRetryOnReconnect } from '../connection';
 import { fullDate, inZone } from '../dates';
 import { Empty, Spinner } from '../components/Field';
 import { recurrenceText } from '../repeat-text';
@@ -34,10 +35,15 @@ export function History({ id }: { id?: number }) {
   const [entries, setEntries] = useState<HistoryEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
+  const load = () => {
     if (id === undefined) return;
-    api.history(id).then(setEntries, (e) => setError(e instanceof Error ? e.message : String(e)));
-  }, [id]);
+    api.history(id).then(
+      (h) => (setEntries(h), setError(null)),
+      (e) => setError(e instanceof Error ? e.message : String(e)),
+    );
+  };
+  useEffect(load, [id]);
+  useRetryOnReconnect(error !== null, load);
 
   const title = entries?.[entries.length - 1]?.data.title;
   return (

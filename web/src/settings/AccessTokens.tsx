@@ -9,6 +9,7 @@ import { toast, useStore } from '../store';
 import { SecretOnce } from './Copy';
 import { ItemList } from './ItemList';
 import { integrations, problemText, relative, SCOPES, when, type AccessToken, type Scope } from './integrations-api';
+import { isConnectionError, useRetryOnReconnect } from '../connection';
 
 const SCOPE_LABEL: Record<Scope, string> = { 'tasks:read': 'Read tasks', 'tasks:write': 'Change tasks' };
 const EXPIRIES = [
@@ -26,6 +27,7 @@ export function AccessTokens({ onCreated }: { onCreated: (secret: string | null)
   const [scopes, setScopes] = useState<Scope[]>(['tasks:read', 'tasks:write']);
   const [days, setDays] = useState(0);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  useRetryOnReconnect(isConnectionError(errors.form), () => setErrors(({ form: _, ...rest }) => rest));
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<(AccessToken & { token: string }) | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -36,6 +38,7 @@ export function AccessTokens({ onCreated }: { onCreated: (secret: string | null)
       (err: unknown) => setLoadError(problemText(err)),
     );
   useEffect(() => void load(), []);
+  useRetryOnReconnect(loadError !== undefined, load);
 
   async function create(e: Event) {
     e.preventDefault();

@@ -8,6 +8,7 @@ import type { ProjectId } from '../api';
 import { toast, useStore } from '../store';
 import { CopyField } from './Copy';
 import { integrations, problemText, when, type CalendarFeed } from './integrations-api';
+import { useRetryOnReconnect } from '../connection';
 
 const webcal = (url: string) => url.replace(/^https?:/, 'webcal:');
 const feedKey = (projectId: ProjectId | null) => (projectId === null ? 'all' : `p${projectId}`);
@@ -118,6 +119,7 @@ export function CalendarFeeds() {
       (err: unknown) => setLoadError(problemText(err)),
     );
   useEffect(() => void load(), []);
+  useRetryOnReconnect(loadError !== undefined, load);
 
   const own = feeds?.find((f) => f.project_id === null);
   const projectFeeds = (feeds ?? []).filter((f) => f.project_id !== null);

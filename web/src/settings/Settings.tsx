@@ -9,6 +9,7 @@ import { describedBy, errId, FieldError, SubmitButton } from '../components/Fiel
 import { scheduleCounts } from '../projects';
 import { browserZone, getState, setState, toast, useStore } from '../store';
 import { Integrations } from './Integrations';
+import { isConnectionError, useRetryOnReconnect } from '../connection';
 
 function zones(current: string): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
@@ -22,6 +23,7 @@ function Preferences() {
   const [zone, setZone] = useState(s.timezone);
   const [weekStart, setWeekStart] = useState<WeekStart>(s.weekStart);
   const [error, setError] = useState<ApiError | null>(null);
+  useRetryOnReconnect(isConnectionError(error), () => setError(null));
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
 
@@ -149,6 +151,7 @@ function Password() {
   const [confirm, setConfirm] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [general, setGeneral] = useState<string | undefined>();
+  useRetryOnReconnect(isConnectionError(general), () => setGeneral(undefined));
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
 

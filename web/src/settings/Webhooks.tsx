@@ -11,6 +11,7 @@ import { toast, useStore } from '../store';
 import { SecretOnce } from './Copy';
 import { ItemList } from './ItemList';
 import { integrations, problemText, relative, when, WEBHOOK_EVENTS, type Delivery, type Webhook } from './integrations-api';
+import { isConnectionError, useRetryOnReconnect } from '../connection';
 
 const EVENT_LABEL: Record<string, string> = {
   'task.created': 'Task created',
@@ -181,6 +182,7 @@ export function Webhooks() {
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>(['task.created', 'task.completed']);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  useRetryOnReconnect(isConnectionError(errors.form), () => setErrors(({ form: _, ...rest }) => rest));
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<(Webhook & { secret: string }) | null>(null);
 
@@ -192,6 +194,7 @@ export function Webhooks() {
   // a webhook the server disabled arrives as a notification: reload (its state and last delivery)
   const disabledNotes = s.notifications.filter((n) => n.type === 'webhook_disabled').length;
   useEffect(() => void load(), [disabledNotes]);
+  useRetryOnReconnect(loadError !== undefined, load);
 
   async function create(e: Event) {
     e.preventDefault();
