@@ -120,6 +120,33 @@ describe('task editor', () => {
     await context.close();
   });
 
+  test('the server’s refusals read as sentences: a sign-up email, a blank title', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(`${app.url}/#/signup`);
+    await page.getByRole('heading', { name: 'Create your account' }).waitFor();
+    await page.getByLabel('Email').fill('ada.example.com');
+    await page.getByLabel('Password').fill('correct horse battery');
+    const sent: string[] = [];
+    page.on('request', (r) => void (r.url().endsWith('/api/auth/register') && sent.push(r.url())));
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.locator('#err-email').waitFor();
+    assert.equal(sent.length, 1, 'the server was asked: its message is what shows');
+    assert.equal(await text(page, '#err-email'), 'Enter an email address, like name@example.com.');
+    assert.equal(await page.getByLabel('Email').getAttribute('aria-invalid'), 'true');
+    await shot(page, 'signup-email-error-desktop');
+
+    // a title of spaces: the server's "must not be blank" is not what shows
+    const s = await signUp(app.url, 'blank');
+    const signed = await signedInPage(context, app.url, s);
+    await openNew(signed);
+    await signed.getByLabel('Title').fill('   ');
+    await signed.getByRole('button', { name: 'Add task' }).click();
+    await signed.locator('#err-title').waitFor();
+    assert.equal(await text(signed, '#err-title'), 'The title cannot be empty.');
+    await context.close();
+  });
+
   test('a task that does not exist shows a not-found state, not an empty form', async () => {
     const s = await signUp(app.url, 'missing');
     const context = await newContext(browser);

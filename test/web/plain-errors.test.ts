@@ -11,6 +11,12 @@ test('validator and service messages read as sentences naming the field', () => 
     ['title', 'must NOT have more than 200 characters', 'The title can be at most 200 characters long.'],
     ['title', 'must NOT have fewer than 1 characters', 'The title cannot be empty.'],
     ['title', 'must not be blank', 'The title cannot be empty.'],
+    ['name', 'must not be blank, nor contain NUL (U+0000) characters', 'The name cannot be empty.'],
+    [
+      'description',
+      'must not contain NUL (U+0000) characters',
+      'The description has an invisible control character (NUL) in it: remove it.',
+    ],
     ['name', 'must NOT have fewer than 1 characters', 'The name cannot be empty.'],
     ['email', 'must match format "email"', 'Enter an email address, like name@example.com.'],
     ['password', 'must be at least 12 characters', 'The password needs at least 12 characters.'],

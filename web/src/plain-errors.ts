@@ -43,7 +43,8 @@ function fieldName(field: string): string {
 }
 
 const RULES: [RegExp, (name: string, m: RegExpExecArray) => string][] = [
-  [/^must NOT have fewer than 1 characters?$|^must not be blank$/, (n) => `${n} cannot be empty.`],
+  [/^must NOT have fewer than 1 characters?$|^must not be blank\b/, (n) => `${n} cannot be empty.`],
+  [/^must not contain NUL/, (n) => `${n} has an invisible control character (NUL) in it: remove it.`],
   [/^must (?:NOT have fewer than|be at least) (\d+) characters$/, (n, m) => `${n} needs at least ${m[1]} characters.`],
   [/^must (?:NOT have more than|be at most) (\d+) characters$/, (n, m) => `${n} can be at most ${m[1]} characters long.`],
   [/^must NOT have more than (\d+) items$/, (n, m) => `${n}: at most ${m[1]}.`],
