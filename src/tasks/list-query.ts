@@ -11,7 +11,7 @@ import { PRIORITIES, type Priority } from './model.js';
 import { priorityRank } from './mapper.js';
 import { listScope } from '../projects/access.js';
 import type { ViewQuery, Window } from './organize.js';
-import { isoTimestamp, taskJson } from './task-json.js';
+import { isoTimestamp, taskColumns, taskText } from './task-json.js';
 
 export const SORT_FIELDS = ['due_date', 'priority', 'title', 'created_at', 'updated_at', 'position'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
@@ -180,6 +180,7 @@ interface PageRow {
   id: number;
   cursor_v: string | number | null;
   json: string;
+  counts: string;
   total: number;
 }
 
@@ -195,7 +196,7 @@ export async function listTasks(db: Db, userId: string, q: ListQuery, now: Date)
   // above the LIMIT, or after the sort when one is needed (its planner postpones costly columns);
   // the total is an uncorrelated subquery, counted once.
   const { rows } = await sql<PageRow>`
-    SELECT id, ${cursorColumn(q.sort)} AS cursor_v, ${taskJson} AS json, ${cappedCount(where)} AS total
+    SELECT id, ${cursorColumn(q.sort)} AS cursor_v, ${taskColumns}, ${cappedCount(where)} AS total
     FROM tasks WHERE ${and(page)}
     ORDER BY ${sql.ref(q.sort)} ${dir}${nulls}, id ${dir}
     LIMIT ${q.limit + 1}${sql.raw(PLAN_PER_EXECUTION)}`.execute(db);
@@ -205,7 +206,7 @@ export async function listTasks(db: Db, userId: string, q: ListQuery, now: Date)
   const shown = more ? rows.slice(0, q.limit) : rows;
   const last = shown[shown.length - 1];
   const nextCursor = more && last ? Buffer.from(JSON.stringify({ s: q.sort, v: last.cursor_v, id: last.id })).toString('base64url') : null;
-  return { json: `[${shown.map((r) => r.json).join(',')}]`, total, totalCapped: total > TOTAL_CAP, nextCursor };
+  return { json: `[${shown.map(taskText).join(',')}]`, total, totalCapped: total > TOTAL_CAP, nextCursor };
 }
 
 async function countOnly(db: Db, where: Expression<SqlBool>[]): Promise<number> {
