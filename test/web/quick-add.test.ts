@@ -79,3 +79,33 @@ test('a title longer than the server takes is counted, and refused before anythi
   assert.equal((await client(app.url, s.token).get(`/api/${s.userId}/tasks`)).body[0].title.length, 200);
   await context.close();
 });
+
+test('a date outside the years 1900–2200 is flagged in the preview and refused in a sentence, before anything is sent', async () => {
+  const s: Session = await signUp(app.url, 'quickyears');
+  const api = client(app.url, s.token);
+  const context = await newContext(browser);
+  const page = await signedInPage(context, app.url, s);
+  const sent: string[] = [];
+  page.on('request', (r) => void (r.method() === 'POST' && r.url().endsWith('/tasks') && sent.push(r.url())));
+  for (const [phrase, year] of [
+    ['Party on 1 Jan 2500', '2500'],
+    ['History exam on 3 March 1850', '1850'],
+  ] as const) {
+    await page.locator('#quick-add').fill(phrase);
+    const flag = page.getByTestId('preview-out-of-range').filter({ hasText: year });
+    await flag.waitFor();
+    assert.match((await flag.textContent()) ?? '', new RegExp(`${year}.*dates must be in the years 1900–2200`));
+    await page.locator('#quick-add').press('Enter');
+    await page.getByText('The due date must be in the years 1900–2200.').waitFor();
+    if (year === '1850') await shot(page, 'quick-add-years-desktop');
+  }
+  assert.deepEqual(sent, [], 'nothing was sent');
+  // in range: added as usual
+  await page.locator('#quick-add').fill('Party on 1 Jan 2199');
+  await page.locator('#quick-add').press('Enter');
+  await waitInPage(page, `document.getElementById('quick-add').value === ''`);
+  const [task] = (await api.get(`/api/${s.userId}/tasks`)).body;
+  assert.equal(task.title, 'Party');
+  assert.match(task.due_date, /^2199-01-01T/);
+  await context.close();
+});

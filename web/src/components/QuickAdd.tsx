@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { inDateRange } from '../../../src/tasks/date-range';
 import { LIMITS } from '../../../src/tasks/limits';
 import { isConnectionError, onReconnect } from '../connection';
-import { friendlyDate, isoWithOffset } from '../dates';
+import { DATE_RANGE_TEXT, friendlyDate, isoWithOffset } from '../dates';
 import { loadParser, parseQuickAdd, type QuickParse } from '../quickadd';
 import { findProject } from '../projects';
 import { toast, useStore } from '../store';
@@ -67,6 +68,8 @@ export function QuickAdd() {
       if (!p.title) return say('Add a title: the words that are not a date, repeat, #tag or priority.');
       const length = titleLength(p.title);
       if (length > TITLE_MAX) return say(`Shorten the title to ${TITLE_MAX} characters first.`);
+      // the API's years (the instant in UTC, as it checks): said here, not sent to be refused
+      if (p.due && !inDateRange(p.due)) return say(`The due date must be ${DATE_RANGE_TEXT}.`);
       const project = p.project === null ? undefined : findProject(p.project);
       if (p.project !== null && !project) return say(`There is no project “${p.project}”. Add it in the sidebar first, or pick another.`);
       const task = await createTask({
@@ -120,7 +123,14 @@ export function QuickAdd() {
         {preview && (preview.due || preview.recurrence || preview.tags.length > 0 || preview.priority || preview.project) ? (
           <>
             {preview.title && <span class="chip">“{preview.title}”</span>}
-            {preview.due && <span class="chip">Due {friendlyDate(preview.due.toISOString())}</span>}
+            {preview.due &&
+              (inDateRange(preview.due) ? (
+                <span class="chip">Due {friendlyDate(preview.due.toISOString())}</span>
+              ) : (
+                <span class="chip warn" data-testid="preview-out-of-range">
+                  Due {friendlyDate(preview.due.toISOString())}: dates must be {DATE_RANGE_TEXT}
+                </span>
+              ))}
             {preview.recurrenceLabel && (
               <span class="chip">
                 <Icon name="repeat" size={14} /> {preview.recurrenceLabel}
