@@ -158,6 +158,22 @@ describe('task editor', () => {
     await dialog.getByRole('button', { name: 'Back to the list' }).click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal(await page.evaluate<string>('location.hash'), '#/');
+
+    // its history, and a project that is not there: the same plain state, never the server's "task 999999 not found"
+    await page.goto(`${app.url}/#/tasks/999999/history`);
+    const history = page.getByRole('dialog', { name: 'Task not found' });
+    await history.getByText('There is no such task').waitFor();
+    assert.doesNotMatch((await history.textContent()) ?? '', /999999|not found$/);
+    assert.equal(await history.getByRole('link', { name: 'Edit task' }).count(), 0, 'no way into an empty form');
+    await page.keyboard.press('Escape');
+    await history.waitFor({ state: 'detached' });
+    const refused = page.waitForResponse((r) => r.url().includes('999999') && r.status() === 404);
+    await page.goto(`${app.url}/#/projects/999999`);
+    await refused; // the list's request answered: its error would show now
+    await page.getByText('This project does not exist (any more)').waitFor();
+    await page.waitForTimeout(300);
+    assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /999999|Could not load/);
+    await shot(page, 'project-not-found-desktop');
     await context.close();
   });
 

@@ -528,7 +528,7 @@ export function TaskList() {
       <p class="sr-only" aria-live="assertive" data-testid="announcer">
         {announcement}
       </p>
-      {s.loadError && s.online && (
+      {s.loadError && s.online && !missing && (
         <div class="form-error" role="alert">
           Could not load tasks: {s.loadError}{' '}
           <button type="button" class="btn small" onClick={() => void reload()}>

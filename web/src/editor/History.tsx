@@ -1,7 +1,7 @@
 /** A task's audit trail (GET /tasks/{id}/history): each event with what it changed. */
 import { useEffect, useState } from 'preact/hooks';
-import { api, type HistoryEntry, type Task } from '../api';
-import { useRetryOnReconnect } from '../connection';
+import { api, ApiError, type HistoryEntry, type Task } from '../api';
+import { isConnectionError, useRetryOnReconnect } from '../connection';
 import { fullDate, inZone } from '../dates';
 import { Empty, Spinner } from '../components/Field';
 import { recurrenceText } from '../repeat-text';
@@ -33,27 +33,35 @@ function changes(prev: Task | undefined, cur: Task): { label: string; from?: str
 
 export function History({ id }: { id?: number }) {
   const [entries, setEntries] = useState<HistoryEntry[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
 
   const load = () => {
     if (id === undefined) return;
     api.history(id).then(
       (h) => (setEntries(h), setError(null)),
-      (e) => setError(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => setError(e),
     );
   };
   useEffect(load, [id]);
-  useRetryOnReconnect(error !== null, load);
+  useRetryOnReconnect(isConnectionError(error), load);
+  // deleted, or not this user's to see: said as such, not as the server's "task 9 not found"
+  const notFound = error instanceof ApiError && error.status === 404;
 
   const title = entries?.[entries.length - 1]?.data.title;
   return (
-    <Dialog title={title ? `History of “${title}”` : 'History'} onClose={closeToList}>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
+    <Dialog title={notFound ? 'Task not found' : title ? `History of “${title}”` : 'History'} onClose={closeToList}>
+      {notFound ? (
+        <Empty title="There is no such task">
+          <p>It may have been deleted, or it is in a project you can no longer see.</p>
+        </Empty>
+      ) : (
+        error !== null && (
+          <p class="form-error" role="alert">
+            Could not load the history: {error instanceof Error ? error.message : String(error)}
+          </p>
+        )
       )}
-      {!entries && !error && <Spinner label="Loading history" />}
+      {!entries && error === null && <Spinner label="Loading history" />}
       {entries && entries.length === 0 && <Empty title="No history yet" />}
       {entries && entries.length > 0 && (
         <ol class="history" data-testid="history">
@@ -86,7 +94,7 @@ export function History({ id }: { id?: number }) {
         </ol>
       )}
       <div class="dialog-actions">
-        {id !== undefined && (
+        {id !== undefined && !notFound && (
           <a class="btn" href={`#/tasks/${id}`}>
             Edit task
           </a>
