@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { LogController } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
@@ -24,7 +23,7 @@ import { notificationRoutes } from './routes/notifications.js';
 import { streamRoutes } from './routes/stream.js';
 import { reminderCronRoutes } from './routes/reminder-cron.js';
 import { accountRoutes } from './routes/account.js';
-import { docsCsp, securityHeaders } from './security-headers.js';
+import { docsCsp, webSecurityHeaders } from './security-headers.js';
 import { requireMetricsAccess } from './metrics-access.js';
 import { taskRoutes } from './routes/tasks.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -207,7 +206,11 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
   });
 
   const webRoot = opts.webRoot ?? path.join(packageRoot(), 'dist', 'web');
-  await app.register(helmet, securityHeaders(webRoot));
+  const securityHeaders = webSecurityHeaders(webRoot);
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
+  });
   await app.register(cookie);
   await app.register(rateLimit, {
     global: false,

@@ -45,6 +45,8 @@ export const streamRoutes =
         reply.hijack();
         const res = reply.raw;
         const write = boundedWriter(res, s.config.limits.sseBufferBytes);
+        // the security headers and the request id, set on the reply before the hijack
+        for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
         res.writeHead(200, {
           'content-type': 'text/event-stream',
           'cache-control': 'no-cache, no-transform',
