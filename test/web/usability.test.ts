@@ -210,6 +210,14 @@ describe('phone (item 10)', () => {
       assert.ok(box.first < box.height * 0.4, `the first task starts at ${box.first} px of ${box.height}`);
       assert.ok(box.visible >= 8, `${box.visible} tasks fully visible on the first screen`);
       await shot(page, dark ? 'list-phone-dark' : 'list-phone-light');
+      // the quick-add field's example fits (the long one was cut off mid-word)
+      const fits = await page.evaluate<{ text: number; room: number }>(`(() => {
+        const input = document.getElementById('quick-add'), css = getComputedStyle(input);
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = css.font;
+        return { text: ctx.measureText(input.placeholder).width, room: input.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight) };
+      })()`);
+      assert.ok(fits.text <= fits.room, `the placeholder needs ${Math.round(fits.text)} px, the field has ${Math.round(fits.room)}`);
 
       // 44 × 44 px to tap, and a tap near the edge of that area completes the task
       const hit = page.locator('[data-testid="task-row"] .complete-hit').first();

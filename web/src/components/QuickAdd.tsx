@@ -14,8 +14,22 @@ const TITLE_MAX = LIMITS.titleMax;
 /** the count shows from here on */
 const COUNT_FROM = TITLE_MAX - 40;
 
+/** A phone's field is too narrow for the long example, which was cut off mid-word: it gets a short one. */
+const PHONE = '(max-width: 640px)';
+function usePlaceholder(): string {
+  const [narrow, setNarrow] = useState(() => matchMedia(PHONE).matches);
+  useEffect(() => {
+    const media = matchMedia(PHONE);
+    const on = () => setNarrow(media.matches);
+    media.addEventListener('change', on);
+    return () => media.removeEventListener('change', on);
+  }, []);
+  return narrow ? 'Add a task, e.g. “Gym 7am”' : 'Add a task — e.g. “Pay rent tomorrow 9am every month #home !high”';
+}
+
 export function QuickAdd() {
   useStore(); // the "@project" chip follows the projects as they load or change
+  const placeholder = usePlaceholder();
   const [text, setText] = useState('');
   const [preview, setPreview] = useState<QuickParse | null>(null);
   const [error, setError] = useState<{ message: string; connection: boolean } | undefined>();
@@ -103,7 +117,7 @@ export function QuickAdd() {
           dir="auto"
           ref={input}
           value={text}
-          placeholder="Add a task — e.g. “Pay rent tomorrow 9am every month #home !high”"
+          placeholder={placeholder}
           autocomplete="off"
           maxLength={400}
           onFocus={() => void loadParser().catch(() => undefined)}
