@@ -462,3 +462,34 @@ describe('axe-core (item 14)', () => {
     }
   });
 });
+
+describe('found in the screenshots', () => {
+  test('another screen opens at its top, not where the list was scrolled to; closing a task keeps the list’s place', async () => {
+    const s = await signUp(app.url, 'scroll');
+    await seed(
+      s,
+      Array.from({ length: 30 }, (_, i) => `Chore number ${i + 1}`),
+    );
+    for (const phone of [false, true]) {
+      const context = await newContext(browser, { phone });
+      const page = await signedInPage(context, app.url, s);
+      await row(page, 'Chore number 30').scrollIntoViewIfNeeded();
+      const down = await page.evaluate<number>('scrollY');
+      assert.ok(down > 300, `the list is scrolled (${down} px)`);
+      // a task opened and closed: the list stays where it was
+      await row(page, 'Chore number 30').locator('.task-title').click();
+      await page.getByRole('dialog', { name: 'Edit task' }).waitFor();
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+      assert.equal(await page.evaluate<number>('scrollY'), down);
+      // Settings from there: its heading is on screen
+      if (phone) await page.getByRole('button', { name: 'Menu' }).click();
+      await page.getByRole('link', { name: 'Settings' }).first().click();
+      const heading = page.getByRole('heading', { name: 'Settings', level: 1 });
+      await heading.waitFor();
+      assert.equal(await page.evaluate<number>('scrollY'), 0);
+      assert.ok(await heading.isVisible());
+      await context.close();
+    }
+  });
+});

@@ -29,6 +29,9 @@ export function followRoute(route: string): void {
   if (parseOverlay(route) || !s.session || /^#\/sign/.test(route)) return setState({ route, drawer: false });
   const view = parseView(route);
   const changed = viewKey(view) !== viewKey(s.view);
+  // another screen starts at its top, not where the last one was scrolled to (Settings opened from
+  // far down the list showed its middle); an overlay closing, or a filter, keeps the list's place
+  if (changed) window.scrollTo(0, 0);
   if (view.kind === 'all') {
     // the list's query comes from its URL (Back, a link, a reload); a plain "#/" is written out in full
     const list = listRoute(route);
