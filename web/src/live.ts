@@ -57,8 +57,8 @@ function listen(es: EventSource): void {
     if (everConnected || missed) {
       void reload({ keepCount: true });
       void loadNotifications();
-      void loadProjects();
-      void loadPreferences();
+      void loadProjects(); // project events may have been missed too
+      if (!everConnected) void loadPreferences(); // never loaded: the app opened without the server
       reconnected();
     }
     everConnected = true;
