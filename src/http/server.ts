@@ -156,6 +156,8 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
         new HttpProblem(err.statusCode ?? 400, 'bad-request', err.statusCode === 414 ? 'URI too long' : 'Bad request', err.message),
       ),
     ajv: { customOptions: { strict: false } },
+    // the serializer picks an anyOf branch with an Ajv of its own, which must know our format too
+    serializerOpts: { ajv: { formats: { [WELL_FORMED]: { type: 'string', validate: isWellFormed } } } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // which methods each route path answers, so an unsupported method gets 405 + Allow instead of 404
