@@ -12,6 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-post
 import { migrate } from './db/migrate.js';
 import { loadOrCreateSecret } from './auth/secret.js';
 import { serveClusterMetrics } from './metrics.js';
+import { workerExecArgv } from './worker-heap.js';
 
 const RESPAWN_DELAY_MS = 1_000;
 
@@ -33,6 +34,8 @@ async function sharedEnv(config: Config, log: Logger): Promise<{ env: Record<str
 export async function startPrimary(config: Config, log: Logger): Promise<Primary> {
   const { env, embedded } = await sharedEnv(config, log);
   let stopping = false;
+  // the primary's flags (tracing's --import) and the workers' heap sizing (src/worker-heap.ts)
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS) });
   const fork = (): Worker => cluster.fork(env);
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;

@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
 import { client, signUp } from './support/app.js';
 import { spawnService, type SpawnedService } from './support/service.js';
 
@@ -84,4 +85,30 @@ test('a revoked access token is refused by every worker at once; /mcp answers on
   for (let i = 0; i < 12; i++) after.push((await fresh(`/api/${me.userId}/tasks?limit=1`)).status);
   after.push((await rpc(20, 'tools/list')).status);
   assert.deepEqual(after, Array(13).fill(401));
+});
+
+/** The command lines of a process's children (from /proc: each process's stat names its parent). */
+function childCommandLines(pid: number): string[][] {
+  const out: string[][] = [];
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      out.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+test('the workers run with the heap flags of src/worker-heap.ts, the primary without them', () => {
+  const workers = childCommandLines(service.child.pid!).filter((args) => args.some((a) => a.endsWith('main.js')));
+  assert.equal(workers.length, 2);
+  for (const args of workers) {
+    assert.ok(args.includes('--max-semi-space-size=8'), args.join(' '));
+    assert.ok(args.includes('--heap-growing-percent=100'), args.join(' '));
+  }
+  const primary = readFileSync(`/proc/${service.child.pid}/cmdline`, 'utf8');
+  assert.ok(!primary.includes('--max-semi-space-size'), primary);
 });
