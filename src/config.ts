@@ -131,6 +131,8 @@ const opt = (env: Env, name: string): string | undefined => (env[name] ? env[nam
 export function loadConfig(env: Env = process.env): Config {
   const errors: string[] = [];
   const daprHttpPort = env.DAPR_HTTP_PORT ? int(env, 'DAPR_HTTP_PORT', 3500, errors, 1, 65535) : undefined;
+  // embedded mode scales on this machine's cores; under Dapr the orchestrator scales replicas
+  const webConcurrency = int(env, 'WEB_CONCURRENCY', daprHttpPort ? 1 : Math.min(availableParallelism(), 8), errors, 1, 64);
   const config: Config = {
     port: int(env, 'PORT', 8000, errors, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -159,9 +161,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     reminderScanMs: int(env, 'REMINDER_SCAN_MS', 30_000, errors, 100),
     relayPollMs: int(env, 'RELAY_POLL_MS', 200, errors, 10),
-    // embedded mode scales on this machine's cores; under Dapr the orchestrator scales replicas
-    webConcurrency: int(env, 'WEB_CONCURRENCY', daprHttpPort ? 1 : Math.min(availableParallelism(), 8), errors, 1, 64),
-    dbPoolSize: int(env, 'DB_POOL_SIZE', 10, errors, 1, 100),
+    webConcurrency,
+    // Workers share one machine's PostgreSQL: 4 each keep its cores busy (a query waits on CPU, not
+    // on a connection), and each connection is a backend of 5–13 MB once its caches are warm
+    dbPoolSize: int(env, 'DB_POOL_SIZE', webConcurrency > 1 ? 4 : 10, errors, 1, 100),
     dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, errors, 0),
     limits: {
       sseStreamsPerUser: int(env, 'LIMIT_SSE_STREAMS', 5, errors, 1),
