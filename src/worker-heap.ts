@@ -4,9 +4,8 @@
  * generation of 2 × 64 MB semi-spaces that a request-heavy process fills completely, and an old
  * generation left to grow to 4× its live size between full collections. The pages stay resident
  * after a collection, so the peak is what the machine pays for. Measured in bench/notes.md
- * (5 Dec 2026): these flags cut a worker's PSS under load from ~330–410 to ~150–180 MB at the same
- * CPU per request (a minor GC of 8 MB semi-spaces costs no more per request: its cost is the
- * surviving objects, which are few).
+ * (5 Dec 2026): these flags cut a worker's PSS under load from ~290–380 to ~165–175 MB, for
+ * ~0.1 ms more GC pause per request and no CPU cost per request beyond the measurement's noise.
  */
 
 /** V8 heap flag → value in MB (or percent), each applied unless the operator chose their own. */
