@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { signUp, type Session, type TestApp } from './support/app.js';
 import { startTestApp } from './support/util.js';
-import { CommandBatcher } from '../src/db/group-commit.js';
+import { CommandBatcher, type Command } from '../src/db/group-commit.js';
+import type { Tx } from '../src/db/types.js';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../src/errors.js';
 import type { Task } from '../src/tasks/model.js';
 
@@ -119,4 +120,44 @@ test('over HTTP: 40 concurrent completions of distinct tasks each answer with th
     assert.equal(r.task.completed, true);
     assert.equal(r.task.version, made[i]!.version + 1);
   });
+});
+
+/**
+ * Two processes' batches that lock the same rows in opposite orders: PostgreSQL breaks the
+ * deadlock by undoing one (after deadlock_timeout, 1 s), and that command runs again once the
+ * other has committed, instead of failing its request with a 503.
+ */
+test('a command undone to break a deadlock runs again: both sides commit, in a batch and alone', async () => {
+  await sql`CREATE TABLE IF NOT EXISTS lock_probe (n int PRIMARY KEY, hits int NOT NULL DEFAULT 0)`.execute(db());
+  await sql`INSERT INTO lock_probe (n) VALUES (1), (2) ON CONFLICT DO NOTHING`.execute(db());
+  const lockBoth = (first: number, second: number, ready: () => void, bothReady: Promise<void>, attempts: number[]) => async (tx: Tx) => {
+    attempts.push(first);
+    await sql`UPDATE lock_probe SET hits = hits + 1 WHERE n = ${first}`.execute(tx);
+    ready();
+    await bothReady;
+    await sql`UPDATE lock_probe SET hits = hits + 1 WHERE n = ${second}`.execute(tx);
+    return first;
+  };
+  for (const inBatch of [true, false]) {
+    const [x, y] = [new CommandBatcher(db(), () => {}), new CommandBatcher(db(), () => {})];
+    let readyX!: () => void, readyY!: () => void;
+    const both = Promise.all([new Promise<void>((r) => (readyX = r)), new Promise<void>((r) => (readyY = r))]).then(() => undefined);
+    const attempts: number[] = [];
+    const noop = async () => 0;
+    // in a batch: a first command runs alone, the two that queue behind it share the next transaction
+    const runs = (b: CommandBatcher, cmd: Command<number>) => (inBatch ? [b.run(noop), b.run(cmd), b.run(noop)] : [b.run(cmd)]);
+    const before = await sql<{ total: number }>`SELECT sum(hits)::int AS total FROM lock_probe`.execute(db());
+    const results = await Promise.allSettled([
+      ...runs(x, lockBoth(1, 2, readyX, both, attempts)),
+      ...runs(y, lockBoth(2, 1, readyY, both, attempts)),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      results.map(() => 'fulfilled'),
+      `inBatch=${inBatch}: ${results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')).join(', ')}`,
+    );
+    assert.equal(attempts.length, 3, 'the deadlock victim ran twice');
+    const afterRun = await sql<{ total: number }>`SELECT sum(hits)::int AS total FROM lock_probe`.execute(db());
+    assert.equal(afterRun.rows[0]!.total - before.rows[0]!.total, 4, 'each command counted once: the undone attempt left nothing');
+  }
 });

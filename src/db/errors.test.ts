@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isTransientDbError, isUnstorableText } from './errors.js';
+import { isLockConflict, isTransientDbError, isUnstorableText } from './errors.js';
 
 /** An error as Node's net module raises it (pg-pool passes it on as is). */
 const netError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, errno: -111, syscall: 'connect' });
@@ -20,4 +20,11 @@ test('bugs and bad input are not transient', () => {
   assert.equal(isTransientDbError(new TypeError('undefined is not a function')), false);
   assert.equal(isTransientDbError(null), false);
   assert.equal(isUnstorableText(Object.assign(new Error('invalid byte sequence'), { code: '22021' })), true);
+});
+
+test('a deadlock or serialization failure is a lock conflict (the command runs again); nothing else is', () => {
+  for (const sqlstate of ['40P01', '40001'])
+    assert.equal(isLockConflict(Object.assign(new Error('x'), { code: sqlstate })), true, sqlstate);
+  for (const sqlstate of ['57P01', '23505', '55P03', undefined])
+    assert.equal(isLockConflict(Object.assign(new Error('x'), { code: sqlstate })), false, String(sqlstate));
 });

@@ -21,5 +21,11 @@ export function isTransientDbError(err: unknown): boolean {
   return c.startsWith('08') || c.startsWith('57P') || c === '40001' || c === '40P01' || c === '53300';
 }
 
+/**
+ * Deadlock or serialization failure: PostgreSQL undid this transaction (or savepoint) so that
+ * another could go on; the same work, run again, succeeds once the other has committed.
+ */
+export const isLockConflict = (err: unknown): boolean => code(err) === '40P01' || code(err) === '40001';
+
 /** 22021 (invalid byte sequence, e.g. U+0000 in text), 22P05 (untranslatable character): the input, not the server. */
 export const isUnstorableText = (err: unknown): boolean => code(err) === '22021' || code(err) === '22P05';

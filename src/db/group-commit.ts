@@ -15,6 +15,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from './types.js';
 import { activeTraceparent, bindActive } from '../tracing/context.js';
+import { isLockConflict } from './errors.js';
 
 export class BatchNotCommitted extends Error {
   override name = 'BatchNotCommitted';
@@ -82,6 +83,9 @@ export class GroupCommit<I, O> {
   }
 }
 
+/** How often a command undone for a deadlock or serialization failure is run (the first time included). */
+const LOCK_CONFLICT_TRIES = 3;
+
 /** What one command of a shared transaction came to: its result, or the error it alone threw. */
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -106,6 +110,22 @@ export class CommandBatcher {
         (value) => ({ ok: true, value }),
         (error: unknown) => ({ ok: false, error }),
       );
+    // one command in its own transaction, run again (up to LOCK_CONFLICT_TRIES) when PostgreSQL
+    // undid it for a deadlock: two batches of other processes can lock the same tasks in opposite
+    // orders, and the one it picks as the victim had only to wait for the other
+    const alone = async (command: Command<unknown>): Promise<Outcome> => {
+      for (let attempt = 1; ; attempt++) {
+        let committed: Tx | undefined;
+        const outcome = await settle(
+          db.transaction().execute((tx) => {
+            committed = tx;
+            return command(tx);
+          }),
+        );
+        if (outcome.ok) onCommit(committed!);
+        if (outcome.ok || attempt === LOCK_CONFLICT_TRIES || !isLockConflict(outcome.error)) return outcome;
+      }
+    };
     this.queue = new GroupCommit<Command<unknown>, Outcome>({
       writeMany: async (commands) => {
         let committed: Tx | undefined;
@@ -121,19 +141,11 @@ export class CommandBatcher {
           }
         });
         if (outcomes.some((o) => o.ok)) onCommit(committed!);
+        // a deadlock victim's savepoint was rolled back: nothing of it committed, so it runs again
+        for (const [i, o] of outcomes.entries()) if (!o.ok && isLockConflict(o.error)) outcomes[i] = await alone(commands[i]!);
         return outcomes;
       },
-      writeOne: async (command) => {
-        let committed: Tx | undefined;
-        const outcome = await settle(
-          db.transaction().execute((tx) => {
-            committed = tx;
-            return command(tx);
-          }),
-        );
-        if (outcome.ok) onCommit(committed!);
-        return outcome;
-      },
+      writeOne: alone,
       maxBatch: opts.maxBatch ?? 64,
     });
   }
