@@ -14,7 +14,7 @@
  */
 import { sql } from 'kysely';
 import type { Db, Tx } from './types.js';
-import { activeTraceparent, bindActive } from '../tracing/context.js';
+import { activeTraceparent, bindActive, inBatchSpan, tracingOn } from '../tracing/context.js';
 import { isLockConflict } from './errors.js';
 
 export class BatchNotCommitted extends Error {
@@ -39,6 +39,8 @@ export interface GroupCommitOptions<I, O> {
   writeOne: (item: I, traceparent: string | null) => Promise<O>;
   /** the most items in one transaction */
   maxBatch: number;
+  /** with tracing on, the name of each batch's span (its statements get none of their own: inBatchSpan) */
+  span?: string;
 }
 
 export class GroupCommit<I, O> {
@@ -63,7 +65,16 @@ export class GroupCommit<I, O> {
     }
   }
 
-  private async write(batch: Pending<I, O>[]): Promise<void> {
+  private write(batch: Pending<I, O>[]): Promise<void> {
+    if (!this.o.span || !tracingOn()) return this.writeBatch(batch);
+    return inBatchSpan(
+      this.o.span,
+      batch.map((p) => p.traceparent),
+      () => this.writeBatch(batch),
+    );
+  }
+
+  private async writeBatch(batch: Pending<I, O>[]): Promise<void> {
     if (batch.length > 1) {
       try {
         const outs = await this.o.writeMany(

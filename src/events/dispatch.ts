@@ -9,7 +9,7 @@ import { ValidationError } from '../errors.js';
 import { PoisonMessageError, type AnySubscription, type DeliveryOutcome } from './bus.js';
 import { EventSchemaError, parseEvent, type TopicName } from './schemas.js';
 import { metrics } from '../metrics.js';
-import { context, contextOf, inSpan, linkTo, SpanKind, tracingOn } from '../tracing/context.js';
+import { context, inSpan, isSampled, ROOT_CONTEXT, spanContextOf, SpanKind, trace, tracingOn } from '../tracing/context.js';
 
 export interface DeliveryResult {
   outcome: DeliveryOutcome;
@@ -51,17 +51,21 @@ function recordLag(topic: TopicName, metas: readonly (MessageMeta | undefined)[]
 
 /**
  * Runs a consumer on one message in a CONSUMER span that continues the message's trace (the
- * relay's publish span), or on a batch in one span linked to every message's trace.
+ * relay's publish span), or on a batch in one span linked to every message's trace (its parent:
+ * the first sampled one). A message of a trace that is not sampled gets no span, nothing would
+ * record it: the consumer runs in the message's context, so what it writes carries the same decision.
  */
 function consumed<T>(topic: TopicName, consumer: string, metas: readonly (MessageMeta | undefined)[], fn: () => Promise<T>): Promise<T> {
   if (!tracingOn()) return fn();
-  const first = metas.find((m) => m?.traceparent)?.traceparent;
+  const contexts = metas.map((m) => spanContextOf(m?.traceparent));
+  const parent = contexts.find(isSampled) ?? contexts.find((sc) => sc !== undefined);
+  if (parent && !isSampled(parent)) return context.with(trace.setSpanContext(ROOT_CONTEXT, parent), fn);
   return inSpan(
     `${topic} process ${consumer}`,
     {
       kind: SpanKind.CONSUMER,
-      parent: first ? contextOf(first) : context.active(),
-      links: metas.length > 1 ? metas.flatMap((m) => linkTo(m?.traceparent)) : undefined,
+      parent: parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : context.active(),
+      links: metas.length > 1 ? contexts.flatMap((sc) => (sc ? [{ context: sc }] : [])) : undefined,
       attributes: {
         'messaging.operation.type': 'process',
         'messaging.destination.name': topic,

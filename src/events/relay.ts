@@ -17,12 +17,15 @@ import {
   activeTraceparent,
   contextOf,
   context,
+  isSampled,
   ROOT_CONTEXT,
+  spanContextOf,
   SpanKind,
   SpanStatusCode,
   trace,
   tracer,
   tracingOn,
+  type Span,
 } from '../tracing/context.js';
 
 export interface RelayOptions {
@@ -156,12 +159,20 @@ export class OutboxRelay {
   /**
    * With tracing on: one PRODUCER span per message, child of the trace that wrote its row; the bus
    * hands that span's traceparent on (the CloudEvent's), so each consumer continues its own row's
-   * trace. The call to the transport runs under the first message's span (daprd's own publish
-   * spans join that trace; a batch spans several traces only under load).
+   * trace. A row written in a trace that is not sampled gets no span (nothing would record it):
+   * its stored traceparent goes on as it is, and the consumers see the same decision. The call to
+   * the transport runs under the first recorded span (daprd's own publish spans join that trace; a
+   * batch spans several traces only under load), else under the first row's context.
    */
   private async emitTraced(messages: OutgoingMessage[], rows: { traceparent: string | null }[]): Promise<void> {
-    const spans = messages.map((m, i) =>
-      tracer().startSpan(
+    const spans: Span[] = [];
+    messages.forEach((m, i) => {
+      const stored = spanContextOf(rows[i]!.traceparent);
+      if (stored && !isSampled(stored)) {
+        m.traceparent = rows[i]!.traceparent;
+        return;
+      }
+      const span = tracer().startSpan(
         `${m.topic} publish`,
         {
           kind: SpanKind.PRODUCER,
@@ -172,12 +183,14 @@ export class OutboxRelay {
             'messaging.batch.message_count': messages.length,
           },
         },
-        contextOf(rows[i]!.traceparent),
-      ),
-    );
-    spans.forEach((span, i) => (messages[i]!.traceparent = activeTraceparent(trace.setSpan(ROOT_CONTEXT, span))));
+        stored ? trace.setSpanContext(ROOT_CONTEXT, stored) : ROOT_CONTEXT,
+      );
+      spans.push(span);
+      m.traceparent = activeTraceparent(trace.setSpan(ROOT_CONTEXT, span));
+    });
+    const under = spans.find((s) => s.isRecording());
     try {
-      await context.with(trace.setSpan(ROOT_CONTEXT, spans[0]!), () => this.bus.emit(messages));
+      await context.with(under ? trace.setSpan(ROOT_CONTEXT, under) : contextOf(messages[0]!.traceparent), () => this.bus.emit(messages));
     } catch (err) {
       for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
       throw err;

@@ -79,6 +79,7 @@ export class TaskService {
     writeMany: (rows, traceparents) => this.insertMany(rows, traceparents, { batch: true }),
     writeOne: async (row, traceparent) => (await this.insertMany([row], [traceparent]))[0]!,
     maxBatch: 64,
+    span: 'tasks insert',
   });
 
   async create(userId: string, body: TaskCreate): Promise<Task> {

@@ -12,7 +12,8 @@
  * - no lifecycle-hook spans (auth, rate limit, …): they doubled a request's spans; nor a span for
  *   the route handler: it spans what the request span spans, less the hooks, and held nothing the
  *   request span does not (its queries are the request span's children instead);
- * - no span for BEGIN / COMMIT / ROLLBACK (sampler.ts);
+ * - pg: no span for BEGIN / COMMIT / ROLLBACK, and no work at all for a query that would not be
+ *   recorded (pg.ts);
  * - OpenTelemetry for traces only: this service's metrics are Prometheus' (/metrics) and its logs
  *   pino's, so the SDK's default OTLP metrics and logs exporters (which made every request and
  *   query also record histograms) are off unless OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER ask.
@@ -20,10 +21,9 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { markTracingStarted } from './context.js';
-import { QuietSampler, samplerFromEnv } from './sampler.js';
+import { pgInstrumentation } from './pg.js';
 
 /** Probes and scrapes: a span each second per process would bury the traces worth reading. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -34,33 +34,21 @@ process.env.OTEL_SERVICE_NAME ??= process.env.APP_ID ?? 'taskstream';
 process.env.OTEL_METRICS_EXPORTER ??= 'none';
 process.env.OTEL_LOGS_EXPORTER ??= 'none';
 
-/**
- * Our statements are prepared under a name (a hash of the text), which the pg instrumentation
- * would make the span's name: name it by its command instead, as for an unnamed query.
- */
-const pgSpanName = (text: string, database: string | undefined) => {
-  const sql = text.trimStart();
-  const end = sql.search(/\s/);
-  return `pg.query:${(end === -1 ? sql : sql.slice(0, end)).toUpperCase()}${database ? ` ${database}` : ''}`;
-};
-
+// the sampler is the SDK's, from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG
 const sdk = new NodeSDK({
-  sampler: new QuietSampler(samplerFromEnv(process.env)),
   instrumentations: [
     new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
     new UndiciInstrumentation(),
-    // no span for a query outside any request or delivery (the relay's idle polls, the clock's scans)
-    new PgInstrumentation({
-      requireParentSpan: true,
-      ignoreConnectSpans: true,
-      requestHook: (span, { query, connection }) => query.name && span.updateName(pgSpanName(query.text, connection.database)),
-    }),
+    // a span for a query only under a recording span (a sampled request or delivery): not for the
+    // relay's idle polls, the clock's scans, an unsampled request's queries, nor BEGIN/COMMIT
+    pgInstrumentation(process.env),
     new FastifyOtelInstrumentation({
       registerOnInitialization: true,
       instrumentHooks: false,
       instrumentHandler: false,
       ignorePaths: (opts) => quiet(opts.url),
-      requestHook: (span, request) => span.updateName(`${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`),
+      requestHook: (span, request) =>
+        span.isRecording() && span.updateName(`${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`),
     }),
   ],
 });
