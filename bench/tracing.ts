@@ -1,22 +1,21 @@
 /**
  * `npm run bench:tracing`: what OpenTelemetry tracing costs, in `npm run bench` terms (the built
  * service, `node --import ./dist/src/tracing/register.js dist/src/main.js`, the embedded mode, the
- * same create and list-with-search requests). The same data directory is served with tracing off
- * and on, alternately, in the reverse order every other round (off, on@1, on@0.1, then on@0.1,
- * on@1, off, …: a shared machine's load drifts, and a fixed order would charge the drift to one
- * side); with tracing
- * on every span is exported over OTLP/HTTP (protobuf) to a sink in this process that discards it,
- * so the cost includes the SDK's batching and serialisation.
+ * same create and list-with-search requests). One server per mode (tracing off, and on at each
+ * sampling ratio), each on its own copy of the same data, all running at once; with tracing on
+ * every span is exported over OTLP/HTTP (protobuf) to a sink in this process that discards it, so
+ * the cost includes the SDK's batching and serialisation.
  *
  * Two measures per server and request kind:
- *  - CPU per request at a fixed pace (BENCH_TRACING_RATE req/s, well below what either mode serves):
- *    the CPU time the server's processes spent (read from /proc: the primary and its workers, and
+ *  - CPU per request at a fixed pace (BENCH_TRACING_RATE req/s, well below what either mode serves),
+ *    the servers paced side by side, so that they share the machine's other work alike: the CPU
+ *    time the server's processes spent (read from /proc: the primary and its workers, and
  *    PostgreSQL apart), less what they spend idle (measured just before: the lower of two 2 s
- *    windows), divided by the requests. The pace is the same in both modes, so group
- *    commit batches alike, and CPU time — unlike throughput — barely moves with the other work on
- *    a shared machine. The overhead keys are the medians of these over the rounds.
- *  - throughput at saturation (BENCH_TRACING_CONNECTIONS connections, BENCH_TRACING_DURATION_S):
- *    req/s and latency, which a loaded machine makes noisy.
+ *    windows), divided by the requests. The pace is the same in every mode, so group commit
+ *    batches alike. The overhead keys are the medians of these over the rounds.
+ *  - throughput at saturation (BENCH_TRACING_CONNECTIONS connections, BENCH_TRACING_DURATION_S),
+ *    one server at a time, in the reverse order every other round: req/s and latency, which a
+ *    loaded machine makes noisy.
  *
  * Tracing on is measured at each sampling ratio of BENCH_TRACING_RATIOS (parent-based trace-id
  * ratio sampler, OTEL_TRACES_SAMPLER_ARG): 1 records every request, 0.1 one in ten. Writes
@@ -27,7 +26,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -104,42 +103,57 @@ interface Round {
 }
 
 /**
- * A fixed number of requests at a fixed pace; the server's CPU per request, node and PostgreSQL
- * apart. What the processes burn when idle (timers, the relay's polls, PostgreSQL's background
- * work), measured just before, is taken off: what is left is each request's own cost.
+ * A fixed number of requests at a fixed pace, against every server at once; each server's CPU per
+ * request, node and PostgreSQL apart. Side by side, the servers share whatever else the machine
+ * runs at that moment (a shared machine's load moves by a factor of 3 within minutes, and CPU time
+ * per request with it), so the comparison is between equals. What the processes burn when idle
+ * (timers, the relay's polls, PostgreSQL's background work), measured just before, is taken off:
+ * what is left is each request's own cost.
  */
-async function paced(url: string, pid: number, next: () => Request) {
-  const tree = () => [pid, ...descendants(pid)];
-  const groups = {
-    node: () => tree().filter((p) => comm(p) !== 'postgres'),
-    postgres: () => tree().filter((p) => comm(p) === 'postgres'),
+async function pacedTogether(targets: { url: string; pid: number; next: () => Request }[]) {
+  const groupsOf = (pid: number) => {
+    const tree = () => [pid, ...descendants(pid)];
+    return {
+      node: () => tree().filter((p) => comm(p) !== 'postgres'),
+      postgres: () => tree().filter((p) => comm(p) === 'postgres'),
+    };
   };
+  const groups = targets.map((t) => groupsOf(t.pid));
   await sleep(2000); // the previous run's events are still being relayed and consumed
   // idle CPU per ms, the lower of two windows: a backlog of the saturated run before (its relay
   // and consumers) still draining in the first would be taken off this run's requests
-  const idleRate = { node: Infinity, postgres: Infinity };
+  const idleRate = targets.map(() => ({ node: Infinity, postgres: Infinity }));
   for (let w = 0; w < 2; w++) {
-    const idle = cpuMeter(groups);
+    const idle = groups.map((g) => cpuMeter(g));
     await sleep(IDLE_MS / 2);
-    const r = idle.stop();
-    for (const g of ['node', 'postgres'] as const) idleRate[g] = Math.min(idleRate[g], r.cpu_ms[g]! / r.wall_ms);
+    idle.forEach((m, i) => {
+      const r = m.stop();
+      for (const g of ['node', 'postgres'] as const) idleRate[i]![g] = Math.min(idleRate[i]![g], r.cpu_ms[g]! / r.wall_ms);
+    });
   }
-  const meter = cpuMeter(groups);
-  const res = await autocannon({
-    url,
-    connections: 8,
-    overallRate: RATE,
-    amount: RATE * PACED_S,
-    timeout: 30,
-    requests: [{ setupRequest: (req) => ({ ...req, ...next() }) }],
-  });
+  const meters = groups.map((g) => cpuMeter(g));
+  const results = await Promise.all(
+    targets.map((t) =>
+      autocannon({
+        url: t.url,
+        connections: 8,
+        overallRate: RATE,
+        amount: RATE * PACED_S,
+        timeout: 30,
+        requests: [{ setupRequest: (req) => ({ ...req, ...t.next() }) }],
+      }),
+    ),
+  );
   // the events of the last requests are still being relayed and consumed: count their CPU too
   await sleep(500);
-  const busy = meter.stop();
-  if (res.non2xx || res.errors) throw new Error(`paced run: ${res.non2xx} non-2xx, ${res.errors} errors`);
-  const n = Math.max(1, res.requests.total);
-  const own = (g: 'node' | 'postgres') => Math.max(0, busy.cpu_ms[g]! - idleRate[g] * busy.wall_ms) / n;
-  return { requests: n, node: own('node'), postgres: own('postgres'), gross: (busy.cpu_ms.node! + busy.cpu_ms.postgres!) / n };
+  const busy = meters.map((m) => m.stop());
+  return results.map((res, i) => {
+    if (res.non2xx || res.errors) throw new Error(`paced run: ${res.non2xx} non-2xx, ${res.errors} errors`);
+    const n = Math.max(1, res.requests.total);
+    const b = busy[i]!;
+    const own = (g: 'node' | 'postgres') => Math.max(0, b.cpu_ms[g]! - idleRate[i]![g] * b.wall_ms) / n;
+    return { requests: n, node: own('node'), postgres: own('postgres'), gross: (b.cpu_ms.node! + b.cpu_ms.postgres!) / n };
+  });
 }
 
 const rounds: Round[] = [];
@@ -155,26 +169,46 @@ try {
   }
   const sessions = await mintSessions(secret, users);
   const modes = ['off', ...RATIOS.map((r) => `on@${r}`)];
+  // each server its own copy of the data (its own PostgreSQL), so that they can run side by side
+  const dataOf = (tracing: string) => path.join(work, `data-${tracing}`);
+  for (const tracing of modes) await cp(dataDir, dataOf(tracing), { recursive: true });
   for (let round_ = 1; round_ <= ROUNDS; round_++) {
-    for (const tracing of round_ % 2 ? modes : [...modes].reverse()) {
-      const ratio = tracing.startsWith('on@') ? tracing.slice(3) : undefined;
-      const server = await startServer({
-        dataDir,
-        nodeArgs: ['--import', './dist/src/tracing/register.js'],
-        env: {
-          AUTH_SECRET: secret,
-          LIMIT_WRITES_PER_SECOND: '100000',
-          LIMIT_WRITE_BURST: '100000',
-          ...(ratio ? { ...TRACING_ON, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio } : {}),
-        },
-      });
-      loads[`round ${round_}, tracing ${tracing}`] = loadAvg();
-      try {
-        for (const kind of KINDS) {
+    const order = round_ % 2 ? modes : [...modes].reverse();
+    const servers = await Promise.all(
+      order.map((tracing) => {
+        const ratio = tracing.startsWith('on@') ? tracing.slice(3) : undefined;
+        return startServer({
+          dataDir: dataOf(tracing),
+          nodeArgs: ['--import', './dist/src/tracing/register.js'],
+          env: {
+            AUTH_SECRET: secret,
+            LIMIT_WRITES_PER_SECOND: '100000',
+            LIMIT_WRITE_BURST: '100000',
+            ...(ratio ? { ...TRACING_ON, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio } : {}),
+          },
+        });
+      }),
+    );
+    loads[`round ${round_}`] = loadAvg();
+    try {
+      for (const kind of KINDS) {
+        // the same requests for every server
+        const generator = () => {
           const r = rng(kind === 'create' ? 7 + round_ : 11 + round_);
-          const next = () => (kind === 'create' ? createRequest(r, sessions) : listRequest(r, sessions));
-          const cpu = await paced(server.url, server.pid, next);
-          const sat = await load({ url: server.url, next, connections: CONNECTIONS, warmupS: 1, durationS: DURATION_S, runs: 1 });
+          return () => (kind === 'create' ? createRequest(r, sessions) : listRequest(r, sessions));
+        };
+        const cpus = await pacedTogether(servers.map((s) => ({ url: s.url, pid: s.pid, next: generator() })));
+        // throughput one server at a time (in this round's order), the others idle
+        for (const [i, tracing] of order.entries()) {
+          const cpu = cpus[i]!;
+          const sat = await load({
+            url: servers[i]!.url,
+            next: generator(),
+            connections: CONNECTIONS,
+            warmupS: 1,
+            durationS: DURATION_S,
+            runs: 1,
+          });
           const row: Round = {
             tracing,
             round: round_,
@@ -194,15 +228,20 @@ try {
             `round ${round_} tracing ${tracing} ${kind}: paced ${RATE}/s: ${row.cpu_ms_per_request} ms CPU/request (node ${row.node_cpu_ms_per_request}, pg ${row.pg_cpu_ms_per_request}; with idle ${row.gross_cpu_ms_per_request}); saturated: ${row.rps} req/s, p50 ${row.p50_ms} ms; load ${row.load.join(' ')}`,
           );
         }
-      } finally {
-        await server.stop();
       }
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
     }
   }
 
   const med = (kind: Kind, tracing: string, k: 'cpu_ms_per_request' | 'node_cpu_ms_per_request' | 'rps') =>
     median(rounds.filter((x) => x.kind === kind && x.tracing === tracing).map((x) => x[k]));
   const pct = (on: number, off: number) => round((100 * (on - off)) / off, 1);
+  /** the servers of a round ran side by side: the median over the rounds of each round's on-vs-off change */
+  const paired = (kind: Kind, on: string, k: 'cpu_ms_per_request' | 'node_cpu_ms_per_request' | 'rps') => {
+    const of = (tracing: string, r: number) => rounds.find((x) => x.kind === kind && x.tracing === tracing && x.round === r)![k];
+    return median(Array.from({ length: ROUNDS }, (_, i) => pct(of(on, i + 1), of('off', i + 1))));
+  };
   const keys: Record<string, number> = {};
   const summary: (string | number)[][] = [];
   for (const kind of KINDS) {
@@ -210,12 +249,9 @@ try {
     for (const ratio of RATIOS) {
       const on = `on@${ratio}`;
       const suffix = ratio === '1' ? '' : `_sampled_${ratio.replace('.', '_')}`;
-      keys[`tracing_${short}_cpu_overhead_pct${suffix}`] = pct(med(kind, on, 'cpu_ms_per_request'), med(kind, 'off', 'cpu_ms_per_request'));
-      keys[`tracing_${short}_node_cpu_overhead_pct${suffix}`] = pct(
-        med(kind, on, 'node_cpu_ms_per_request'),
-        med(kind, 'off', 'node_cpu_ms_per_request'),
-      );
-      keys[`tracing_${short}_rps_change_pct${suffix}`] = pct(med(kind, on, 'rps'), med(kind, 'off', 'rps'));
+      keys[`tracing_${short}_cpu_overhead_pct${suffix}`] = paired(kind, on, 'cpu_ms_per_request');
+      keys[`tracing_${short}_node_cpu_overhead_pct${suffix}`] = paired(kind, on, 'node_cpu_ms_per_request');
+      keys[`tracing_${short}_rps_change_pct${suffix}`] = paired(kind, on, 'rps');
     }
     for (const tracing of ['off', ...RATIOS.map((r) => `on@${r}`)])
       summary.push([
@@ -273,7 +309,7 @@ try {
   console.log(
     [
       '',
-      `Tracing overhead: CPU per request of the service (node + PostgreSQL), paced at ${RATE}/s, median of ${ROUNDS} rounds, on vs off`,
+      `Tracing overhead: CPU per request of the service (node + PostgreSQL), paced at ${RATE}/s side by side, on vs off: median of ${ROUNDS} rounds' changes (medians of the ms in brackets)`,
       ...RATIOS.flatMap((ratio) => {
         const suffix = ratio === '1' ? '' : `_sampled_${ratio.replace('.', '_')}`;
         return KINDS.map((kind) => {
@@ -284,7 +320,7 @@ try {
           return `  ${short.padEnd(6)} sampling ${ratio.padEnd(4)} ${signed(pctKey).padStart(8)}  (${off} → ${on} ms)${ratio === '1' ? `  ${verdict(pctKey)}` : ''}`;
         });
       }),
-      `  load average (1 min) at the servers' starts: ${Math.min(...loads1)}–${Math.max(...loads1)} on ${machine().nproc} cores`,
+      `  load average (1 min) at the rounds' starts: ${Math.min(...loads1)}–${Math.max(...loads1)} on ${machine().nproc} cores`,
       '  saved: bench/results/tracing.json, BENCHMARKS.md',
     ].join('\n'),
   );
