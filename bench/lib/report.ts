@@ -100,7 +100,7 @@ export const KEY_DOCS: Record<string, string> = {
     'GET /tasks?project_id=<Inbox>&top_level=true&sort=position&limit=50 of the 10k-task user (all 10k in the Inbox), 16 connections: median req/s',
   start_ms: 'embedded: spawn of `node dist/src/main.js` → first 200 from /readyz, existing 100k data dir, median of 3',
   tracing_create_cpu_overhead_pct:
-    'npm run bench:tracing: POST /tasks at a fixed pace, CPU per request of the service (node processes + PostgreSQL), tracing on with every request sampled and exported (OTLP/HTTP protobuf) vs off: median of the rounds, % more',
+    'npm run bench:tracing: POST /tasks at a fixed pace, CPU per request of the service (node processes + PostgreSQL), tracing on with every request sampled and exported (OTLP/HTTP protobuf) vs off, paced side by side: median over the rounds of the change in each round, % more',
   tracing_list_cpu_overhead_pct: 'same for GET /tasks with keyword search + a filter/sort',
   tracing_create_cpu_overhead_pct_sampled_0_1:
     'same as tracing_create_cpu_overhead_pct at OTEL_TRACES_SAMPLER=parentbased_traceidratio, ratio 0.1',
