@@ -299,6 +299,6 @@ try {
   console.log(`\nprofiles: ${out} (ROOT ${ROOT})`);
 } finally {
   sink.close();
-  await rm(path.join(work, 'data'), { recursive: true, force: true });
-  if (!process.env.PROFILE_OUT) await rm(work, { recursive: true, force: true });
+  // the profiles stay in PROFILE_OUT when it is given (outside this folder)
+  await rm(work, { recursive: true, force: true });
 }
