@@ -156,7 +156,8 @@ test('a command undone to break a deadlock runs again: both sides commit, in a b
       results.map(() => 'fulfilled'),
       `inBatch=${inBatch}: ${results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')).join(', ')}`,
     );
-    assert.equal(attempts.length, 3, 'the deadlock victim ran twice');
+    // the victim ran again (a loaded machine may deadlock the two once more before one gets through)
+    assert.ok(attempts.length >= 3, `a command ran again: ${attempts.length} attempts`);
     const afterRun = await sql<{ total: number }>`SELECT sum(hits)::int AS total FROM lock_probe`.execute(db());
     assert.equal(afterRun.rows[0]!.total - before.rows[0]!.total, 4, 'each command counted once: the undone attempt left nothing');
   }
