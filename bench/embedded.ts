@@ -16,7 +16,7 @@ import { createLogger } from '../src/logger.js';
 import { start } from '../src/bootstrap.js';
 import { mintSessions } from './lib/api.js';
 import { loadAvg, treePssMb } from './lib/machine.js';
-import { descendants } from './lib/cpu.js';
+import { descendants, settle } from './lib/cpu.js';
 import { rssSampler, startServer } from './lib/proc.js';
 import { cpuTable, finishedRecord, saveRecord, type Record_ } from './lib/report.js';
 import { analyze, REALISTIC, seedTasks, seedUsers } from './lib/seed.js';
@@ -117,7 +117,11 @@ try {
   keys.embedded_complete_rps = at('complete', 64)?.rps ?? NaN;
   keys.embedded_complete_p99_ms = at('complete', 64)?.p99_ms ?? NaN;
 
-  // 3b. one large account: a 10k-task user's first page, a 30k-task user's fruitless search
+  // 3b. one large account: a 10k-task user's first page, a 30k-task user's fruitless search, once
+  // the write runs' background work is done. The page still costs about twice its CPU here until
+  // autovacuum has been through the ~30k rows just written (527 req/s at 16 connections on 5 Dec,
+  // 1054 on a freshly seeded database: bench/request-cost.ts)
+  details['Seconds waited for a quiet machine before the large-account reads'] = await settle();
   loads.big_user = loadAvg();
   const [big10k, big30k] = await mintSessions(secret, [BIG_10K, BIG_30K]);
   const big = await bigUserSuite({

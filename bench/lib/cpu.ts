@@ -63,6 +63,23 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
+/**
+ * Waits until the machine is quiet (two 1 s windows under `busyPct` % busy, at most `maxS`): what a
+ * write run leaves behind — the relay and consumers draining the outbox, autovacuum and ANALYZE of
+ * the rows it wrote — otherwise runs into the next measurement. Returns the seconds waited.
+ */
+export async function settle(busyPct = 15, maxS = 90): Promise<number> {
+  const t0 = performance.now();
+  let quiet = 0;
+  while (quiet < 2 && performance.now() - t0 < maxS * 1000) {
+    const a = machineTicks();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = machineTicks();
+    quiet = (100 * (b.busy - a.busy)) / Math.max(1, b.total - a.total) < busyPct ? quiet + 1 : 0;
+  }
+  return Math.round((performance.now() - t0) / 1000);
+}
+
 export type Groups = Record<string, () => number[]>;
 
 /** Starts counting; `stop()` returns CPU ms per group, the bench process's own, and the machine's busy share. */
