@@ -11,15 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openEmbeddedDatabase } from '../src/db/embedded-postgres.js';
 import { mintSessions } from './lib/api.js';
 import { cpuMeter, descendants, pidsByName } from './lib/cpu.js';
 import { load } from './lib/load.js';
 import { loadAvg } from './lib/machine.js';
 import { startServer } from './lib/proc.js';
-import { analyze, REALISTIC, seedTasks, seedUsers } from './lib/seed.js';
 import { log, median } from './lib/util.js';
-import { BIG_10K, seedBigUsers } from './scenarios/big-user.js';
+import { BIG_10K, largeAccountDataSet } from './scenarios/big-user.js';
 
 const CONNECTIONS = 16;
 
@@ -27,13 +25,7 @@ const work = await mkdtemp(path.join(tmpdir(), 'taskstream-request-cost-'));
 const dataDir = path.join(work, 'data');
 const secret = randomBytes(32).toString('hex');
 try {
-  const h = await openEmbeddedDatabase(dataDir);
-  const others = Array.from({ length: 200 }, (_, i) => `bench-o${i}`);
-  await seedUsers(h.db, others);
-  await seedTasks(h.db, { userIds: others, count: 20_000, profile: REALISTIC });
-  await seedBigUsers(h.db);
-  await analyze(h.db);
-  await h.close();
+  await largeAccountDataSet(dataDir);
   const server = await startServer({ dataDir, env: { AUTH_SECRET: secret } });
   try {
     const [me] = await mintSessions(secret, [BIG_10K]);

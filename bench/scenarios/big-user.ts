@@ -8,15 +8,30 @@
  *   list_page_rps_10k_c16, list_page_p99_ms_10k_c64, search_p50_ms_30k,
  *   today_rps_10k_c16, project_page_rps_10k_c16
  */
+import { openEmbeddedDatabase } from '../../src/db/embedded-postgres.js';
 import type { Db } from '../../src/db/types.js';
 import type { Session } from '../lib/api.js';
 import { cpuMeter, type Groups } from '../lib/cpu.js';
 import { load, type LoadResult } from '../lib/load.js';
-import { REALISTIC, seedTasks, seedUsers } from '../lib/seed.js';
+import { analyze, REALISTIC, seedTasks, seedUsers } from '../lib/seed.js';
 import { log } from '../lib/util.js';
 
 export const BIG_10K = 'bench-big-10k';
 export const BIG_30K = 'bench-big-30k';
+
+/**
+ * A data directory for the large-account runs outside the full bench (bench/big-user-run.ts,
+ * bench/request-cost.ts): the big users beside 20k tasks of 200 others, vacuumed and analysed.
+ */
+export async function largeAccountDataSet(dataDir: string): Promise<void> {
+  const h = await openEmbeddedDatabase(dataDir);
+  const others = Array.from({ length: 200 }, (_, i) => `bench-o${i}`);
+  await seedUsers(h.db, others);
+  await seedTasks(h.db, { userIds: others, count: 20_000, profile: REALISTIC });
+  await seedBigUsers(h.db);
+  await analyze(h.db);
+  await h.close();
+}
 
 export async function seedBigUsers(db: Db): Promise<void> {
   await seedUsers(db, [BIG_10K, BIG_30K]);
