@@ -5,7 +5,8 @@
  * generation left to grow to 4× its live size between full collections. The pages stay resident
  * after a collection, so the peak is what the machine pays for. Measured in bench/notes.md
  * (5 Dec 2026): these flags cut a worker's PSS under load from ~290–380 to ~165–175 MB, for
- * ~0.1 ms more GC pause per request and no CPU cost per request beyond the measurement's noise.
+ * ~0.1 ms more GC pause per request. In the quiet bench of that day a create cost the same CPU
+ * (0.96 → 0.94 ms) and a complete more (2.25 → 2.48 ms, with other changes of the day).
  */
 
 /** V8 heap flag → value in MB (or percent), each applied unless the operator chose their own. */
