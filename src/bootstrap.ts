@@ -11,6 +11,7 @@ import { loadOrCreateSecret } from './auth/secret.js';
 import { DaprClient } from './dapr/client.js';
 import { createServices, type Services } from './app.js';
 import { buildServer } from './http/server.js';
+import { earlyListener } from './http/early-listener.js';
 
 const SIDECAR_WAIT_MS = 120_000;
 
@@ -33,7 +34,7 @@ export async function start(initial: Config, log: Logger, opts: { now?: () => Da
   let config = initial;
   const dapr = config.eventBus === 'dapr' ? new DaprClient(config.dapr.httpPort ?? 3500, config.dapr.apiToken) : undefined;
   // daprd waits for the app port before it reports healthy, so answer on it while we wait for daprd
-  const early = dapr ? await earlyListener(config, log) : undefined;
+  const early = dapr ? await earlyListener(config.port, config.host, log) : undefined;
   if (dapr) {
     await dapr.waitUntilReady(SIDECAR_WAIT_MS);
     config = await secretsFromDapr(config, dapr, log);
@@ -74,18 +75,4 @@ export async function start(initial: Config, log: Logger, opts: { now?: () => Da
       await embedded?.stop();
     },
   };
-}
-
-/** Migrations run without the statement timeout: building an index on a large table may take minutes. */
-/** Answers /healthz (and 503 for everything else) while the sidecar comes up. */
-async function earlyListener(config: Config, log: Logger) {
-  const { createServer } = await import('node:http');
-  const server = createServer((req, res) => {
-    res.statusCode = req.url === '/healthz' ? 200 : 503;
-    res.setHeader('retry-after', '1');
-    res.end();
-  });
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
-  log.info({ port: config.port }, 'listening (waiting for the Dapr sidecar)');
-  return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
