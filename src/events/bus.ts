@@ -43,6 +43,16 @@ export interface Subscription<T extends TopicName = TopicName> {
    * handled again one event at a time so that the failing event is the one retried or dropped.
    */
   handleMany?: (payloads: TopicPayload[T][]) => Promise<void>;
+  /**
+   * Optional: its effect is one statement. A traced delivery's span then times that statement, and
+   * the statement gets no span of its own: it would say nothing more, and every span costs CPU.
+   */
+  oneStatement?: true;
+  /**
+   * Optional: the payloads it acts on. Any other is delivered (and counted) without a call, so a
+   * traced delivery of an event the consumer ignores records no span (spans cost CPU, bench:tracing).
+   */
+  accepts?: (payload: TopicPayload[T]) => boolean;
 }
 
 /** A subscription to whichever topic: the handler's payload type follows its topic. */
@@ -84,7 +94,7 @@ export function batchConsumer<T extends TopicName>(
   topic: T,
   write: (payloads: TopicPayload[T][]) => Promise<void>,
 ): Subscription<T> {
-  return { name, topic, handle: (payload) => write([payload]), handleMany: write };
+  return { name, topic, handle: (payload) => write([payload]), handleMany: write, oneStatement: true };
 }
 
 /** A failure worth retrying later (database busy, sidecar down): the relay/broker redelivers. */

@@ -20,6 +20,25 @@ test('deliverMany: every consumer sees every event in order; handleMany takes th
   assert.deepEqual(b.seen, ['t1', 't2', 't3', 't4']);
 });
 
+test('deliverMany: a consumer that accepts only some events gets those, in order, and the others succeed without it', async () => {
+  const even = recorder('even', { many: true });
+  even.sub.accepts = (e) => Number(e.data.title.slice(1)) % 2 === 0;
+  const all = recorder('all');
+  const results = await deliverMany(
+    [even.sub, all.sub],
+    'task-events',
+    [1, 2, 3, 4, 5].map((n) => event(7, n)),
+    log,
+  );
+  assert.deepEqual(
+    results.map((r) => r.outcome),
+    ['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS'],
+  );
+  assert.deepEqual(even.seen, ['t2', 't4']);
+  assert.deepEqual(even.batches, [2], 'the accepted ones still go as one batch');
+  assert.deepEqual(all.seen, ['t1', 't2', 't3', 't4', 't5']);
+});
+
 test('deliverMany: a RETRY stops that event and every later one; earlier ones reach every consumer', async () => {
   const a = recorder('a');
   const b = recorder('b', { retryOn: ['t3'] });

@@ -9,7 +9,17 @@ import { ValidationError } from '../errors.js';
 import { PoisonMessageError, type AnySubscription, type DeliveryOutcome } from './bus.js';
 import { EventSchemaError, parseEvent, type TopicName } from './schemas.js';
 import { metrics } from '../metrics.js';
-import { context, inSpan, isSampled, ROOT_CONTEXT, spanContextOf, SpanKind, trace, tracingOn } from '../tracing/context.js';
+import {
+  context,
+  inSpan,
+  isSampled,
+  ROOT_CONTEXT,
+  spanContextOf,
+  SpanKind,
+  trace,
+  tracingOn,
+  withoutQuerySpans,
+} from '../tracing/context.js';
 
 export interface DeliveryResult {
   outcome: DeliveryOutcome;
@@ -54,14 +64,20 @@ function recordLag(topic: TopicName, metas: readonly (MessageMeta | undefined)[]
  * relay's publish span), or on a batch in one span linked to every message's trace (its parent:
  * the first sampled one). A message of a trace that is not sampled gets no span, nothing would
  * record it: the consumer runs in the message's context, so what it writes carries the same decision.
+ * A one-statement consumer's span stands for its statement (no query span under it).
  */
-function consumed<T>(topic: TopicName, consumer: string, metas: readonly (MessageMeta | undefined)[], fn: () => Promise<T>): Promise<T> {
+function consumed<T>(
+  topic: TopicName,
+  sub: AnySubscription,
+  metas: readonly (MessageMeta | undefined)[],
+  fn: () => Promise<T>,
+): Promise<T> {
   if (!tracingOn()) return fn();
   const contexts = metas.map((m) => spanContextOf(m?.traceparent));
   const parent = contexts.find(isSampled) ?? contexts.find((sc) => sc !== undefined);
   if (parent && !isSampled(parent)) return context.with(trace.setSpanContext(ROOT_CONTEXT, parent), fn);
   return inSpan(
-    `${topic} process ${consumer}`,
+    `${topic} process ${sub.name}`,
     {
       kind: SpanKind.CONSUMER,
       parent: parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : context.active(),
@@ -69,11 +85,11 @@ function consumed<T>(topic: TopicName, consumer: string, metas: readonly (Messag
       attributes: {
         'messaging.operation.type': 'process',
         'messaging.destination.name': topic,
-        'messaging.consumer.group.name': consumer,
+        'messaging.consumer.group.name': sub.name,
         'messaging.batch.message_count': metas.length,
       },
     },
-    () => fn(),
+    () => (sub.oneStatement ? withoutQuerySpans(fn) : fn()),
   );
 }
 
@@ -105,12 +121,16 @@ export async function deliverMany(
   /** index of the first message to retry: nothing at or after it is delivered any further */
   let stop = raws.length;
   for (const sub of subs) {
-    const todo = payloads.flatMap((p, i) => (p !== undefined && i < stop ? [i] : []));
+    const valid = payloads.flatMap((p, i) => (p !== undefined && i < stop ? [i] : []));
+    const accepts = sub.accepts as ((p: unknown) => boolean) | undefined;
+    const todo = accepts ? valid.filter((i) => accepts(payloads[i])) : valid;
+    // an event the consumer does not act on is delivered all the same
+    if (todo.length < valid.length) metrics.deliveries.inc({ topic, consumer: sub.name, outcome: 'SUCCESS' }, valid.length - todo.length);
     if (sub.handleMany && todo.length > 1) {
       try {
         await consumed(
           topic,
-          sub.name,
+          sub,
           todo.map((i) => metas[i]),
           () => sub.handleMany!(todo.map((i) => payloads[i]) as never),
         );
@@ -123,7 +143,7 @@ export async function deliverMany(
     for (const i of todo) {
       if (i >= stop) break;
       try {
-        await consumed(topic, sub.name, [metas[i]], () => sub.handle(payloads[i] as never));
+        await consumed(topic, sub, [metas[i]], () => sub.handle(payloads[i] as never));
         metrics.deliveries.inc({ topic, consumer: sub.name, outcome: 'SUCCESS' });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);

@@ -30,12 +30,14 @@ export function liveProcessors(hub: LiveHub): [Subscription<'task-events'>, Subs
       topic: TOPICS.taskEvents,
       handle: (e: TaskEvent) => hub.publish(taskMessage(e)),
       handleMany: (es: TaskEvent[]) => hub.publishMany(es.map(taskMessage)),
+      oneStatement: true,
     },
     {
       name: 'live-notifications',
       topic: TOPICS.notifications,
       handle: (n: NotificationEvent) => hub.publish(noteMessage(n)),
       handleMany: (ns: NotificationEvent[]) => hub.publishMany(ns.map(noteMessage)),
+      oneStatement: true,
     },
   ];
 }
@@ -47,5 +49,6 @@ export function liveProjectsProcessor(hub: LiveHub): Subscription<'project-event
     topic: TOPICS.projectEvents,
     handle: (e: ProjectEvent) => hub.publish(projectMessage(e)),
     handleMany: (es: ProjectEvent[]) => hub.publishMany(es.map(projectMessage)),
+    oneStatement: true,
   };
 }

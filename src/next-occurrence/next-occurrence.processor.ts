@@ -30,12 +30,16 @@ import { trace } from '../tracing/context.js';
 
 const CONSUMER = 'recurring-task';
 
+/** Only the completion of a recurring task can spawn one. */
+const spawns = (event: TaskEvent): boolean => event.event_type === 'completed' && !!event.data.recurrence;
+
 export function nextOccurrenceProcessor(deps: { db: Db; now: () => Date; changed: () => void }): Subscription<'task-events'> {
   return {
     name: CONSUMER,
     topic: TOPICS.taskEvents,
+    accepts: spawns,
     async handle(event: TaskEvent) {
-      if (event.event_type !== 'completed' || !event.data.recurrence) return;
+      if (!spawns(event)) return;
       try {
         const created = await deps.db
           .transaction()

@@ -129,8 +129,13 @@ export function inBatchSpan<T>(name: string, traceparents: readonly (string | nu
       links: items.length > 1 ? items.flatMap((sc) => (sc ? [{ context: sc }] : [])) : undefined,
       attributes: { 'taskstream.batch.size': items.length },
     },
-    () => context.with(context.active().setValue(QUIET_QUERIES, true), fn),
+    () => withoutQuerySpans(fn),
   );
+}
+
+/** Runs fn with no query spans: the active span stands for its statements (a batch, a one-statement consumer). */
+export function withoutQuerySpans<T>(fn: () => Promise<T>): Promise<T> {
+  return context.with(context.active().setValue(QUIET_QUERIES, true), fn);
 }
 
 /** Binds fn to the context active now (a command run later by group commit keeps its request's trace). */

@@ -9,7 +9,17 @@ import { propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { activeTraceparent, context, contextOf, inBatchSpan, isSampled, markTracingStarted, spanContextOf, tracer } from './context.js';
+import {
+  activeTraceparent,
+  context,
+  contextOf,
+  inBatchSpan,
+  isSampled,
+  markTracingStarted,
+  querySpanWanted,
+  spanContextOf,
+  tracer,
+} from './context.js';
 import { isTransactionControl, OVERRIDDEN, pgInstrumentation } from './pg.js';
 import { GroupCommit } from '../db/group-commit.js';
 import { deliverMany } from '../events/dispatch.js';
@@ -150,4 +160,35 @@ test('a delivery of a sampled message is a CONSUMER span under it; of an unsampl
   assert.equal(inside[0], `00-${TRACE_ID}-${consumer[0]!.spanContext().spanId}-01`);
   assert.equal(inside[1], UNSAMPLED, 'what the consumer writes carries the unsampled decision on');
   assert.equal(trace.getSpanContext(contextOf(inside[1]))?.traceFlags, TraceFlags.NONE);
+});
+
+test("a one-statement consumer's delivery span stands for its statement: no query span under it", async () => {
+  await reset();
+  const log = createLogger('silent');
+  const wanted: Record<string, boolean> = {};
+  const sub = (name: string, oneStatement?: true) => ({
+    name,
+    topic: 'task-events' as const,
+    handle: async () => void (wanted[name] = querySpanWanted()),
+    ...(oneStatement ? { oneStatement } : {}),
+  });
+  await deliverMany([sub('several'), sub('one', true)], 'task-events', [event(1, 1)], log, [{ traceparent: SAMPLED }]);
+  assert.deepEqual(wanted, { several: true, one: false });
+  const names = (await spans()).map((s) => s.name).sort();
+  assert.deepEqual(names, ['task-events process one', 'task-events process several'], 'both deliveries still have their span');
+});
+
+test('a delivery of an event its consumer does not accept records no span', async () => {
+  await reset();
+  const log = createLogger('silent');
+  const { sub, seen } = recorder('picky');
+  sub.accepts = (e) => e.event_type === 'completed';
+  await deliverMany([sub], 'task-events', [event(1, 1)], log, [{ traceparent: SAMPLED }]);
+  await deliverMany([sub], 'task-events', [{ ...event(1, 2), event_type: 'completed' as const }], log, [{ traceparent: SAMPLED }]);
+  assert.deepEqual(seen, ['t2']);
+  assert.deepEqual(
+    (await spans()).map((s) => s.name),
+    ['task-events process picky'],
+    'one span: the completion’s',
+  );
 });

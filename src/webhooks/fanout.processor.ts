@@ -42,5 +42,6 @@ export function webhookFanoutProcessor(deps: { db: Db; queued: () => void }): Su
     group: WEBHOOKS_GROUP,
     handle: (event: TaskEvent) => insert([event]),
     handleMany: (events: TaskEvent[]) => insert(events),
+    oneStatement: true,
   };
 }
