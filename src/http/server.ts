@@ -24,6 +24,7 @@ import { streamRoutes } from './routes/stream.js';
 import { reminderCronRoutes } from './routes/reminder-cron.js';
 import { accountRoutes } from './routes/account.js';
 import { docsCsp, webSecurityHeaders } from './security-headers.js';
+import { closeConnectionsPromptly } from './graceful-close.js';
 import { requireMetricsAccess } from './metrics-access.js';
 import { taskRoutes } from './routes/tasks.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -159,6 +160,7 @@ export async function buildServer(s: Services, opts: { webRoot?: string } = {}) 
     // the serializer picks an anyOf branch with an Ajv of its own, which must know our format too
     serializerOpts: { ajv: { formats: { [WELL_FORMED]: { type: 'string', validate: isWellFormed } } } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  closeConnectionsPromptly(app);
 
   // which methods each route path answers, so an unsupported method gets 405 + Allow instead of 404
   const routeMethods: { pattern: RegExp; methods: Set<string> }[] = [];
