@@ -92,12 +92,19 @@ describe('web app', () => {
     await client(app.url, s.token).put(`/api/${s.userId}/preferences`, { timezone: ZONE });
     const context = await newContext(browser);
     // the browser's Notification API, granted, with the tab in the background: recorded, not shown
-    // (through the service worker's registration, or directly before the worker is active)
+    // (through the service worker's registration, or directly before the worker is active); the
+    // registration lists what it recorded, as a browser lists what it shows (the page checks that)
     await context.addInitScript({
       content: `window.__shown = [];
         window.Notification = class { static permission = 'granted'; static requestPermission() { return Promise.resolve('granted'); }
           constructor(title, o) { window.__shown.push({ title, body: o && o.body }); } };
-        ServiceWorkerRegistration.prototype.showNotification = function (title, o) { window.__shown.push({ title, body: o && o.body }); return Promise.resolve(); };
+        ServiceWorkerRegistration.prototype.showNotification = function (title, o) {
+          window.__shown.push({ title, body: o && o.body, tag: o && o.tag, data: o && o.data, close() {} });
+          return Promise.resolve();
+        };
+        ServiceWorkerRegistration.prototype.getNotifications = function (f) {
+          return Promise.resolve(window.__shown.filter((n) => !f || !f.tag || n.tag === f.tag));
+        };
         document.hasFocus = () => false;`,
     });
     const page = await signedInPage(context, app.url, s);
