@@ -4,17 +4,9 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { pino } from 'pino';
 import { earlyListener } from './early-listener.js';
+import { freePort } from '../../test/support/service.js';
 
 const log = pino({ level: 'silent' });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test('answers /healthz 200 and anything else 503, without keeping the connection', async () => {
   const port = await freePort();
