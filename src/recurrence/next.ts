@@ -2,6 +2,7 @@
  * Next occurrence after a completion, for both bases, and previews. Semantics are documented in
  * README.md next to this file; the comments here say why each step is there.
  */
+import { LAST_OCCURRENCE_MS } from './budget.js';
 import { parseRule, type ParsedRule, type RRuleParts } from './rule.js';
 import { presetSeries, rruleSeries, type Series } from './series.js';
 import { fromWallClock, requireTimeZone, Temporal, toZoned, type PlainDateTime, type ZonedDateTime } from './timezone.js';
@@ -51,7 +52,7 @@ export function nextOccurrence(input: NextOccurrenceInput): NextOccurrence | nul
   return { due: new Date(next.dueMs), index: next.index };
 }
 
-/** The first n occurrences of a rule starting at `start` (inclusive), COUNT/UNTIL applied. */
+/** The first n occurrences of a rule starting at `start` (inclusive), COUNT/UNTIL and the year-2200 end applied. */
 export function previewOccurrences(rule: string, timezone: string, start: Date, n: number): Date[] {
   const parsed = parseRule(rule);
   const zone = requireTimeZone(timezone);
@@ -60,6 +61,7 @@ export function previewOccurrences(rule: string, timezone: string, start: Date, 
   const first = toZoned(start, zone);
   return seriesFor(parsed, first, first.toPlainDateTime(), true)
     .first(n)
+    .filter((ms) => ms <= LAST_OCCURRENCE_MS) // the series ends where nextOccurrence ends it
     .map((ms) => new Date(ms));
 }
 
