@@ -5,7 +5,8 @@
  * profiles' samples are kept only for the paced load's window (the start and the shutdown are not
  * a request's cost) and summed by function and by package, in µs of CPU per request.
  *
- * Env: PROFILE_RATE (30), PROFILE_S (30), PROFILE_KIND (create | list_search), PROFILE_TOP (40),
+ * Env: PROFILE_RATE (30), PROFILE_S (30), PROFILE_WARM_S (5: the unmeasured warm-up before, at the
+ * same rate), PROFILE_KIND (create | list_search), PROFILE_TOP (40),
  * PROFILE_OUT (a folder to keep the .cpuprofile files in; default a temporary one).
  */
 import { randomBytes } from 'node:crypto';
@@ -251,7 +252,7 @@ try {
           amount: RATE * seconds,
           requests: [{ setupRequest: (req) => ({ ...req, ...next() }) }],
         });
-      await run(5); // warm-up: JIT, caches, pools
+      await run(Number(process.env.PROFILE_WARM_S ?? 5)); // warm-up: JIT, caches, pools
       await sleep(1000);
       from = Number(process.hrtime.bigint() / 1000n);
       const threads0 = threadCpu(server.pid);

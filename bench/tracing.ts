@@ -21,7 +21,10 @@
  * ratio sampler, OTEL_TRACES_SAMPLER_ARG): 1 records every request, 0.1 one in ten. Writes
  * bench/results/tracing.json and re-renders BENCHMARKS.md.
  *
- * Env: BENCH_TRACING_RATE (25), BENCH_TRACING_PACED_S (12), BENCH_TRACING_DURATION_S (6),
+ * Each paced run follows a warm-up of BENCH_TRACING_WARMUP_S at 4× the pace (not measured): the
+ * servers' steady state, not their first requests.
+ *
+ * Env: BENCH_TRACING_RATE (25), BENCH_TRACING_WARMUP_S (10), BENCH_TRACING_PACED_S (12), BENCH_TRACING_DURATION_S (6),
  * BENCH_TRACING_CONNECTIONS (16), BENCH_TRACING_ROUNDS (3), BENCH_TRACING_RATIOS ("1,0.1").
  */
 import { randomBytes } from 'node:crypto';
@@ -48,6 +51,9 @@ const DURATION_S = Number(process.env.BENCH_TRACING_DURATION_S ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_TRACING_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_TRACING_ROUNDS ?? 3);
 const RATIOS = (process.env.BENCH_TRACING_RATIOS ?? '1,0.1').split(',').map((r) => r.trim());
+const WARMUP_S = Number(process.env.BENCH_TRACING_WARMUP_S ?? 10);
+/** 4× the pace: ~10 requests per user, so every process has seen every user */
+const WARMUP_RATE = RATE * 4;
 const IDLE_MS = 4000;
 const USERS = 100;
 const TASKS = 10_000;
@@ -110,7 +116,7 @@ interface Round {
  * (timers, the relay's polls, PostgreSQL's background work), measured just before, is taken off:
  * what is left is each request's own cost.
  */
-async function pacedTogether(targets: { url: string; pid: number; next: () => Request }[]) {
+async function pacedTogether(targets: { url: string; pid: number; next: () => Request; warmup: () => Request }[]) {
   const groupsOf = (pid: number) => {
     const tree = () => [pid, ...descendants(pid)];
     return {
@@ -119,6 +125,21 @@ async function pacedTogether(targets: { url: string; pid: number; next: () => Re
     };
   };
   const groups = targets.map((t) => groupsOf(t.pid));
+  // warm-up, not measured: a fresh server's first requests compile code and fill per-process
+  // caches (a user's row and Inbox checked once per process) — and with tracing on, those first
+  // requests' extra queries are recorded as spans too. The measured requests are the steady state.
+  await Promise.all(
+    targets.map((t) =>
+      autocannon({
+        url: t.url,
+        connections: 8,
+        overallRate: WARMUP_RATE,
+        amount: WARMUP_RATE * WARMUP_S,
+        timeout: 30,
+        requests: [{ setupRequest: (req) => ({ ...req, ...t.warmup() }) }],
+      }),
+    ),
+  );
   await sleep(2000); // the previous run's events are still being relayed and consumed
   // idle CPU per ms, the lower of two windows: a backlog of the saturated run before (its relay
   // and consumers) still draining in the first would be taken off this run's requests
@@ -197,7 +218,11 @@ try {
           const r = rng(kind === 'create' ? 7 + round_ : 11 + round_);
           return () => (kind === 'create' ? createRequest(r, sessions) : listRequest(r, sessions));
         };
-        const cpus = await pacedTogether(servers.map((s) => ({ url: s.url, pid: s.pid, next: generator() })));
+        const warmupGenerator = () => {
+          const r = rng(1000 + round_);
+          return () => (kind === 'create' ? createRequest(r, sessions) : listRequest(r, sessions));
+        };
+        const cpus = await pacedTogether(servers.map((s) => ({ url: s.url, pid: s.pid, next: generator(), warmup: warmupGenerator() })));
         // throughput one server at a time (in this round's order), the others idle
         for (const [i, tracing] of order.entries()) {
           const cpu = cpus[i]!;
@@ -273,6 +298,8 @@ try {
     commands: ['npm run bench:tracing'],
     settings: {
       rate: RATE,
+      warmup_s: WARMUP_S,
+      warmup_rate: WARMUP_RATE,
       paced_s: PACED_S,
       duration_s: DURATION_S,
       connections: CONNECTIONS,
