@@ -108,6 +108,17 @@ interface Round {
   load: [number, number, number];
 }
 
+/** `seconds` of `next`'s requests at `rate` per second, over 8 connections. */
+const paced = (url: string, rate: number, seconds: number, next: () => Request) =>
+  autocannon({
+    url,
+    connections: 8,
+    overallRate: rate,
+    amount: rate * seconds,
+    timeout: 30,
+    requests: [{ setupRequest: (req) => ({ ...req, ...next() }) }],
+  });
+
 /**
  * A fixed number of requests at a fixed pace, against every server at once; each server's CPU per
  * request, node and PostgreSQL apart. Side by side, the servers share whatever else the machine
@@ -128,18 +139,7 @@ async function pacedTogether(targets: { url: string; pid: number; next: () => Re
   // warm-up, not measured: a fresh server's first requests compile code and fill per-process
   // caches (a user's row and Inbox checked once per process) — and with tracing on, those first
   // requests' extra queries are recorded as spans too. The measured requests are the steady state.
-  await Promise.all(
-    targets.map((t) =>
-      autocannon({
-        url: t.url,
-        connections: 8,
-        overallRate: WARMUP_RATE,
-        amount: WARMUP_RATE * WARMUP_S,
-        timeout: 30,
-        requests: [{ setupRequest: (req) => ({ ...req, ...t.warmup() }) }],
-      }),
-    ),
-  );
+  await Promise.all(targets.map((t) => paced(t.url, WARMUP_RATE, WARMUP_S, t.warmup)));
   await sleep(2000); // the previous run's events are still being relayed and consumed
   // idle CPU per ms, the lower of two windows: a backlog of the saturated run before (its relay
   // and consumers) still draining in the first would be taken off this run's requests
@@ -153,18 +153,7 @@ async function pacedTogether(targets: { url: string; pid: number; next: () => Re
     });
   }
   const meters = groups.map((g) => cpuMeter(g));
-  const results = await Promise.all(
-    targets.map((t) =>
-      autocannon({
-        url: t.url,
-        connections: 8,
-        overallRate: RATE,
-        amount: RATE * PACED_S,
-        timeout: 30,
-        requests: [{ setupRequest: (req) => ({ ...req, ...t.next() }) }],
-      }),
-    ),
-  );
+  const results = await Promise.all(targets.map((t) => paced(t.url, RATE, PACED_S, t.next)));
   // the events of the last requests are still being relayed and consumed: count their CPU too
   await sleep(500);
   const busy = meters.map((m) => m.stop());
@@ -214,15 +203,14 @@ try {
     try {
       for (const kind of KINDS) {
         // the same requests for every server
-        const generator = () => {
-          const r = rng(kind === 'create' ? 7 + round_ : 11 + round_);
+        const requests = (seed: number) => {
+          const r = rng(seed);
           return () => (kind === 'create' ? createRequest(r, sessions) : listRequest(r, sessions));
         };
-        const warmupGenerator = () => {
-          const r = rng(1000 + round_);
-          return () => (kind === 'create' ? createRequest(r, sessions) : listRequest(r, sessions));
-        };
-        const cpus = await pacedTogether(servers.map((s) => ({ url: s.url, pid: s.pid, next: generator(), warmup: warmupGenerator() })));
+        const generator = () => requests(kind === 'create' ? 7 + round_ : 11 + round_);
+        const cpus = await pacedTogether(
+          servers.map((s) => ({ url: s.url, pid: s.pid, next: generator(), warmup: requests(1000 + round_) })),
+        );
         // throughput one server at a time (in this round's order), the others idle
         for (const [i, tracing] of order.entries()) {
           const cpu = cpus[i]!;
