@@ -2,7 +2,7 @@
  * Composition: config → adapters → services and consumers, by mode and ROLE. The domain code
  * below never learns which mode it runs in; only this file and main.ts choose adapters.
  */
-import type { ServerResponse } from 'node:http';
+import { OpenStreams } from './live/open-streams.js';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -59,7 +59,7 @@ export interface Services {
   scanner: ReminderScanner;
   clock: ReminderClock | undefined;
   /** open SSE responses, ended at shutdown */
-  streams: Set<ServerResponse>;
+  streams: OpenStreams;
   /** whether this process serves the public API (ROLE all|api) */
   servesApi: boolean;
   /** something committed outbox rows or reminders (`reminders: false`: no reminder rows were written) */
@@ -143,7 +143,7 @@ export async function createServices(o: AppOptions): Promise<Services> {
   if (consumes.taskEvents(config.role)) bus.subscribe(liveProjectsProcessor(hub));
   if (consumes.notifications(config.role)) bus.subscribe(liveNotes);
 
-  const streams = new Set<ServerResponse>();
+  const streams = new OpenStreams();
   const tokens = new Tokens({
     secret: o.authSecret,
     ttlSeconds: config.accessTokenTtlSeconds,

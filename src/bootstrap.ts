@@ -68,7 +68,7 @@ export async function start(initial: Config, log: Logger, opts: { now?: () => Da
     port,
     async stop() {
       // open SSE streams would hold server.close() until the grace period: end them first
-      for (const res of services.streams) res.end();
+      services.streams.endAll();
       await server.close();
       await services.stop();
       await database.close();

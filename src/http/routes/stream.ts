@@ -70,11 +70,8 @@ export const streamRoutes =
           unsubscribe();
           metrics.sseClients.dec();
         };
-        s.streams.add(res);
-        res.on('close', () => {
-          s.streams.delete(res);
-          cleanup();
-        });
+        res.on('close', cleanup);
+        s.streams.add(res); // at shutdown: ended at once
       },
     );
   };
