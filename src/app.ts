@@ -2,7 +2,6 @@
  * Composition: config → adapters → services and consumers, by mode and ROLE. The domain code
  * below never learns which mode it runs in; only this file and main.ts choose adapters.
  */
-import { OpenStreams } from './live/open-streams.js';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -25,6 +24,7 @@ import { historyProcessor } from './audit/history.processor.js';
 import { nextOccurrenceProcessor } from './next-occurrence/next-occurrence.processor.js';
 import { liveProcessors, liveProjectsProcessor } from './live/live.processor.js';
 import { PgNotifyHub, type LiveHub } from './live/hub.js';
+import { OpenStreams } from './live/open-streams.js';
 import { ReminderScanner } from './reminders/scanner.js';
 import { ReminderClock } from './reminders/clock.js';
 import { DbPreferencesStore, type PreferencesStore } from './preferences/store.js';
