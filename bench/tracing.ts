@@ -7,25 +7,30 @@
  * the cost includes the SDK's batching and serialisation.
  *
  * Two measures per server and request kind:
- *  - CPU per request at a fixed pace (BENCH_TRACING_RATE req/s, well below what either mode serves),
- *    the servers paced side by side, so that they share the machine's other work alike: the CPU
- *    time the server's processes spent (read from /proc: the primary and its workers, and
- *    PostgreSQL apart), less what they spend idle (measured just before: the lower of two 2 s
- *    windows), divided by the requests. The pace is the same in every mode, so group commit
- *    batches alike. The overhead keys are the medians of these over the rounds.
+ *  - CPU per request at a fixed pace (BENCH_TRACING_RATE req/s, well below what either mode serves):
+ *    the CPU time the server's processes spent (read from /proc: the primary and its workers, and
+ *    PostgreSQL apart), less what they spend idle (measured before: the lower of two 2 s windows),
+ *    divided by the requests. The servers take turns in windows of BENCH_TRACING_WINDOW_S, one
+ *    server loaded at a time, BENCH_TRACING_CYCLES times over in a rotating order: a cycle's
+ *    windows follow each other within seconds, so they share the machine's state (a shared
+ *    machine's CPU time per request moves by tens of % within minutes), and the overhead keys are
+ *    the medians over the cycles of each cycle's on-vs-off change. The pace is the same in every
+ *    mode, so group commit batches alike.
  *  - throughput at saturation (BENCH_TRACING_CONNECTIONS connections, BENCH_TRACING_DURATION_S),
- *    one server at a time, in the reverse order every other round: req/s and latency, which a
- *    loaded machine makes noisy.
+ *    one server at a time, twice in reversed orders: req/s and latency, which a loaded machine
+ *    makes noisy.
  *
  * Tracing on is measured at each sampling ratio of BENCH_TRACING_RATIOS (parent-based trace-id
  * ratio sampler, OTEL_TRACES_SAMPLER_ARG): 1 records every request, 0.1 one in ten. Writes
  * bench/results/tracing.json and re-renders BENCHMARKS.md.
  *
- * Each paced run follows a warm-up of BENCH_TRACING_WARMUP_S at 4× the pace (not measured): the
- * servers' steady state, not their first requests.
+ * Each kind's windows follow a warm-up of BENCH_TRACING_WARMUP_S, all servers at once at the pace
+ * (not measured): a fresh process's CPU per create was still falling 60 s in (by ~30 %, more with
+ * tracing on), so a short warm-up measured how fast each mode settles rather than what it costs.
  *
- * Env: BENCH_TRACING_RATE (25), BENCH_TRACING_WARMUP_S (10), BENCH_TRACING_PACED_S (12), BENCH_TRACING_DURATION_S (6),
- * BENCH_TRACING_CONNECTIONS (16), BENCH_TRACING_ROUNDS (3), BENCH_TRACING_RATIOS ("1,0.1").
+ * Env: BENCH_TRACING_RATE (50), BENCH_TRACING_WARMUP_S (60), BENCH_TRACING_WINDOW_S (6),
+ * BENCH_TRACING_CYCLES (20), BENCH_TRACING_DURATION_S (6), BENCH_TRACING_CONNECTIONS (16),
+ * BENCH_TRACING_RATIOS ("1,0.1").
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -42,18 +47,18 @@ import { freePort, startServer } from './lib/proc.js';
 import { saveRecord } from './lib/report.js';
 import { analyze, REALISTIC, seedTasks, seedUsers } from './lib/seed.js';
 import { load } from './lib/load.js';
-import { log, median, rng, round, sleep } from './lib/util.js';
+import { log, median, medianInterval, rng, round, sleep } from './lib/util.js';
 import { createRequest, listRequest } from './scenarios/http.js';
 
-const RATE = Number(process.env.BENCH_TRACING_RATE ?? 25);
-const PACED_S = Number(process.env.BENCH_TRACING_PACED_S ?? 12);
+const RATE = Number(process.env.BENCH_TRACING_RATE ?? 50);
+const WINDOW_S = Number(process.env.BENCH_TRACING_WINDOW_S ?? 6);
+const CYCLES = Number(process.env.BENCH_TRACING_CYCLES ?? 20);
 const DURATION_S = Number(process.env.BENCH_TRACING_DURATION_S ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_TRACING_CONNECTIONS ?? 16);
-const ROUNDS = Number(process.env.BENCH_TRACING_ROUNDS ?? 3);
 const RATIOS = (process.env.BENCH_TRACING_RATIOS ?? '1,0.1').split(',').map((r) => r.trim());
-const WARMUP_S = Number(process.env.BENCH_TRACING_WARMUP_S ?? 10);
-/** 4× the pace: ~10 requests per user, so every process has seen every user */
-const WARMUP_RATE = RATE * 4;
+const WARMUP_S = Number(process.env.BENCH_TRACING_WARMUP_S ?? 60);
+/** all servers at once, at the pace: 3000 requests each, 30 per user */
+const WARMUP_RATE = RATE;
 const IDLE_MS = 4000;
 const USERS = 100;
 const TASKS = 10_000;
@@ -75,10 +80,18 @@ const sink = createServer((req, res) => {
 const sinkPort = await freePort();
 await new Promise<void>((r) => sink.listen(sinkPort, '127.0.0.1', r));
 
+/**
+ * A window is metered until its spans are exported: the SDK's batch processor exports on a timer
+ * (5 s by default), so a 6 s window's later spans would go out after its meter stopped, their cost
+ * counted nowhere. Every second instead: smaller batches, each export's fixed cost shared by fewer
+ * spans, so if anything this overstates what tracing costs.
+ */
+const EXPORT_DELAY_MS = 1000;
 const TRACING_ON = {
   OTEL_TRACES_EXPORTER: 'otlp',
   OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
   OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+  OTEL_BSP_SCHEDULE_DELAY: String(EXPORT_DELAY_MS),
 };
 
 const comm = (pid: number) => {
@@ -89,23 +102,28 @@ const comm = (pid: number) => {
   }
 };
 
-interface Round {
+/** One paced window: `WINDOW_S` of requests at RATE/s against one server, the others idle. */
+interface Cycle {
   /** 'off', or 'on@<sampling ratio>' */
   tracing: string;
-  round: number;
+  cycle: number;
   kind: Kind;
-  /** paced: CPU ms per request of the node processes (primary + workers) and of PostgreSQL, idle CPU taken off */
+  /** CPU ms per request of the node processes (primary + workers) and of PostgreSQL, idle CPU taken off */
   cpu_ms_per_request: number;
-  /** paced, idle CPU included */
+  /** idle CPU included */
   gross_cpu_ms_per_request: number;
   node_cpu_ms_per_request: number;
   pg_cpu_ms_per_request: number;
   paced_requests: number;
-  /** saturated */
+  load: [number, number, number];
+}
+
+interface Saturated {
+  tracing: string;
+  kind: Kind;
   rps: number;
   p50_ms: number;
   p99_ms: number;
-  load: [number, number, number];
 }
 
 /** `seconds` of `next`'s requests at `rate` per second, over 8 connections. */
@@ -119,54 +137,55 @@ const paced = (url: string, rate: number, seconds: number, next: () => Request) 
     requests: [{ setupRequest: (req) => ({ ...req, ...next() }) }],
   });
 
-/**
- * A fixed number of requests at a fixed pace, against every server at once; each server's CPU per
- * request, node and PostgreSQL apart. Side by side, the servers share whatever else the machine
- * runs at that moment (a shared machine's load moves by a factor of 3 within minutes, and CPU time
- * per request with it), so the comparison is between equals. What the processes burn when idle
- * (timers, the relay's polls, PostgreSQL's background work), measured just before, is taken off:
- * what is left is each request's own cost.
- */
-async function pacedTogether(targets: { url: string; pid: number; next: () => Request; warmup: () => Request }[]) {
-  const groupsOf = (pid: number) => {
-    const tree = () => [pid, ...descendants(pid)];
-    return {
-      node: () => tree().filter((p) => comm(p) !== 'postgres'),
-      postgres: () => tree().filter((p) => comm(p) === 'postgres'),
-    };
-  };
-  const groups = targets.map((t) => groupsOf(t.pid));
-  // warm-up, not measured: a fresh server's first requests compile code and fill per-process
-  // caches (a user's row and Inbox checked once per process) — and with tracing on, those first
-  // requests' extra queries are recorded as spans too. The measured requests are the steady state.
-  await Promise.all(targets.map((t) => paced(t.url, WARMUP_RATE, WARMUP_S, t.warmup)));
-  await sleep(2000); // the previous run's events are still being relayed and consumed
-  // idle CPU per ms, the lower of two windows: a backlog of the saturated run before (its relay
-  // and consumers) still draining in the first would be taken off this run's requests
-  const idleRate = targets.map(() => ({ node: Infinity, postgres: Infinity }));
-  for (let w = 0; w < 2; w++) {
-    const idle = groups.map((g) => cpuMeter(g));
-    await sleep(IDLE_MS / 2);
-    idle.forEach((m, i) => {
-      const r = m.stop();
-      for (const g of ['node', 'postgres'] as const) idleRate[i]![g] = Math.min(idleRate[i]![g], r.cpu_ms[g]! / r.wall_ms);
-    });
-  }
-  const meters = groups.map((g) => cpuMeter(g));
-  const results = await Promise.all(targets.map((t) => paced(t.url, RATE, PACED_S, t.next)));
-  // the events of the last requests are still being relayed and consumed: count their CPU too
-  await sleep(500);
-  const busy = meters.map((m) => m.stop());
-  return results.map((res, i) => {
-    if (res.non2xx || res.errors) throw new Error(`paced run: ${res.non2xx} non-2xx, ${res.errors} errors`);
-    const n = Math.max(1, res.requests.total);
-    const b = busy[i]!;
-    const own = (g: 'node' | 'postgres') => Math.max(0, b.cpu_ms[g]! - idleRate[i]![g] * b.wall_ms) / n;
-    return { requests: n, node: own('node'), postgres: own('postgres'), gross: (b.cpu_ms.node! + b.cpu_ms.postgres!) / n };
-  });
+interface Target {
+  tracing: string;
+  url: string;
+  pid: number;
+  /** this kind's requests for this server: the same sequence for every server */
+  next: () => Request;
 }
 
-const rounds: Round[] = [];
+const groupsOf = (pid: number) => {
+  const tree = () => [pid, ...descendants(pid)];
+  return {
+    node: () => tree().filter((p) => comm(p) !== 'postgres'),
+    postgres: () => tree().filter((p) => comm(p) === 'postgres'),
+  };
+};
+
+/**
+ * What each server's processes burn idle (timers, the relay's polls, PostgreSQL's background work),
+ * per ms, all servers at once: the lower of two windows (the backlog of a run before, its relay and
+ * consumers still draining, would be taken off the requests).
+ */
+async function idleRates(targets: Target[]) {
+  const rates = targets.map(() => ({ node: Infinity, postgres: Infinity }));
+  for (let w = 0; w < 2; w++) {
+    const meters = targets.map((t) => cpuMeter(groupsOf(t.pid)));
+    await sleep(IDLE_MS / 2);
+    meters.forEach((m, i) => {
+      const r = m.stop();
+      for (const g of ['node', 'postgres'] as const) rates[i]![g] = Math.min(rates[i]![g], r.cpu_ms[g]! / r.wall_ms);
+    });
+  }
+  return rates;
+}
+
+/** One window: `WINDOW_S` of paced requests against one server (the others idle); its CPU per request, idle CPU taken off. */
+async function window(t: Target, idle: { node: number; postgres: number }) {
+  const meter = cpuMeter(groupsOf(t.pid));
+  const res = await paced(t.url, RATE, WINDOW_S, t.next);
+  // the last requests' events are still being relayed and consumed, and their spans exported: that counts too
+  await sleep(EXPORT_DELAY_MS + 500);
+  const b = meter.stop();
+  if (res.non2xx || res.errors) throw new Error(`paced run: ${res.non2xx} non-2xx, ${res.errors} errors`);
+  const n = Math.max(1, res.requests.total);
+  const own = (g: 'node' | 'postgres') => Math.max(0, b.cpu_ms[g]! - idle[g] * b.wall_ms) / n;
+  return { requests: n, node: own('node'), postgres: own('postgres'), gross: (b.cpu_ms.node! + b.cpu_ms.postgres!) / n };
+}
+
+const cycles: Cycle[] = [];
+const saturated: Saturated[] = [];
 const loads: Record<string, [number, number, number]> = {};
 try {
   log(`seeding ${TASKS} tasks of ${USERS} users`);
@@ -179,81 +198,97 @@ try {
   }
   const sessions = await mintSessions(secret, users);
   const modes = ['off', ...RATIOS.map((r) => `on@${r}`)];
-  // each server its own copy of the data (its own PostgreSQL), so that they can run side by side
+  // each server its own copy of the data (its own PostgreSQL): all run for the whole bench
   const dataOf = (tracing: string) => path.join(work, `data-${tracing}`);
   for (const tracing of modes) await cp(dataDir, dataOf(tracing), { recursive: true });
-  for (let round_ = 1; round_ <= ROUNDS; round_++) {
-    const order = round_ % 2 ? modes : [...modes].reverse();
-    const servers = await Promise.all(
-      order.map((tracing) => {
-        const ratio = tracing.startsWith('on@') ? tracing.slice(3) : undefined;
-        return startServer({
-          dataDir: dataOf(tracing),
-          nodeArgs: ['--import', './dist/src/tracing/register.js'],
-          env: {
-            AUTH_SECRET: secret,
-            LIMIT_WRITES_PER_SECOND: '100000',
-            LIMIT_WRITE_BURST: '100000',
-            ...(ratio ? { ...TRACING_ON, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio } : {}),
-          },
-        });
-      }),
-    );
-    loads[`round ${round_}`] = loadAvg();
-    try {
-      for (const kind of KINDS) {
-        // the same requests for every server
-        const requests = (seed: number) => {
-          const r = rng(seed);
-          return () => (kind === 'create' ? createRequest(r, sessions) : listRequest(r, sessions));
-        };
-        const generator = () => requests(kind === 'create' ? 7 + round_ : 11 + round_);
-        const cpus = await pacedTogether(
-          servers.map((s) => ({ url: s.url, pid: s.pid, next: generator(), warmup: requests(1000 + round_) })),
-        );
-        // throughput one server at a time (in this round's order), the others idle
-        for (const [i, tracing] of order.entries()) {
-          const cpu = cpus[i]!;
-          const sat = await load({
-            url: servers[i]!.url,
-            next: generator(),
-            connections: CONNECTIONS,
-            warmupS: 1,
-            durationS: DURATION_S,
-            runs: 1,
-          });
-          const row: Round = {
-            tracing,
-            round: round_,
+  const servers = await Promise.all(
+    modes.map((tracing) => {
+      const ratio = tracing.startsWith('on@') ? tracing.slice(3) : undefined;
+      return startServer({
+        dataDir: dataOf(tracing),
+        nodeArgs: ['--import', './dist/src/tracing/register.js'],
+        env: {
+          AUTH_SECRET: secret,
+          LIMIT_WRITES_PER_SECOND: '100000',
+          LIMIT_WRITE_BURST: '100000',
+          ...(ratio ? { ...TRACING_ON, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio } : {}),
+        },
+      });
+    }),
+  );
+  try {
+    for (const kind of KINDS) {
+      // the same requests, in the same order, for every server (so their data stays alike)
+      const requests = (seed: number) => {
+        const r = rng(seed);
+        return () => (kind === 'create' ? createRequest(r, sessions) : listRequest(r, sessions));
+      };
+      const seed = kind === 'create' ? 7 : 11;
+      const targets: Target[] = servers.map((s, i) => ({ tracing: modes[i]!, url: s.url, pid: s.pid, next: requests(seed) }));
+      // warm-up, not measured, all servers at once: a fresh process's CPU per request falls for a
+      // minute or more (code compiled and re-optimised, heap and GC sized, per-process caches
+      // filled — a user's row and Inbox checked once per process), further with tracing on
+      log(`${kind}: warm-up, ${WARMUP_S} s at ${WARMUP_RATE}/s per server`);
+      await Promise.all(targets.map((t) => paced(t.url, WARMUP_RATE, WARMUP_S, requests(1000 + seed))));
+      await sleep(2000);
+      const idle = await idleRates(targets);
+      loads[kind] = loadAvg();
+      for (let c = 1; c <= CYCLES; c++) {
+        // the servers' order rotates, so that none is always measured first after another
+        for (let k = 0; k < targets.length; k++) {
+          const i = (k + c) % targets.length;
+          const w = await window(targets[i]!, idle[i]!);
+          const row: Cycle = {
+            tracing: targets[i]!.tracing,
+            cycle: c,
             kind,
-            cpu_ms_per_request: round(cpu.node + cpu.postgres, 3),
-            gross_cpu_ms_per_request: round(cpu.gross, 3),
-            node_cpu_ms_per_request: round(cpu.node, 3),
-            pg_cpu_ms_per_request: round(cpu.postgres, 3),
-            paced_requests: cpu.requests,
-            rps: sat.rps,
-            p50_ms: sat.p50_ms,
-            p99_ms: sat.p99_ms,
+            cpu_ms_per_request: round(w.node + w.postgres, 3),
+            gross_cpu_ms_per_request: round(w.gross, 3),
+            node_cpu_ms_per_request: round(w.node, 3),
+            pg_cpu_ms_per_request: round(w.postgres, 3),
+            paced_requests: w.requests,
             load: loadAvg(),
           };
-          rounds.push(row);
+          cycles.push(row);
           log(
-            `round ${round_} tracing ${tracing} ${kind}: paced ${RATE}/s: ${row.cpu_ms_per_request} ms CPU/request (node ${row.node_cpu_ms_per_request}, pg ${row.pg_cpu_ms_per_request}; with idle ${row.gross_cpu_ms_per_request}); saturated: ${row.rps} req/s, p50 ${row.p50_ms} ms; load ${row.load.join(' ')}`,
+            `cycle ${c} tracing ${row.tracing} ${kind}: ${row.cpu_ms_per_request} ms CPU/request (node ${row.node_cpu_ms_per_request}, pg ${row.pg_cpu_ms_per_request}; with idle ${row.gross_cpu_ms_per_request}); load ${row.load.join(' ')}`,
           );
         }
       }
-    } finally {
-      await Promise.all(servers.map((s) => s.stop()));
+      // throughput at saturation, one server at a time, twice in reversed orders
+      for (const order of [targets, [...targets].reverse()])
+        for (const t of order) {
+          const sat = await load({ url: t.url, next: t.next, connections: CONNECTIONS, warmupS: 1, durationS: DURATION_S, runs: 1 });
+          saturated.push({ tracing: t.tracing, kind, rps: sat.rps, p50_ms: sat.p50_ms, p99_ms: sat.p99_ms });
+          log(`saturated: tracing ${t.tracing} ${kind}: ${sat.rps} req/s, p50 ${sat.p50_ms} ms, p99 ${sat.p99_ms} ms`);
+        }
     }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
   }
 
-  const med = (kind: Kind, tracing: string, k: 'cpu_ms_per_request' | 'node_cpu_ms_per_request' | 'rps') =>
-    median(rounds.filter((x) => x.kind === kind && x.tracing === tracing).map((x) => x[k]));
+  const med = (kind: Kind, tracing: string, k: 'cpu_ms_per_request' | 'node_cpu_ms_per_request') =>
+    median(cycles.filter((x) => x.kind === kind && x.tracing === tracing).map((x) => x[k]));
+  const medRps = (kind: Kind, tracing: string) =>
+    median(saturated.filter((x) => x.kind === kind && x.tracing === tracing).map((x) => x.rps));
   const pct = (on: number, off: number) => round((100 * (on - off)) / off, 1);
-  /** the servers of a round ran side by side: the median over the rounds of each round's on-vs-off change */
-  const paired = (kind: Kind, on: string, k: 'cpu_ms_per_request' | 'node_cpu_ms_per_request' | 'rps') => {
-    const of = (tracing: string, r: number) => rounds.find((x) => x.kind === kind && x.tracing === tracing && x.round === r)![k];
-    return median(Array.from({ length: ROUNDS }, (_, i) => pct(of(on, i + 1), of('off', i + 1))));
+  /** the median over the cycles of each cycle's on-vs-off change (the windows of a cycle follow each other) */
+  /** each cycle's on-vs-off change, % (the windows of a cycle follow each other within seconds) */
+  const changes = (kind: Kind, on: string, k: 'cpu_ms_per_request' | 'node_cpu_ms_per_request') => {
+    const of = (tracing: string, c: number) => cycles.find((x) => x.kind === kind && x.tracing === tracing && x.cycle === c)![k];
+    return Array.from({ length: CYCLES }, (_, i) => pct(of(on, i + 1), of('off', i + 1)));
+  };
+  const paired = (kind: Kind, on: string, k: 'cpu_ms_per_request' | 'node_cpu_ms_per_request') => median(changes(kind, on, k));
+  const signed = (n: number) => `${n >= 0 ? '+' : ''}${n} %`;
+  /** the median change against the limit, with its 95 % confidence interval (too few cycles: the median alone) */
+  const verdict = (kind: Kind, on: string) => {
+    const ci = medianInterval(changes(kind, on, 'cpu_ms_per_request'));
+    const median_ = paired(kind, on, 'cpu_ms_per_request');
+    if (!ci) return median_ <= 10 ? 'under the 10 % limit' : 'OVER the 10 % limit';
+    const range = `95 % interval ${signed(ci[0])} … ${signed(ci[1])}`;
+    if (ci[1] <= 10) return `under the 10 % limit (${range})`;
+    if (ci[0] > 10) return `OVER the 10 % limit (${range})`;
+    return `not resolved: the ${range} spans the 10 % limit`;
   };
   const keys: Record<string, number> = {};
   const summary: (string | number)[][] = [];
@@ -263,8 +298,10 @@ try {
       const on = `on@${ratio}`;
       const suffix = ratio === '1' ? '' : `_sampled_${ratio.replace('.', '_')}`;
       keys[`tracing_${short}_cpu_overhead_pct${suffix}`] = paired(kind, on, 'cpu_ms_per_request');
+      const ci = medianInterval(changes(kind, on, 'cpu_ms_per_request'));
+      if (ci && ratio === '1') keys[`tracing_${short}_cpu_overhead_pct_upper95`] = ci[1];
       keys[`tracing_${short}_node_cpu_overhead_pct${suffix}`] = paired(kind, on, 'node_cpu_ms_per_request');
-      keys[`tracing_${short}_rps_change_pct${suffix}`] = paired(kind, on, 'rps');
+      keys[`tracing_${short}_rps_change_pct${suffix}`] = pct(medRps(kind, on), medRps(kind, 'off'));
     }
     for (const tracing of ['off', ...RATIOS.map((r) => `on@${r}`)])
       summary.push([
@@ -272,7 +309,7 @@ try {
         tracing,
         med(kind, tracing, 'cpu_ms_per_request'),
         med(kind, tracing, 'node_cpu_ms_per_request'),
-        med(kind, tracing, 'rps'),
+        medRps(kind, tracing),
       ]);
   }
   const md = (head: string[], rows: (string | number)[][]) =>
@@ -288,43 +325,54 @@ try {
       rate: RATE,
       warmup_s: WARMUP_S,
       warmup_rate: WARMUP_RATE,
-      paced_s: PACED_S,
+      window_s: WINDOW_S,
       duration_s: DURATION_S,
       connections: CONNECTIONS,
-      rounds: ROUNDS,
+      cycles: CYCLES,
       ratios: RATIOS,
       users: USERS,
       tasks: TASKS,
     },
     keys,
     details: {
-      'Medians over the rounds': md(['kind', 'tracing', 'CPU ms/request (paced, all)', 'node processes', 'req/s (saturated)'], summary),
-      Rounds: md(
-        ['round', 'tracing', 'kind', 'CPU ms/req', 'node', 'PostgreSQL', 'with idle CPU', 'req/s', 'p50 ms', 'p99 ms', 'load 1/5/15'],
-        rounds.map((x) => [
-          x.round,
+      'Medians over the cycles': md(['kind', 'tracing', 'CPU ms/request (paced, all)', 'node processes', 'req/s (saturated)'], summary),
+      Windows: md(
+        ['cycle', 'tracing', 'kind', 'CPU ms/req', 'node', 'PostgreSQL', 'with idle CPU', 'load 1/5/15'],
+        cycles.map((x) => [
+          x.cycle,
           x.tracing,
           x.kind,
           x.cpu_ms_per_request,
           x.node_cpu_ms_per_request,
           x.pg_cpu_ms_per_request,
-          x.rps,
-          x.p50_ms,
-          x.p99_ms,
+          x.gross_cpu_ms_per_request,
           x.load.join(' / '),
         ]),
+      ),
+      Saturated: md(
+        ['tracing', 'kind', 'req/s', 'p50 ms', 'p99 ms'],
+        saturated.map((x) => [x.tracing, x.kind, x.rps, x.p50_ms, x.p99_ms]),
+      ),
+      "Each cycle's change, %": md(
+        ['kind', 'tracing', 'CPU (node + PostgreSQL)', 'node processes'],
+        KINDS.flatMap((kind) =>
+          RATIOS.map((r) => [
+            kind,
+            `on@${r}`,
+            changes(kind, `on@${r}`, 'cpu_ms_per_request').join(' '),
+            changes(kind, `on@${r}`, 'node_cpu_ms_per_request').join(' '),
+          ]),
+        ),
       ),
       'OTLP bytes exported': String(exported),
     },
   });
   console.log(JSON.stringify(keys, null, 2));
   const loads1 = Object.values(loads).map((l) => l[0]);
-  const signed = (n: number) => `${n >= 0 ? '+' : ''}${n} %`;
-  const verdict = (n: number) => (n <= 10 ? 'under the 10 % limit' : 'OVER the 10 % limit');
   console.log(
     [
       '',
-      `Tracing overhead: CPU per request of the service (node + PostgreSQL), paced at ${RATE}/s side by side, on vs off: median of ${ROUNDS} rounds' changes (medians of the ms in brackets)`,
+      `Tracing overhead: CPU per request of the service (node + PostgreSQL), paced at ${RATE}/s in interleaved ${WINDOW_S} s windows, on vs off: median of ${CYCLES} cycles' changes (medians of the ms in brackets)`,
       ...RATIOS.flatMap((ratio) => {
         const suffix = ratio === '1' ? '' : `_sampled_${ratio.replace('.', '_')}`;
         return KINDS.map((kind) => {
@@ -332,10 +380,10 @@ try {
           const pctKey = keys[`tracing_${short}_cpu_overhead_pct${suffix}`]!;
           const off = med(kind, 'off', 'cpu_ms_per_request');
           const on = med(kind, `on@${ratio}`, 'cpu_ms_per_request');
-          return `  ${short.padEnd(6)} sampling ${ratio.padEnd(4)} ${signed(pctKey).padStart(8)}  (${off} → ${on} ms)${ratio === '1' ? `  ${verdict(pctKey)}` : ''}`;
+          return `  ${short.padEnd(6)} sampling ${ratio.padEnd(4)} ${signed(pctKey).padStart(8)}  (${off} → ${on} ms)  ${verdict(kind, `on@${ratio}`)}`;
         });
       }),
-      `  load average (1 min) at the rounds' starts: ${Math.min(...loads1)}–${Math.max(...loads1)} on ${machine().nproc} cores`,
+      `  load average (1 min) after each kind's warm-up: ${Math.min(...loads1)}–${Math.max(...loads1)} on ${machine().nproc} cores`,
       '  saved: bench/results/tracing.json, BENCHMARKS.md',
     ].join('\n'),
   );

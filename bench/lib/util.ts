@@ -11,6 +11,28 @@ export function percentile(samples: readonly number[], p: number): number {
 
 export const median = (samples: readonly number[]) => percentile(samples, 50);
 
+/**
+ * A distribution-free confidence interval for the median: the sorted samples' k-th and (n+1-k)-th,
+ * with k the largest rank for which that interval covers the median with probability ≥ `level`
+ * (the count of samples below the median is Binomial(n, ½)). Null when n is too small for the level
+ * (fewer than 6 samples at 95 %). With 10 samples it is the 2nd and the 9th (97.9 %), with 20 the
+ * 6th and the 15th (95.9 %).
+ */
+export function medianInterval(samples: readonly number[], level = 0.95): [number, number] | null {
+  const n = samples.length;
+  const sorted = [...samples].sort((a, b) => a - b);
+  let pmf = 2 ** -n; // P(X = 0)
+  let below = 0; // P(X ≤ i)
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    below += pmf;
+    if (below > (1 - level) / 2) break;
+    k = i + 1;
+    pmf *= (n - i) / (i + 1);
+  }
+  return k >= 1 ? [sorted[k - 1]!, sorted[n - k]!] : null;
+}
+
 export interface Summary {
   n: number;
   p50: number;
