@@ -234,7 +234,8 @@ try {
       const idle = await idleRates(targets);
       loads[kind] = loadAvg();
       for (let c = 1; c <= CYCLES; c++) {
-        // the servers' order rotates, so that none is always measured first after another
+        // the order rotates, so each server is first, second and last in turn (it is cyclic: each
+        // still follows the same one, and the windows' rotation does not change which)
         for (let k = 0; k < targets.length; k++) {
           const i = (k + c) % targets.length;
           const w = await window(targets[i]!, idle[i]!);
