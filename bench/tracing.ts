@@ -273,17 +273,19 @@ try {
   const medRps = (kind: Kind, tracing: string) =>
     median(saturated.filter((x) => x.kind === kind && x.tracing === tracing).map((x) => x.rps));
   const pct = (on: number, off: number) => round((100 * (on - off)) / off, 1);
-  /** the median over the cycles of each cycle's on-vs-off change (the windows of a cycle follow each other) */
   /** each cycle's on-vs-off change, % (the windows of a cycle follow each other within seconds) */
   const changes = (kind: Kind, on: string, k: 'cpu_ms_per_request' | 'node_cpu_ms_per_request') => {
     const of = (tracing: string, c: number) => cycles.find((x) => x.kind === kind && x.tracing === tracing && x.cycle === c)![k];
     return Array.from({ length: CYCLES }, (_, i) => pct(of(on, i + 1), of('off', i + 1)));
   };
+  /** the median over the cycles of each cycle's change */
   const paired = (kind: Kind, on: string, k: 'cpu_ms_per_request' | 'node_cpu_ms_per_request') => median(changes(kind, on, k));
+  /** that median's 95 % confidence interval, for the CPU of node and PostgreSQL (null: too few cycles) */
+  const interval = (kind: Kind, on: string) => medianInterval(changes(kind, on, 'cpu_ms_per_request'));
   const signed = (n: number) => `${n >= 0 ? '+' : ''}${n} %`;
   /** the median change against the limit, with its 95 % confidence interval (too few cycles: the median alone) */
   const verdict = (kind: Kind, on: string) => {
-    const ci = medianInterval(changes(kind, on, 'cpu_ms_per_request'));
+    const ci = interval(kind, on);
     const median_ = paired(kind, on, 'cpu_ms_per_request');
     if (!ci) return median_ <= 10 ? 'under the 10 % limit' : 'OVER the 10 % limit';
     const range = `95 % interval ${signed(ci[0])} … ${signed(ci[1])}`;
@@ -299,7 +301,7 @@ try {
       const on = `on@${ratio}`;
       const suffix = ratio === '1' ? '' : `_sampled_${ratio.replace('.', '_')}`;
       keys[`tracing_${short}_cpu_overhead_pct${suffix}`] = paired(kind, on, 'cpu_ms_per_request');
-      const ci = medianInterval(changes(kind, on, 'cpu_ms_per_request'));
+      const ci = interval(kind, on);
       if (ci && ratio === '1') keys[`tracing_${short}_cpu_overhead_pct_upper95`] = ci[1];
       keys[`tracing_${short}_node_cpu_overhead_pct${suffix}`] = paired(kind, on, 'node_cpu_ms_per_request');
       keys[`tracing_${short}_rps_change_pct${suffix}`] = pct(medRps(kind, on), medRps(kind, 'off'));
