@@ -37,6 +37,8 @@ const REUSE = process.env.PROFILE_REUSE === '1';
 const INCLUSIVE = process.env.PROFILE_INCLUSIVE === '1';
 /** PROFILE_NONE=1: no profiler (it costs a thread of its own), only the CPU per thread from /proc */
 const NO_PROFILE = process.env.PROFILE_NONE === '1';
+/** PROFILE_NODE_ARGS='--trace-gc …': more node flags for the service (its workers get them too) */
+const NODE_ARGS = (process.env.PROFILE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const modes = process.argv.slice(2).length ? process.argv.slice(2) : ['off', 'on@0', 'on@1'];
 
 interface ProfileNode {
@@ -223,7 +225,7 @@ try {
     await mkdir(dir, { recursive: true });
     const server = await startServer({
       dataDir,
-      nodeArgs: ['--import', './dist/src/tracing/register.js', ...(NO_PROFILE ? [] : ['--cpu-prof', '--cpu-prof-dir', dir])],
+      nodeArgs: ['--import', './dist/src/tracing/register.js', ...NODE_ARGS, ...(NO_PROFILE ? [] : ['--cpu-prof', '--cpu-prof-dir', dir])],
       env: {
         AUTH_SECRET: secret,
         LIMIT_WRITES_PER_SECOND: '100000',
