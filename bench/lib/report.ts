@@ -72,8 +72,8 @@ export const TARGETS: Record<string, { op: '>=' | '<='; value: number; note: str
   project_page_rps_10k_c16: { op: '>=', value: 2000, note: 'a 10k-task project page, 16 connections (issue 13: the list page target)' },
   healthz_p99_ms_under_abuse: { op: '<=', value: 50, note: 'worst /healthz p99 across the abuse cases (issue 11)' },
   // the target is met when the whole 95 % interval of the median is under it, not the median alone
-  tracing_create_cpu_overhead_pct_upper95: { op: '<=', value: 10, note: 'tracing on, every request sampled, vs off (issue 18)' },
-  tracing_list_cpu_overhead_pct_upper95: { op: '<=', value: 10, note: 'tracing on, every request sampled, vs off (issue 18)' },
+  tracing_create_cpu_added_pct_upper95: { op: '<=', value: 10, note: 'tracing on, every request sampled, vs off (issue 18)' },
+  tracing_list_cpu_added_pct_upper95: { op: '<=', value: 10, note: 'tracing on, every request sampled, vs off (issue 18)' },
 };
 
 /** What each key means (rendered into BENCHMARKS.md). */
@@ -100,15 +100,17 @@ export const KEY_DOCS: Record<string, string> = {
   project_page_rps_10k_c16:
     'GET /tasks?project_id=<Inbox>&top_level=true&sort=position&limit=50 of the 10k-task user (all 10k in the Inbox), 16 connections: median req/s',
   start_ms: 'embedded: spawn of `node dist/src/main.js` → first 200 from /readyz, existing 100k data dir, median of 3',
-  tracing_create_cpu_overhead_pct:
-    "npm run bench:tracing: POST /tasks at a fixed pace, CPU per request of the service (node processes + PostgreSQL), tracing on with every request sampled and exported (OTLP/HTTP protobuf) vs off, after a 60 s warm-up, the servers taking turns in 6 s windows: median over the cycles of each cycle's change, % more",
-  tracing_list_cpu_overhead_pct: 'same for GET /tasks with keyword search + a filter/sort',
-  tracing_create_cpu_overhead_pct_upper95:
-    'the upper end of the 95 % confidence interval of tracing_create_cpu_overhead_pct (distribution-free: the 15th of 20 sorted changes)',
-  tracing_list_cpu_overhead_pct_upper95: 'the same for tracing_list_cpu_overhead_pct',
-  tracing_create_cpu_overhead_pct_sampled_0_1:
-    'same as tracing_create_cpu_overhead_pct at OTEL_TRACES_SAMPLER=parentbased_traceidratio, ratio 0.1',
-  tracing_list_cpu_overhead_pct_sampled_0_1: 'same as tracing_list_cpu_overhead_pct at ratio 0.1',
+  tracing_create_cpu_added_pct:
+    "npm run bench:tracing: POST /tasks at a fixed pace, the CPU per request tracing adds to the service's node processes, as % of the request's whole CPU (node processes + PostgreSQL) with tracing off; every request sampled and exported (OTLP/HTTP protobuf); after a 60 s warm-up, the servers taking turns in 6 s windows: median over the cycles of each cycle's change. PostgreSQL runs the same statements either way, so its change is left out (tracing_create_pg_cpu_change_pct shows it is noise)",
+  tracing_list_cpu_added_pct: 'same for GET /tasks with keyword search + a filter/sort',
+  tracing_create_cpu_added_pct_upper95:
+    "the upper end of the 95 % confidence interval of tracing_create_cpu_added_pct (distribution-free, from the sorted cycles' changes: the 39th of 60)",
+  tracing_list_cpu_added_pct_upper95: 'the same for tracing_list_cpu_added_pct',
+  tracing_create_pg_cpu_change_pct: "same runs: PostgreSQL's own change, as % of the whole request's CPU (should be ~0)",
+  tracing_create_cpu_overhead_pct: 'same runs: the change of node + PostgreSQL together, % of the request’s whole CPU',
+  tracing_create_cpu_added_pct_sampled_0_1:
+    'same as tracing_create_cpu_added_pct at OTEL_TRACES_SAMPLER=parentbased_traceidratio, ratio 0.1',
+  tracing_list_cpu_added_pct_sampled_0_1: 'same as tracing_list_cpu_added_pct at ratio 0.1',
 };
 
 export function saveRecord(r: Record_): void {
