@@ -70,8 +70,13 @@ const TASKS = 10_000;
 const ALL_KINDS = ['list_search', 'create'] as const;
 type Kind = (typeof ALL_KINDS)[number];
 /** BENCH_TRACING_KINDS=create: a longer look at one kind; such a partial run is printed, not saved */
-const KINDS = ALL_KINDS.filter((k) => (process.env.BENCH_TRACING_KINDS ?? ALL_KINDS.join(',')).split(',').includes(k));
+const named = (process.env.BENCH_TRACING_KINDS ?? ALL_KINDS.join(',')).split(',').map((k) => k.trim());
+const unknown = named.filter((k) => !(ALL_KINDS as readonly string[]).includes(k));
+if (unknown.length) throw new Error(`BENCH_TRACING_KINDS: unknown ${unknown.join(', ')} (kinds: ${ALL_KINDS.join(', ')})`);
+const KINDS = ALL_KINDS.filter((k) => named.includes(k));
 const PARTIAL = KINDS.length < ALL_KINDS.length;
+/** a kind's name in the keys */
+const shortOf = (kind: Kind) => (kind === 'create' ? 'create' : 'list');
 
 const started = Date.now();
 const work = await mkdtemp(path.join(tmpdir(), 'taskstream-bench-tracing-'));
@@ -317,7 +322,7 @@ try {
   const keys: Record<string, number> = {};
   const summary: (string | number)[][] = [];
   for (const kind of KINDS) {
-    const short = kind === 'create' ? 'create' : 'list';
+    const short = shortOf(kind);
     for (const ratio of RATIOS) {
       const on = `on@${ratio}`;
       const suffix = ratio === '1' ? '' : `_sampled_${ratio.replace('.', '_')}`;
@@ -401,7 +406,7 @@ try {
       `Tracing overhead: the CPU per request tracing adds to the service's node processes, as % of the whole request's (node + PostgreSQL), paced at ${RATE}/s in interleaved ${WINDOW_S} s windows, on vs off: median of ${CYCLES} cycles' changes (medians of the ms in brackets); PostgreSQL's own change beside it, which should be ~0`,
       ...RATIOS.flatMap((ratio) =>
         KINDS.map((kind) => {
-          const short = kind === 'create' ? 'create' : 'list';
+          const short = shortOf(kind);
           const on = `on@${ratio}`;
           const ms = (k: 'cpu_ms_per_request' | 'node_cpu_ms_per_request') => `${med(kind, 'off', k)} → ${med(kind, on, k)}`;
           const pg = interval(kind, on, 'postgres');
